@@ -1,0 +1,57 @@
+"""The project's own on-disk format: ``config.json`` + ``model.safetensors`` per model (a save/load pair)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+__all__ = ["save_pretrained", "load_state_strict", "StateDictMismatch"]
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+
+
+class StateDictMismatch(ValueError):
+    """Raised when a checkpoint's keys or shapes do not match the model; names the first differences."""
+
+
+def save_pretrained(model: nn.Module, config: dict, directory: str | Path, dtype: torch.dtype = torch.float16,
+                    kind: str | None = None) -> Path:
+    """Write ``config.json`` and ``model.safetensors`` (floating tensors cast to ``dtype``) into ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
+    cfg = {"model_type": kind or type(model).__name__, **config}
+    (directory / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n")
+    return directory
+
+
+def load_state_strict(model: nn.Module, state: dict[str, torch.Tensor], source: str = "checkpoint") -> nn.Module:
+    """Copy ``state`` into ``model`` after checking keys and shapes; mismatches raise ``StateDictMismatch``."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [f"{k} {list(state[k].shape)} != {list(v.shape)}" for k, v in expected.items()
+             if k in state and state[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        parts = []
+        for name, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong)):
+            if items:
+                more = f" (+{len(items) - 3} more)" if len(items) > 3 else ""
+                parts.append(f"{len(items)} {name}: {', '.join(items[:3])}{more}")
+        raise StateDictMismatch(f"{source} does not fit {type(model).__name__}: " + "; ".join(parts))
+    cast = {k: v.to(expected[k].dtype) for k, v in state.items()}
+    model.load_state_dict(cast, strict=True)
+    return model
+
+
+def read_pretrained(directory: str | Path) -> tuple[dict, dict[str, torch.Tensor]]:
+    """Read ``config.json`` and the safetensors weights of a saved model."""
+    directory = Path(directory)
+    config = json.loads((directory / CONFIG_NAME).read_text())
+    return config, load_file(str(directory / WEIGHTS_NAME))

@@ -1,0 +1,465 @@
+"""StyleGAN2 generator and discriminator in plain PyTorch.
+
+Karras et al., "Analyzing and Improving the Image Quality of StyleGAN" (CVPR 2020). Module and parameter names
+follow rosinality/stylegan2-pytorch so that its checkpoints (``stylegan2-ffhq-config-f.pt`` and the ``decoder.*``
+part of a pSp checkpoint) load key for key; the equations follow ``../shared/compat/psp_stylegan2_1024_generator.json``.
+Nothing is compiled: the up/down-sampling FIR filters are ordinary (grouped) convolutions.
+
+W+ layout (``wp`` of shape ``[N, num_layers, w_dim]``, ``num_layers = 2 * log2(resolution) - 2``)::
+
+    index 0            -> conv at 4 px
+    index 2j+1         -> upsampling conv of block j (resolution 2**(j+3)); also the toRGB of block j-1
+    index 2j+2         -> second conv of block j
+    index num_layers-1 -> last toRGB only
+
+So index ``i`` drives the convolution at ``layer_resolution(i) = 2 ** (ceil(i / 2) + 2)`` px (clamped to the output
+resolution). The layer groups of the StyleGAN paper follow from that resolution:
+coarse = 4-8 px, middle = 16-32 px, fine = 64 px and up. For FFHQ-1024 (18 layers): coarse 0-2, middle 3-6,
+fine 7-17; for a 64 px model (10 layers): coarse 0-2, middle 3-6, fine 7-9.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "StyleGAN2Config",
+    "Generator",
+    "Discriminator",
+    "layer_resolution",
+    "layer_groups",
+    "NOISE_MODES",
+]
+
+NOISE_MODES = ("const", "random", "none")
+GROUP_NAMES = ("coarse", "middle", "fine")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass
+class StyleGAN2Config:
+    """Hyper-parameters of a StyleGAN2 generator; the defaults are FFHQ-1024 config-f."""
+
+    resolution: int = 1024  # Output resolution (a power of two >= 4).
+    w_dim: int = 512  # Dimensionality of z and w.
+    n_mlp: int = 8  # Layers of the mapping network.
+    channel_base: int = 32768  # Channels at resolution r are min(channel_max, channel_base // r).
+    channel_max: int = 512  # Upper bound on channels per layer.
+    lr_mlp: float = 0.01  # Learning-rate multiplier of the mapping network (equalised lr).
+    blur_kernel: list[int] = field(default_factory=lambda: [1, 3, 3, 1])  # 1-D FIR filter for resampling.
+
+    def channels(self, res: int) -> int:
+        """Feature channels at a given resolution."""
+        return min(self.channel_max, self.channel_base // res)
+
+    @property
+    def log_size(self) -> int:
+        return int(math.log2(self.resolution))
+
+    @property
+    def num_layers(self) -> int:
+        """Number of W+ entries (rosinality's ``n_latent``)."""
+        return 2 * self.log_size - 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def __post_init__(self) -> None:
+        if self.resolution < 4 or self.resolution & (self.resolution - 1):
+            raise ValueError(f"resolution must be a power of two >= 4, got {self.resolution}")
+
+
+def layer_resolution(index: int, resolution: int) -> int:
+    """Resolution (px) of the convolution that W+ entry ``index`` modulates (see the module docstring)."""
+    return min(2 ** (math.ceil(index / 2) + 2), resolution)
+
+
+def layer_groups(num_layers: int, resolution: int) -> dict[str, list[int]]:
+    """Split W+ indices into coarse (4-8 px), middle (16-32 px) and fine (64 px and up)."""
+    groups: dict[str, list[int]] = {name: [] for name in GROUP_NAMES}
+    for i in range(num_layers):
+        res = layer_resolution(i, resolution)
+        groups["coarse" if res <= 8 else "middle" if res <= 32 else "fine"].append(i)
+    return groups
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# FIR filtering (upfirdn2d without the CUDA kernel)
+
+
+def make_kernel(k: list[int]) -> torch.Tensor:
+    """Separable 2-D FIR kernel from a 1-D one, normalised to sum 1."""
+    k1 = torch.tensor(k, dtype=torch.float32)
+    k2 = torch.outer(k1, k1)
+    return k2 / k2.sum()
+
+
+def upfirdn2d(x: torch.Tensor, kernel: torch.Tensor, up: int = 1, down: int = 1, pad: tuple[int, int] = (0, 0)):
+    """Upsample by zero insertion, pad (negative pads crop), convolve with ``kernel``, then downsample."""
+    n, c, h, w = x.shape
+    if up > 1:
+        x = x.reshape(n, c, h, 1, w, 1)
+        x = F.pad(x, [0, up - 1, 0, 0, 0, up - 1])
+        x = x.reshape(n, c, h * up, w * up)
+    p0, p1 = pad
+    x = F.pad(x, [max(p0, 0), max(p1, 0), max(p0, 0), max(p1, 0)])
+    if p0 < 0 or p1 < 0:
+        x = x[:, :, max(-p0, 0) : x.shape[2] - max(-p1, 0), max(-p0, 0) : x.shape[3] - max(-p1, 0)]
+    # A true convolution flips the kernel; conv2d correlates.
+    weight = torch.flip(kernel, [0, 1]).to(x.dtype)[None, None].expand(c, 1, *kernel.shape)
+    x = F.conv2d(x, weight, groups=c)
+    return x[:, :, ::down, ::down] if down > 1 else x
+
+
+class Blur(nn.Module):
+    """FIR low-pass used after a transposed convolution and before a strided one."""
+
+    def __init__(self, kernel: list[int], pad: tuple[int, int], upsample_factor: int = 1):
+        super().__init__()
+        k = make_kernel(kernel)
+        if upsample_factor > 1:
+            k = k * upsample_factor**2
+        self.register_buffer("kernel", k)
+        self.pad = pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return upfirdn2d(x, self.kernel, pad=self.pad)
+
+    def extra_repr(self) -> str:
+        return f"pad={self.pad}"
+
+
+class Upsample(nn.Module):
+    """2x FIR upsampling of the toRGB skip connection."""
+
+    def __init__(self, kernel: list[int], factor: int = 2):
+        super().__init__()
+        self.factor = factor
+        self.register_buffer("kernel", make_kernel(kernel) * factor**2)
+        p = len(kernel) - factor
+        self.pad = ((p + 1) // 2 + factor - 1, p // 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return upfirdn2d(x, self.kernel, up=self.factor, pad=self.pad)
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor}, pad={self.pad}"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Equalised-learning-rate layers
+
+
+class PixelNorm(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
+
+
+def fused_leaky_relu(x: torch.Tensor, bias: torch.Tensor, slope: float = 0.2, gain: float = math.sqrt(2)):
+    """leaky_relu(x + bias) * sqrt(2), bias broadcast over channel dim 1."""
+    shape = [1, -1] + [1] * (x.ndim - 2)
+    return F.leaky_relu(x + bias.view(shape), slope) * gain
+
+
+class FusedLeakyReLU(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return fused_leaky_relu(x, self.bias)
+
+
+class EqualLinear(nn.Module):
+    """Linear layer with runtime weight scaling ``lr_mul / sqrt(in_dim)`` (equalised learning rate)."""
+
+    def __init__(self, in_dim: int, out_dim: int, bias_init: float = 0.0, lr_mul: float = 1.0, activate: bool = False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_dim, in_dim) / lr_mul)
+        self.bias = nn.Parameter(torch.full((out_dim,), float(bias_init)))
+        self.scale = lr_mul / math.sqrt(in_dim)
+        self.lr_mul = lr_mul
+        self.activate = activate
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.activate:
+            return fused_leaky_relu(F.linear(x, self.weight * self.scale), self.bias * self.lr_mul)
+        return F.linear(x, self.weight * self.scale, self.bias * self.lr_mul)
+
+    def extra_repr(self) -> str:
+        return f"in={self.weight.shape[1]}, out={self.weight.shape[0]}, lr_mul={self.lr_mul}, activate={self.activate}"
+
+
+class EqualConv2d(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, padding: int = 0, bias=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(out_ch, in_ch, kernel_size, kernel_size))
+        self.scale = 1 / math.sqrt(in_ch * kernel_size**2)
+        self.stride, self.padding = stride, padding
+        self.bias = nn.Parameter(torch.zeros(out_ch)) if bias else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.weight * self.scale, self.bias, stride=self.stride, padding=self.padding)
+
+    def extra_repr(self) -> str:
+        o, i, k, _ = self.weight.shape
+        return f"{i}, {o}, k={k}, stride={self.stride}, padding={self.padding}"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Synthesis layers
+
+
+class ModulatedConv2d(nn.Module):
+    """Style-modulated convolution; weight ``[1, out, in, k, k]``, style bias initialised to 1 (TF's '+1')."""
+
+    def __init__(self, in_ch, out_ch, kernel_size, w_dim, demodulate=True, upsample=False, blur_kernel=(1, 3, 3, 1)):
+        super().__init__()
+        self.in_ch, self.out_ch, self.kernel_size = in_ch, out_ch, kernel_size
+        self.demodulate, self.upsample = demodulate, upsample
+        self.weight = nn.Parameter(torch.randn(1, out_ch, in_ch, kernel_size, kernel_size))
+        self.scale = 1 / math.sqrt(in_ch * kernel_size**2)
+        self.padding = kernel_size // 2
+        self.modulation = EqualLinear(w_dim, in_ch, bias_init=1.0)
+        if upsample:
+            factor = 2
+            p = (len(blur_kernel) - factor) - (kernel_size - 1)
+            self.blur = Blur(list(blur_kernel), pad=((p + 1) // 2 + factor - 1, p // 2 + 1), upsample_factor=factor)
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        # Modulating the input and demodulating the output equals convolving with the per-sample weight
+        # scale * W * style * demod (the conv is linear), and keeps one shared weight: fast for batches on CPU.
+        n = x.shape[0]
+        style = self.modulation(w)  # [N, in]
+        weight = self.scale * self.weight[0]  # [out, in, k, k]
+        x = x * style.view(n, self.in_ch, 1, 1)
+        if self.upsample:
+            out = self.blur(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2, padding=0))
+        else:
+            out = F.conv2d(x, weight, padding=self.padding)
+        if self.demodulate:
+            demod = torch.rsqrt(style.pow(2) @ weight.pow(2).sum([2, 3]).t() + 1e-8)  # [N, out]
+            out = out * demod.view(n, self.out_ch, 1, 1)
+        return out
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_ch}, {self.out_ch}, k={self.kernel_size}, demodulate={self.demodulate}, upsample={self.upsample}"
+        )
+
+
+class NoiseInjection(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
+        return x if noise is None else x + self.weight * noise
+
+
+class ConstantInput(nn.Module):
+    def __init__(self, channels: int, size: int = 4):
+        super().__init__()
+        self.input = nn.Parameter(torch.randn(1, channels, size, size))
+
+    def forward(self, batch: int) -> torch.Tensor:
+        return self.input.expand(batch, -1, -1, -1)
+
+
+class StyledConv(nn.Module):
+    def __init__(self, in_ch, out_ch, kernel_size, w_dim, upsample=False, blur_kernel=(1, 3, 3, 1)):
+        super().__init__()
+        self.conv = ModulatedConv2d(in_ch, out_ch, kernel_size, w_dim, upsample=upsample, blur_kernel=blur_kernel)
+        self.noise = NoiseInjection()
+        self.activate = FusedLeakyReLU(out_ch)
+
+    def forward(self, x, w, noise=None):
+        return self.activate(self.noise(self.conv(x, w), noise))
+
+
+class ToRGB(nn.Module):
+    def __init__(self, in_ch, w_dim, upsample=True, blur_kernel=(1, 3, 3, 1)):
+        super().__init__()
+        if upsample:
+            self.upsample = Upsample(list(blur_kernel))
+        self.conv = ModulatedConv2d(in_ch, 3, 1, w_dim, demodulate=False)
+        self.bias = nn.Parameter(torch.zeros(1, 3, 1, 1))
+
+    def forward(self, x, w, skip=None):
+        out = self.conv(x, w) + self.bias
+        return out if skip is None else out + self.upsample(skip)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Generator
+
+
+class Generator(nn.Module):
+    """StyleGAN2 generator: mapping ``z -> w`` and synthesis ``wp -> image`` (RGB, nominally [-1, 1])."""
+
+    def __init__(self, config: StyleGAN2Config | None = None, **kwargs):
+        super().__init__()
+        self.config = config = config or StyleGAN2Config(**kwargs)
+        self.resolution, self.w_dim = config.resolution, config.w_dim
+        self.num_layers = config.num_layers
+        bk = config.blur_kernel
+        ch = config.channels
+
+        self.style = nn.Sequential(
+            PixelNorm(), *[EqualLinear(self.w_dim, self.w_dim, lr_mul=config.lr_mlp, activate=True)
+                           for _ in range(config.n_mlp)]
+        )
+        self.input = ConstantInput(ch(4))
+        self.conv1 = StyledConv(ch(4), ch(4), 3, self.w_dim, blur_kernel=bk)
+        self.to_rgb1 = ToRGB(ch(4), self.w_dim, upsample=False)
+        self.convs, self.to_rgbs = nn.ModuleList(), nn.ModuleList()
+        self.noises = nn.Module()
+        self.num_noises = 2 * (config.log_size - 2) + 1
+        for idx in range(self.num_noises):
+            res = 2 ** ((idx + 5) // 2)
+            self.noises.register_buffer(f"noise_{idx}", torch.randn(1, 1, res, res))
+        in_ch = ch(4)
+        for log_res in range(3, config.log_size + 1):
+            out_ch = ch(2**log_res)
+            self.convs.append(StyledConv(in_ch, out_ch, 3, self.w_dim, upsample=True, blur_kernel=bk))
+            self.convs.append(StyledConv(out_ch, out_ch, 3, self.w_dim, blur_kernel=bk))
+            self.to_rgbs.append(ToRGB(out_ch, self.w_dim, blur_kernel=bk))
+            in_ch = out_ch
+        self.layer_groups = layer_groups(self.num_layers, self.resolution)
+
+    # ---- latent spaces -----------------------------------------------------------------------------------------
+    def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``z ~ N(0, I)`` of shape ``[n, w_dim]`` (drawn on the CPU so a seed gives the same z on any device)."""
+        return torch.randn(n, self.w_dim, generator=generator).to(self.device)
+
+    def mapping(self, z: torch.Tensor) -> torch.Tensor:
+        """Map ``z [N, w_dim]`` to ``w [N, w_dim]``."""
+        if z.ndim != 2 or z.shape[1] != self.w_dim:
+            raise ValueError(f"z must have shape [N, {self.w_dim}], got {list(z.shape)}")
+        return self.style(z)
+
+    @torch.no_grad()
+    def mean_w(self, n: int = 4096, seed: int = 0) -> torch.Tensor:
+        """Average ``w`` over ``n`` random z, shape ``[1, w_dim]`` (the truncation centre)."""
+        z = self.sample_z(n, torch.Generator().manual_seed(seed))
+        return self.mapping(z).mean(0, keepdim=True)
+
+    @staticmethod
+    def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float = 0.7) -> torch.Tensor:
+        """Truncation trick: move ``w`` (or ``wp``) toward ``w_avg`` by ``psi`` (1 = unchanged)."""
+        return w_avg + psi * (w - w_avg)
+
+    def broadcast(self, w: torch.Tensor) -> torch.Tensor:
+        """``w [N, w_dim]`` -> ``wp [N, num_layers, w_dim]``."""
+        return w.unsqueeze(1).repeat(1, self.num_layers, 1)
+
+    # ---- synthesis ---------------------------------------------------------------------------------------------
+    def noise_inputs(self, n: int, mode: str, generator: torch.Generator | None = None) -> list:
+        """Per-layer noise maps for ``mode`` in ``const`` (stored buffers), ``random`` or ``none``."""
+        if mode == "const":
+            return [getattr(self.noises, f"noise_{i}") for i in range(self.num_noises)]
+        if mode == "random":
+            return [
+                torch.randn(n, 1, 2 ** ((i + 5) // 2), 2 ** ((i + 5) // 2), generator=generator).to(self.device)
+                for i in range(self.num_noises)
+            ]
+        if mode == "none":
+            return [None] * self.num_noises
+        raise ValueError(f"noise mode must be one of {NOISE_MODES}, got {mode!r}")
+
+    def synthesize(self, wp: torch.Tensor, noise_mode: str = "const", generator: torch.Generator | None = None):
+        """Render W+ codes ``wp [N, num_layers, w_dim]`` to images ``[N, 3, H, W]``."""
+        if wp.ndim != 3 or wp.shape[1:] != (self.num_layers, self.w_dim):
+            raise ValueError(f"wp must have shape [N, {self.num_layers}, {self.w_dim}], got {list(wp.shape)}")
+        noise = self.noise_inputs(wp.shape[0], noise_mode, generator)
+        x = self.input(wp.shape[0])
+        x = self.conv1(x, wp[:, 0], noise[0])
+        skip = self.to_rgb1(x, wp[:, 1])
+        i = 1
+        for conv_up, conv, n1, n2, to_rgb in zip(self.convs[::2], self.convs[1::2], noise[1::2], noise[2::2],
+                                                 self.to_rgbs):
+            x = conv_up(x, wp[:, i], n1)
+            x = conv(x, wp[:, i + 1], n2)
+            skip = to_rgb(x, wp[:, i + 2], skip)
+            i += 2
+        return skip
+
+    def forward(self, z: torch.Tensor, truncation: float = 1.0, w_avg: torch.Tensor | None = None,
+                noise_mode: str = "random") -> torch.Tensor:
+        """``z -> image`` with optional truncation (convenience; the pipeline works in W+)."""
+        w = self.mapping(z)
+        if truncation != 1.0:
+            w = self.truncate(w, self.mean_w() if w_avg is None else w_avg, truncation)
+        return self.synthesize(self.broadcast(w), noise_mode)
+
+    @property
+    def device(self) -> torch.device:
+        return self.input.input.device
+
+    def extra_repr(self) -> str:
+        return f"resolution={self.resolution}, w_dim={self.w_dim}, num_layers={self.num_layers}"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Discriminator (training only)
+
+
+class ConvLayer(nn.Sequential):
+    def __init__(self, in_ch, out_ch, kernel_size, downsample=False, blur_kernel=(1, 3, 3, 1), activate=True):
+        layers: list[nn.Module] = []
+        stride, padding = 1, kernel_size // 2
+        if downsample:
+            p = (len(blur_kernel) - 2) + (kernel_size - 1)
+            layers.append(Blur(list(blur_kernel), pad=((p + 1) // 2, p // 2)))
+            stride, padding = 2, 0
+        layers.append(EqualConv2d(in_ch, out_ch, kernel_size, stride, padding, bias=not activate))
+        if activate:
+            layers.append(FusedLeakyReLU(out_ch))
+        super().__init__(*layers)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, in_ch: int, out_ch: int):
+        super().__init__()
+        self.conv1 = ConvLayer(in_ch, in_ch, 3)
+        self.conv2 = ConvLayer(in_ch, out_ch, 3, downsample=True)
+        self.skip = ConvLayer(in_ch, out_ch, 1, downsample=True, activate=False)
+
+    def forward(self, x):
+        return (self.conv2(self.conv1(x)) + self.skip(x)) / math.sqrt(2)
+
+
+class Discriminator(nn.Module):
+    """Residual StyleGAN2 discriminator with minibatch standard deviation."""
+
+    def __init__(self, config: StyleGAN2Config | None = None, stddev_group: int = 4, **kwargs):
+        super().__init__()
+        config = config or StyleGAN2Config(**kwargs)
+        ch = config.channels
+        blocks: list[nn.Module] = [ConvLayer(3, ch(config.resolution), 1)]
+        for log_res in range(config.log_size, 2, -1):
+            blocks.append(ResBlock(ch(2**log_res), ch(2 ** (log_res - 1))))
+        self.convs = nn.Sequential(*blocks)
+        self.stddev_group = stddev_group
+        self.final_conv = ConvLayer(ch(4) + 1, ch(4), 3)
+        self.final_linear = nn.Sequential(EqualLinear(ch(4) * 16, ch(4), activate=True), EqualLinear(ch(4), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.convs(x)
+        n, c, h, w = out.shape
+        group = min(n, self.stddev_group)
+        while n % group:
+            group -= 1
+        std = out.view(group, -1, 1, c, h, w)
+        std = torch.sqrt(std.var(0, unbiased=False) + 1e-8).mean([2, 3, 4], keepdim=True).squeeze(2)
+        std = std.repeat(group, 1, h, w)
+        out = self.final_conv(torch.cat([out, std], 1))
+        return self.final_linear(out.view(n, -1))

@@ -1,0 +1,229 @@
+"""Procedural multi-modal faces: a seed becomes an image, attribute values, a label map and a sketch.
+
+Everything is drawn from signed distance functions evaluated at pixel centres, batched over samples in torch, with
+analytic anti-aliasing (coverage = clamp(0.5 - sdf / pixel, 0, 1)). The label map takes the last shape that covers
+each pixel centre; the sketch is the outline of every visible region (gradient of its anti-aliased coverage).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .attributes import ATTRIBUTES, LABEL_CLASSES, attribute
+
+__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable"]
+
+_CLS = {name: i for i, name in enumerate(LABEL_CLASSES)}
+_CLOTHES = np.array([(40, 50, 90), (150, 40, 40), (230, 230, 225), (60, 90, 60), (70, 70, 75), (200, 150, 60)])
+
+
+@dataclass
+class FaceBatch:
+    """A rendered batch; images in [-1, 1]."""
+
+    image: torch.Tensor  # [N, 3, R, R] float, RGB in [-1, 1]
+    label: torch.Tensor  # [N, R, R] int64 class indices into LABEL_CLASSES
+    sketch: torch.Tensor  # [N, 1, R, R] float, 1 = white paper, 0 = black line
+    attributes: torch.Tensor  # [N, num_attributes] int64 value indices (ATTRIBUTES order)
+    observed: torch.Tensor  # [N, num_attributes] bool: False where the attribute cannot be seen (e.g. eye colour
+    #                         behind sunglasses)
+
+
+def sample_attributes(rng: np.random.Generator) -> dict[str, int]:
+    """Draw one face's attribute values (as indices); a few combinations are made rarer to look natural."""
+    a = {att.name: int(rng.integers(len(att.values))) for att in ATTRIBUTES}
+    a["glasses"] = int(rng.choice(3, p=[0.5, 0.25, 0.25]))
+    a["beard"] = int(rng.random() < 0.3)
+    a["lipstick"] = int(rng.random() < 0.35 and not a["beard"])
+    a["earrings"] = int(rng.random() < 0.3)
+    a["freckles"] = int(rng.random() < 0.35)
+    return a
+
+
+def observable(a: dict[str, int]) -> dict[str, bool]:
+    """Which attributes are visible in a face with values ``a`` (indices)."""
+    seen = {att.name: True for att in ATTRIBUTES}
+    sunglasses = a["glasses"] == attribute("glasses").index("sunglasses")
+    closed = a["eyes"] == attribute("eyes").index("closed")
+    seen["eyes"] = not sunglasses
+    seen["eye_color"] = not (sunglasses or closed)
+    bald = a["hair_style"] == attribute("hair_style").index("bald")
+    seen["hair_color"] = not (bald and not a["beard"])
+    return seen
+
+
+def _nuisance(rng: np.random.Generator) -> np.ndarray:
+    """Continuous per-sample variation that no attribute names: position, scale, colour jitter, texture phase."""
+    return np.concatenate([rng.uniform(-1, 1, 4), rng.uniform(0, 2 * math.pi, 3), rng.normal(0, 1, 9),
+                           [rng.integers(len(_CLOTHES))]])
+
+
+def render_seeds(seeds, resolution: int = 64) -> FaceBatch:
+    """Render one face per seed; a face depends only on its own seed."""
+    attrs, nuis = [], []
+    for s in seeds:
+        rng = np.random.default_rng(int(s))
+        attrs.append(sample_attributes(rng))
+        nuis.append(_nuisance(rng))
+    return render(attrs, np.stack(nuis), resolution)
+
+
+def _ellipse(x, y, cx, cy, rx, ry):
+    """Approximate signed distance to an axis-aligned ellipse (exact for circles)."""
+    r = torch.sqrt(((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 + 1e-12)
+    return (r - 1) * torch.minimum(rx, ry)
+
+
+def _box(x, y, cx, cy, hx, hy):
+    d = torch.maximum((x - cx).abs() - hx, (y - cy).abs() - hy)
+    return d
+
+
+def _sketch(label: torch.Tensor) -> torch.Tensor:
+    """Black outlines of the label regions on white, softened by a small blur: [N, 1, R, R] in [0, 1]."""
+    edge = torch.zeros(label.shape, dtype=torch.float32)
+    edge[:, :, 1:] += (label[:, :, 1:] != label[:, :, :-1]).float()
+    edge[:, 1:, :] += (label[:, 1:, :] != label[:, :-1, :]).float()
+    k = torch.tensor([[0.25, 0.5, 0.25]])
+    k = (k.T @ k).view(1, 1, 3, 3) * 1.3
+    ink = torch.nn.functional.conv2d(edge.clamp(max=1).unsqueeze(1), k, padding=1)
+    return 1 - ink.clamp(0, 1)
+
+
+def _col(rgb) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(rgb, dtype=np.float32) / 127.5 - 1.0)
+
+
+def render(attrs: list[dict[str, int]], nuisance: np.ndarray, resolution: int = 64) -> FaceBatch:
+    """Render faces from attribute indices and nuisance vectors (see ``render_seeds``)."""
+    n, res = len(attrs), resolution
+    A = {k: torch.tensor([a[k] for a in attrs]) for k in attrs[0]}
+    U = torch.as_tensor(nuisance, dtype=torch.float32)
+    px = 2.0 / res
+    coords = (torch.arange(res, dtype=torch.float32) + 0.5) * px - 1
+    y, x = coords.view(1, res, 1), coords.view(1, 1, res)
+
+    def p(t):  # per-sample scalar -> broadcastable [N, 1, 1]
+        return t.float().view(n, 1, 1)
+
+    s = p(1 + 0.04 * U[:, 2])
+    cx, cy = p(0.03 * U[:, 0]), p(-0.04 + 0.03 * U[:, 1])
+    pose = p(A["pose"] - 1)  # -1 left, 0 frontal, 1 right
+    cx = cx + 0.03 * pose
+    fx = cx + 0.12 * pose * s  # where the facial features sit
+    shape_r = torch.tensor([[0.40, 0.44], [0.35, 0.47], [0.30, 0.50]])[A["face_shape"]]
+    fa, fb = p(shape_r[:, 0]) * s, p(shape_r[:, 1]) * s
+
+    jit = U[:, 7:16] * 6 / 127.5  # colour jitter
+    hair_c = torch.stack([_col(attribute("hair_color").colors[i]) for i in range(5)])[A["hair_color"]] + jit[:, 0:3]
+    skin_c = torch.stack([_col(attribute("skin_tone").colors[i]) for i in range(3)])[A["skin_tone"]] + jit[:, 3:6]
+    bg_c = torch.stack([_col(attribute("background").colors[i]) for i in range(4)])[A["background"]] + jit[:, 6:9]
+    eye_c = torch.stack([_col(attribute("eye_color").colors[i]) for i in range(3)])[A["eye_color"]]
+    clothes_c = _col(_CLOTHES)[torch.as_tensor(nuisance[:, 16].astype(np.int64))]
+    lips_nat = (skin_c + 1) * torch.tensor([0.82, 0.55, 0.55]) - 1
+    lips_c = torch.where(A["lipstick"].view(n, 1) == 1, _col(attribute("lipstick").colors[1]), lips_nat)
+
+    img = bg_c.view(n, 3, 1, 1) * (1 + 0.15 * torch.sin((x + y) * 10 * math.pi + p(U[:, 4]))).unsqueeze(1)
+    img = img.expand(n, 3, res, res).clone()
+    label = torch.zeros(n, res, res, dtype=torch.long)
+
+    def paint(sdf, cls, color, where=None, texture=None):
+        """Composite a region over the canvas (color [N,3] or [N,3,R,R])."""
+        alpha = (0.5 - sdf / px).clamp(0, 1)
+        if where is not None:
+            alpha = alpha * where.float().view(n, 1, 1)
+        c = color.view(n, 3, 1, 1) if color.ndim == 2 else color
+        if texture is not None:
+            c = (c + 1) * texture.unsqueeze(1) - 1
+        a3 = alpha.unsqueeze(1)
+        img.add_((c - img) * a3)
+        hard = (sdf < 0) if where is None else (sdf < 0) & where.view(n, 1, 1)
+        label.masked_fill_(hard, cls)
+
+    strands = 1 + 0.22 * torch.sin(2 * math.pi * (x * 13 + 0.25 * torch.sin(y * 9 + p(U[:, 5])))) \
+        - 0.1 * torch.sin(2 * math.pi * y * 7 + p(U[:, 6]))
+    hair_tex = strands.clamp(0.5, 1.5)
+    style = A["hair_style"]
+    # hair behind the head (bob, long)
+    back_len = torch.tensor([0.0, 0.0, 0.3, 0.85])[style]
+    back = torch.maximum(_ellipse(x, y, cx, cy - 0.04, fa + 0.12, fb + 0.1), y - (cy + p(back_len)))
+    back = torch.minimum(back, _box(x, y, cx, (cy + cy + p(back_len)) / 2, fa + 0.12, p(back_len) / 2 + 0.01))
+    back = torch.maximum(back, y - (cy + p(back_len)))
+    paint(back, _CLS["hair"], hair_c, where=style >= 2, texture=hair_tex)
+    # clothes, neck
+    paint(_ellipse(x, y, cx, torch.full_like(cx, 1.18), 0.72 * s, 0.42 * s), _CLS["clothes"], clothes_c)
+    paint(_box(x, y, cx, cy + 0.5, 0.14 * s, 0.5 * torch.ones_like(s)), _CLS["neck"], (skin_c + 1) * 0.82 - 1)
+    # ears (shifted against the pose), face with shading
+    eye_y = cy - 0.04 * s
+    for side in (-1, 1):
+        ex = cx + side * fa * 0.97 - 0.05 * pose
+        paint(_ellipse(x, y, ex, eye_y + 0.06, 0.065 * s, 0.10 * s), _CLS["ears"], (skin_c + 1) * 0.92 - 1)
+    rr = (((x - fx) / fa) ** 2 + ((y - cy) / fb) ** 2).clamp(max=1)
+    paint(_ellipse(x, y, cx, cy, fa, fb), _CLS["skin"], skin_c, texture=1.06 - 0.22 * rr)
+    # freckles: a fine dot pattern over the cheeks
+    dots = torch.sin(x * 52 + p(U[:, 4])) * torch.sin(y * 52 + p(U[:, 5])) - 0.75
+    cheeks = torch.maximum(_box(x, y, fx, cy + 0.1, 0.26 * s, 0.07 * s), -(x - fx).abs() + 0.06)
+    paint(torch.maximum(-dots * 0.05, cheeks), _CLS["skin"], (skin_c + 1) * torch.tensor([0.7, 0.55, 0.45]) - 1,
+          where=A["freckles"] == 1)
+    # beard: lower face, textured in the hair colour
+    mouth_y = cy + 0.23 * s
+    beard = torch.maximum(_ellipse(x, y, cx, cy + 0.02, fa + 0.01, fb + 0.02), (cy + 0.1 * s) - y)
+    paint(beard, _CLS["beard"], hair_c, where=A["beard"] == 1, texture=hair_tex * 0.9)
+    # hair on top of the head (short, bob, long): a cap with a hairline, sides down to the ears
+    cap = torch.maximum(_ellipse(x, y, cx, cy - 0.03, fa + 0.05, fb + 0.06), y - (cy - 0.2 * s))
+    sides = torch.maximum(_ellipse(x, y, cx, cy - 0.03, fa + 0.05, fb + 0.06),
+                          torch.maximum(y - eye_y, fa * 0.82 - (x - cx).abs()))
+    paint(torch.minimum(cap, sides), _CLS["hair"], hair_c, where=style >= 1, texture=hair_tex)
+    # eyes: sclera, coloured iris, pupil; closed eyes are a lid line
+    closed = A["eyes"] == 1
+    for side in (-1, 1):
+        ex = fx + side * 0.15 * s
+        paint(_ellipse(x, y, ex, eye_y, 0.085 * s, 0.055 * s), _CLS["eyes"], _col((250, 250, 250)).expand(n, 3),
+              where=~closed)
+        paint(_ellipse(x, y, ex + 0.02 * pose, eye_y, 0.045 * s, 0.045 * s), _CLS["eyes"], eye_c, where=~closed)
+        paint(_ellipse(x, y, ex + 0.02 * pose, eye_y, 0.018 * s, 0.018 * s), _CLS["eyes"],
+              _col((10, 10, 10)).expand(n, 3), where=~closed)
+        lid = torch.maximum((y - eye_y - 0.01 - 3 * (x - ex) ** 2).abs() - 0.014, (x - ex).abs() - 0.085 * s)
+        paint(lid, _CLS["eyes"], _col((40, 25, 25)).expand(n, 3), where=closed)
+        brow = _box(x, y, ex, eye_y - 0.11 * s, 0.085 * s, 0.022 * s)
+        paint(brow, _CLS["brows"], (hair_c + 1) * 0.7 - 1)
+    # nose
+    paint(_ellipse(x, y, fx + 0.04 * pose, cy + 0.09 * s, 0.04 * s, 0.07 * s), _CLS["nose"],
+          (skin_c + 1) * 0.84 - 1)
+    # mouth: neutral line / smile crescent; open mouths show a dark interior
+    smile, open_ = A["smile"] == 1, A["mouth"] == 1
+    neutral_lips = _ellipse(x, y, fx, mouth_y, 0.12 * s, 0.035 * s)
+    crescent = torch.maximum(_ellipse(x, y, fx, mouth_y - 0.035, 0.14 * s, 0.07 * s),
+                             -_ellipse(x, y, fx, mouth_y - 0.07, 0.16 * s, 0.07 * s))
+    lips = torch.where(smile.view(n, 1, 1), crescent, neutral_lips)
+    open_lips = _ellipse(x, y, fx, mouth_y, 0.12 * s, 0.07 * s)
+    lips = torch.where(open_.view(n, 1, 1), open_lips, lips)
+    paint(lips, _CLS["lips"], lips_c)
+    inner = _ellipse(x, y, fx, mouth_y, 0.085 * s, 0.04 * s)
+    inner = torch.where(smile.view(n, 1, 1), torch.maximum(inner, (mouth_y - 0.01) - y), inner)
+    paint(inner, _CLS["mouth"], _col((60, 15, 20)).expand(n, 3), where=open_)
+    # earrings: gold studs under the ears
+    for side in (-1, 1):
+        ex = cx + side * fa * 0.97 - 0.05 * pose
+        paint(_ellipse(x, y, ex, eye_y + 0.17 * s, 0.032 * s, 0.032 * s), _CLS["earrings"],
+              _col((235, 195, 60)).expand(n, 3), where=A["earrings"] == 1)
+    # glasses: rims (and tinted lenses for sunglasses) with a bridge
+    glasses, sun = A["glasses"] >= 1, A["glasses"] == 2
+    for side in (-1, 1):
+        ex = fx + side * 0.15 * s
+        lens = _ellipse(x, y, ex, eye_y, 0.12 * s, 0.09 * s)
+        paint(lens, _CLS["glasses"], _col((20, 20, 35)).expand(n, 3), where=sun)
+        paint(lens.abs() - 0.016, _CLS["glasses"], _col((30, 30, 30)).expand(n, 3), where=glasses)
+    paint(_box(x, y, fx, eye_y - 0.02, 0.03 * s, 0.012 * s), _CLS["glasses"], _col((30, 30, 30)).expand(n, 3),
+          where=glasses)
+
+    sketch = _sketch(label)
+
+    attributes = torch.stack([A[att.name] for att in ATTRIBUTES], 1)
+    seen = [observable(a) for a in attrs]
+    observed = torch.tensor([[o[att.name] for att in ATTRIBUTES] for o in seen])
+    return FaceBatch(img.clamp(-1, 1), label, sketch, attributes, observed)

@@ -1,0 +1,69 @@
+"""Shared plumbing of the training scripts: resumable state, JSON-lines logs, NaN guard, data."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..synthfaces import FaceBatch, render_seeds
+
+__all__ = ["RunState", "face_stream", "check_finite"]
+
+
+class NonFiniteLoss(RuntimeError):
+    pass
+
+
+def check_finite(losses: dict[str, float], step: int) -> None:
+    """Stop training the moment any logged term is NaN or inf (a silent NaN R1 once let D win)."""
+    bad = [k for k, v in losses.items() if not math.isfinite(v)]
+    if bad:
+        raise NonFiniteLoss(f"step {step}: non-finite loss terms {bad}: {losses}")
+
+
+def face_stream(batch: int, seed: int, resolution: int = 64, start: int = 0, train: bool = True):
+    """Endless batches of freshly rendered faces. Training seeds are even, evaluation seeds odd (disjoint sets)."""
+    step = start
+    while True:
+        rng = np.random.default_rng([seed, step])
+        seeds = rng.integers(0, 2**40, batch) * 2 + (0 if train else 1)
+        yield step, render_seeds(seeds.tolist(), resolution)
+        step += 1
+
+
+def held_out(n: int, resolution: int = 64, seed: int = 12345) -> FaceBatch:
+    """A fixed set of evaluation faces (odd seeds: never seen in training)."""
+    seeds = (np.random.default_rng(seed).integers(0, 2**40, n) * 2 + 1).tolist()
+    return render_seeds(seeds, resolution)
+
+
+class RunState:
+    """A run folder: ``state.pt`` (resumable, tensors only: loaded with weights_only=True) and ``log.jsonl``."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / "state.pt"
+        self.log_path = self.folder / "log.jsonl"
+        self.last_save = time.time()
+
+    def load(self) -> dict | None:
+        return torch.load(self.path, map_location="cpu", weights_only=True) if self.path.exists() else None
+
+    def save(self, state: dict) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(self.path)
+        self.last_save = time.time()
+
+    def due(self, minutes: float) -> bool:
+        return time.time() - self.last_save > minutes * 60
+
+    def log(self, record: dict) -> None:
+        with self.log_path.open("a") as f:
+            f.write(json.dumps(record) + "\n")

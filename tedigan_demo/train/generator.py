@@ -1,0 +1,147 @@
+"""Train the embedded StyleGAN2 generator on procedural faces (non-saturating loss, lazy R1, style mixing, EMA).
+
+    nice -n 10 python -m tedigan_demo.train.generator --run runs/generator --minutes 90
+    python -m tedigan_demo.train.generator --run runs/generator --export checkpoints/synthfaces64
+
+Resumes from ``<run>/state.pt``; with no state there, from ``--init`` (a shipped family's ``generator`` and
+``discriminator`` folders) if given. Every loss term is logged to ``<run>/log.jsonl``; a NaN stops the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..models.base import load_state_strict, read_pretrained, save_pretrained
+from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
+from .common import RunState, check_finite, face_stream
+
+EMBEDDED_CONFIG = dict(resolution=64, w_dim=128, n_mlp=4, channel_base=2048, channel_max=128, lr_mlp=0.01)
+
+
+def mixed_wp(G: Generator, n: int, prob: float) -> torch.Tensor:
+    """W+ codes from one z, or (with probability ``prob``) two z's crossing over at a random layer."""
+    w1 = G.mapping(torch.randn(n, G.w_dim))
+    wp = G.broadcast(w1)
+    if torch.rand(()) < prob:
+        w2 = G.mapping(torch.randn(n, G.w_dim))
+        cut = int(torch.randint(1, G.num_layers, ()))
+        wp = torch.cat([wp[:, :cut], G.broadcast(w2)[:, cut:]], 1)
+    return wp
+
+
+def save_grid(G: Generator, path: Path, seed: int = 0) -> None:
+    from PIL import Image
+
+    with torch.no_grad():
+        z = torch.randn(32, G.w_dim, generator=torch.Generator().manual_seed(seed))
+        img = G.synthesize(G.broadcast(G.mapping(z)), "const")
+    img = ((img.clamp(-1, 1) + 1) * 127.5).round().byte()
+    n, c, h, w = img.shape
+    grid = img.view(4, 8, c, h, w).permute(0, 3, 1, 4, 2).reshape(4 * h, 8 * w, c)
+    Image.fromarray(grid.numpy()).save(path)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", default="runs/generator")
+    ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=0.0025)
+    ap.add_argument("--r1", type=float, default=0.05, help="R1 gamma")
+    ap.add_argument("--r1-every", type=int, default=16)
+    ap.add_argument("--mixing", type=float, default=0.9)
+    ap.add_argument("--ema-kimg", type=float, default=10.0, help="EMA half-life in thousands of images")
+    ap.add_argument("--save-minutes", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", default=None, help="family folder to start from when the run has no state")
+    ap.add_argument("--export", default=None, help="only export the EMA generator (fp16) to this family folder")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    run = RunState(args.run)
+    cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
+    G, D = Generator(cfg), Discriminator(cfg)
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
+    r1_ratio = args.r1_every / (args.r1_every + 1)
+    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr * r1_ratio, betas=(0.0, 0.99**r1_ratio))
+    step = 0
+    state = run.load()
+    if state is not None:
+        G.load_state_dict(state["G"]), D.load_state_dict(state["D"]), G_ema.load_state_dict(state["G_ema"])
+        opt_g.load_state_dict(state["opt_g"]), opt_d.load_state_dict(state["opt_d"])
+        step = int(state["step"])
+    elif args.init:
+        _, g_state = read_pretrained(Path(args.init) / "generator")
+        _, d_state = read_pretrained(Path(args.init) / "train_state" / "discriminator")
+        load_state_strict(G, g_state), load_state_strict(G_ema, g_state), load_state_strict(D, d_state)
+        step = int((Path(args.init) / "train_state" / "step.txt").read_text())
+
+    def snapshot():
+        run.save({"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
+                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": torch.tensor(step)})
+        save_grid(G_ema, run.folder / "samples.png")
+
+    if args.export:
+        out = Path(args.export)
+        save_pretrained(G_ema, cfg.to_dict(), out / "generator", kind="StyleGAN2Generator")
+        save_pretrained(D, cfg.to_dict(), out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
+        (out / "train_state" / "step.txt").write_text(f"{step}\n")
+        save_grid(G_ema, out / "samples.png")
+        print(f"exported step {step} ({step * args.batch / 1000:.0f} kimg) to {out}")
+        return
+
+    ema_beta = 0.5 ** (args.batch / (args.ema_kimg * 1000))
+    t_end = time.time() + args.minutes * 60
+    t0 = time.time()
+    for step, faces in face_stream(args.batch, args.seed, cfg.resolution, start=step):
+        real = faces.image
+        # --- D step
+        with torch.no_grad():
+            fake = G.synthesize(mixed_wp(G, args.batch, args.mixing), "random")
+        d_real, d_fake = D(real), D(fake)
+        loss_d = F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
+        logs = {"loss_d": loss_d.item(), "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item()}
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        if step % args.r1_every == 0:
+            real_r = real[: args.batch // 2].detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(real_r).sum(), real_r, create_graph=True)
+            r1 = grad.pow(2).flatten(1).sum(1).mean()
+            (args.r1 / 2 * r1 * args.r1_every).backward()
+            logs["r1"] = r1.item()
+        opt_d.step()
+        # --- G step
+        fake = G.synthesize(mixed_wp(G, args.batch, args.mixing), "random")
+        loss_g = F.softplus(-D(fake)).mean()
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        logs["loss_g"] = loss_g.item()
+        with torch.no_grad():
+            for pe, p in zip(G_ema.parameters(), G.parameters()):
+                pe.lerp_(p, 1 - ema_beta)
+            for be, b in zip(G_ema.buffers(), G.buffers()):
+                be.copy_(b)
+        check_finite(logs, step)
+        if step % 20 == 0:
+            rate = (time.time() - t0) / max(1, step - (state["step"] if state else 0) + 1)
+            run.log({"step": step, "kimg": step * args.batch / 1000, "sec_per_step": round(rate, 3),
+                     **{k: round(v, 4) for k, v in logs.items()}})
+        if run.due(args.save_minutes) or time.time() > t_end:
+            step += 1
+            snapshot()
+            if time.time() > t_end:
+                break
+
+
+if __name__ == "__main__":
+    main()
