@@ -1,0 +1,135 @@
+"""Command line: ``python -m tedigan_demo <command> ...``; each command prints a one-line JSON summary.
+
+Errors (bad input, missing weights, ...) exit with status 2 and a single line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .imaging import save_images
+from .loading import LoadError, load_generator
+from .models.stylegan2 import NOISE_MODES
+from .zoo import DEFAULT_FAMILY
+
+__all__ = ["main", "CLIError"]
+
+
+class CLIError(Exception):
+    """Bad input given on the command line."""
+
+
+def pick_device(name: str | None) -> torch.device:
+    """``cuda`` when asked for (or by default when present), else ``cpu``."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise CLIError("--device cuda was asked for but CUDA is not available on this machine")
+    return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
+
+
+def read_latent(path: str, num_layers: int, w_dim: int) -> torch.Tensor:
+    """Read W+ codes from ``.npy`` (``[N, L, D]`` or ``[L, D]``) and check them against the generator."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise CLIError(f"latent file not found: {path}") from None
+    except (ValueError, OSError) as e:
+        raise CLIError(f"cannot read {path} as a .npy array: {str(e).splitlines()[0]}") from None
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3 or arr.shape[1:] != (num_layers, w_dim):
+        raise CLIError(f"{path} has shape {list(arr.shape)}; this generator takes W+ codes [N, {num_layers}, "
+                       f"{w_dim}] or [{num_layers}, {w_dim}]")
+    if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
+        raise CLIError(f"{path} must hold finite floating-point values (dtype {arr.dtype})")
+    return torch.from_numpy(arr.astype(np.float32))
+
+
+def cmd_synthesize(args) -> dict:
+    device = pick_device(args.device)
+    G = load_generator(args.generator, device)
+    wp = read_latent(args.latent, G.num_layers, G.w_dim).to(device)
+    with torch.inference_mode():
+        images = G.synthesize(wp, args.noise, torch.Generator().manual_seed(args.seed))
+    out = Path(args.out)
+    if out.suffix == ".npy":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(out, images.float().cpu().numpy())
+        files = [str(out)]
+    else:
+        files = save_images(images, out)
+    return {"command": "synthesize", "n": wp.shape[0], "shape": list(images.shape), "noise": args.noise,
+            "device": str(device), "files": files}
+
+
+def cmd_sample(args) -> dict:
+    device = pick_device(args.device)
+    G = load_generator(args.generator, device)
+    with torch.inference_mode():
+        z = G.sample_z(args.n, torch.Generator().manual_seed(args.seed))
+        w = G.mapping(z)
+        if args.truncation != 1.0:
+            w = G.truncate(w, G.mean_w(), args.truncation)
+        wp = G.broadcast(w)
+        images = G.synthesize(wp, args.noise, torch.Generator().manual_seed(args.seed))
+    files = save_images(images, args.out)
+    if args.save_latent:
+        np.save(args.save_latent, wp.cpu().numpy())
+        files.append(args.save_latent)
+    return {"command": "sample", "seed": args.seed, "truncation": args.truncation, "n": args.n,
+            "resolution": G.resolution, "device": str(device), "files": files}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints the whole usage by default)
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--generator", default=DEFAULT_FAMILY,
+                       help="zoo name, local file/folder, or hf://owner/repo/file[@revision]")
+        p.add_argument("--device", choices=["cpu", "cuda"], default=None)
+        p.add_argument("--noise", choices=NOISE_MODES, default="const", help="per-layer noise")
+
+    p = sub.add_parser("synthesize", help="render W+ codes from a .npy file")
+    common(p)
+    p.add_argument("--latent", required=True, help=".npy of [N, L, D] or [L, D]")
+    p.add_argument("--out", required=True, help="out.png (images) or out.npy (raw [N, 3, H, W] in [-1, 1])")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random noise mode")
+    p.set_defaults(func=cmd_synthesize)
+
+    p = sub.add_parser("sample", help="sample random faces")
+    common(p)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=int, default=1)
+    p.add_argument("--truncation", type=float, default=1.0, help="psi: 1 = none, 0 = the mean face")
+    p.add_argument("--out", required=True)
+    p.add_argument("--save-latent", default=None, help="also write the W+ codes to this .npy")
+    p.set_defaults(func=cmd_sample)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        t0 = time.perf_counter()
+        summary = args.func(args)
+    except (CLIError, LoadError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    summary["seconds"] = round(time.perf_counter() - t0, 3)
+    print(json.dumps(summary))
+    return 0

@@ -1,0 +1,271 @@
+"""Everything about getting weights: zoo names, local files and folders, the Hugging Face Hub, official formats.
+
+``load_generator(src)`` takes any of:
+
+* a zoo name (``synthfaces64``, ``ffhq-1024``) or ``family:component``;
+* a local folder holding ``config.json`` + ``model.safetensors`` (the project's own format), or a local file:
+  ``.safetensors`` (next to a ``config.json``), or an official PyTorch checkpoint (``.pt``/``.pth``) whose format is
+  detected: rosinality ``{'g_ema', 'latent_avg'}``, a pSp checkpoint (``state_dict`` with ``decoder.*``), or a bare
+  rosinality state dict;
+* a Hub reference ``hf://owner/repo/path/to/file[@revision]`` (or a folder: ``hf://owner/repo[/subfolder][@rev]``
+  holding ``config.json`` + ``model.safetensors``), downloaded with ``hf_hub_download`` into the Hub cache, which
+  honours ``HF_HUB_OFFLINE`` and ``local_files_only``.
+
+Official pickles are read with ``torch.load(weights_only=True)`` and an explicit allow-list; nothing else is ever
+unpickled. Every failure is a ``LoadError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import logging
+import pickle
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from huggingface_hub import constants as hf_constants
+from huggingface_hub import errors as hf_errors
+from huggingface_hub import hf_hub_download
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from .models.base import CONFIG_NAME, WEIGHTS_NAME, StateDictMismatch, load_state_strict
+from .models.stylegan2 import Generator, StyleGAN2Config
+from .zoo import FAMILIES, family
+
+__all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_official", "REPO_ROOT", "detect_format"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Globals an official checkpoint may reference besides tensors and containers (pSp/e4e store their options).
+SAFE_GLOBALS = [argparse.Namespace]
+
+
+def _first_line(err: BaseException) -> str:
+    """The first sentence of an exception's message (library messages can run to paragraphs)."""
+    text = str(err).strip()
+    if not text:
+        return type(err).__name__
+    return text.splitlines()[0].split(". ")[0].rstrip(".")
+
+
+class LoadError(Exception):
+    """A model could not be loaded; ``str(err)`` is one line for the UI and the command line."""
+
+
+@dataclass(frozen=True)
+class HubRef:
+    """A file (or a folder, when ``filename`` is None or names a subfolder) in a Hub repository."""
+
+    repo_id: str
+    filename: str | None = None
+    revision: str = "main"
+
+    @classmethod
+    def parse(cls, text: str) -> HubRef:
+        """Parse ``hf://owner/repo[/path][@revision]``."""
+        body = text.removeprefix("hf://")
+        body, _, revision = body.partition("@")
+        parts = body.strip("/").split("/")
+        if len(parts) < 2 or not all(parts[:2]):
+            raise LoadError(f"bad Hub reference {text!r}: expected hf://owner/repo[/file][@revision]")
+        return cls("/".join(parts[:2]), "/".join(parts[2:]) or None, revision or "main")
+
+    def __str__(self) -> str:
+        return f"hf://{self.repo_id}{'/' + self.filename if self.filename else ''}@{self.revision}"
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Hub
+
+
+def hub_download(ref: HubRef, filename: str, cache_dir: str | Path | None = None,
+                 local_files_only: bool = False) -> Path:
+    """``hf_hub_download`` with its failures turned into one-line ``LoadError``s."""
+    offline = local_files_only or hf_constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "0") in ("1", "ON")
+    where = f"{filename} in {ref.repo_id}@{ref.revision}"
+    # The Hub client logs each retry as a warning; our error below is the one line the user needs.
+    http_log = logging.getLogger("huggingface_hub")
+    level = http_log.level
+    http_log.setLevel(logging.ERROR)
+    try:
+        return Path(hf_hub_download(ref.repo_id, filename, revision=ref.revision, cache_dir=cache_dir,
+                                    local_files_only=offline, endpoint=os.environ.get("HF_ENDPOINT") or None))
+    except hf_errors.RepositoryNotFoundError:
+        raise LoadError(f"Hub repository {ref.repo_id!r} not found (or private)") from None
+    except hf_errors.RevisionNotFoundError:
+        raise LoadError(f"revision {ref.revision!r} not found in Hub repository {ref.repo_id!r}") from None
+    except hf_errors.RemoteEntryNotFoundError:
+        raise LoadError(f"file {filename!r} not found in Hub repository {ref.repo_id}@{ref.revision}") from None
+    except hf_errors.LocalEntryNotFoundError:
+        state = "the Hub is offline (HF_HUB_OFFLINE=1)" if offline else "the Hub cannot be reached"
+        raise LoadError(f"{where} is not in the local Hub cache and {state}: download it once with network "
+                        "access, or pass a local file") from None
+    except (hf_errors.OfflineModeIsEnabled, hf_errors.HfHubHTTPError, OSError) as e:
+        raise LoadError(f"could not download {where}: {_first_line(e)}") from None
+    finally:
+        http_log.setLevel(level)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Resolution of a source to local paths
+
+
+def resolve(src: str | Path | HubRef, component: str = "generator", cache_dir: str | Path | None = None,
+            local_files_only: bool = False) -> Path:
+    """Turn a zoo name, local path or Hub reference into a local file or folder."""
+    if isinstance(src, HubRef):
+        return _resolve_hub(src, cache_dir, local_files_only)
+    text = str(src)
+    name, _, comp = text.partition(":")
+    if name in FAMILIES and not Path(text).exists():
+        c = family(name).component(comp or component)
+        if c.local:
+            path = REPO_ROOT / c.local
+            if not path.exists():
+                raise LoadError(f"shipped weights of {name}:{comp or component} are missing at {path}")
+            return path
+        return _resolve_hub(HubRef(c.repo_id, c.filename, c.revision), cache_dir, local_files_only)
+    if text.startswith("hf://"):
+        return _resolve_hub(HubRef.parse(text), cache_dir, local_files_only)
+    path = Path(text).expanduser()
+    if path.exists():
+        return path
+    raise LoadError(f"no such file, folder or model family: {text!r} (families: {', '.join(FAMILIES)}; Hub: "
+                    "hf://owner/repo/file[@revision])")
+
+
+def _resolve_hub(ref: HubRef, cache_dir, local_files_only) -> Path:
+    is_file = ref.filename is not None and Path(ref.filename).suffix in (".pt", ".pth", ".pkl", ".safetensors")
+    if is_file:
+        return hub_download(ref, ref.filename, cache_dir, local_files_only)
+    prefix = f"{ref.filename}/" if ref.filename else ""
+    config = hub_download(ref, prefix + CONFIG_NAME, cache_dir, local_files_only)
+    hub_download(ref, prefix + WEIGHTS_NAME, cache_dir, local_files_only)
+    return config.parent
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_official(path: Path) -> dict:
+    """Read an official PyTorch checkpoint without running arbitrary pickled code."""
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "global" not in str(e).lower():  # not a refusal of a class: the bytes are not a checkpoint
+            raise LoadError(f"{path.name} is corrupted or truncated: not a readable PyTorch checkpoint") from None
+        raise LoadError(f"{path.name} holds objects outside the allow-list, refusing to unpickle it "
+                        f"({_first_line(e)})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
+        raise LoadError(f"{path.name} is corrupted or truncated: {_first_line(e)}") from None
+    if not isinstance(obj, dict):
+        raise LoadError(f"unknown checkpoint format in {path.name}: top level is {type(obj).__name__}, not a dict")
+    return obj
+
+
+def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise LoadError(f"{path.name} is corrupted or truncated: {_first_line(e)}") from None
+
+
+def detect_format(obj: dict) -> str:
+    """Name the container format of an official checkpoint dict."""
+    if "g_ema" in obj:
+        return "rosinality"
+    sd = obj.get("state_dict")
+    if isinstance(sd, dict) and any(k.startswith("decoder.") for k in sd):
+        return "psp"
+    if "style.1.weight" in obj and "input.input" in obj:
+        return "rosinality-state-dict"
+    keys = ", ".join(list(map(str, obj))[:5])
+    raise LoadError(f"unknown checkpoint format: top-level keys {keys}{'...' if len(obj) > 5 else ''}")
+
+
+def _config_from_rosinality(sd: dict[str, torch.Tensor]) -> StyleGAN2Config:
+    """Infer the generator's constructor arguments from a rosinality state dict's shapes."""
+    try:
+        w_dim = sd["style.1.weight"].shape[1]
+        n_mlp = sum(1 for k in sd if re.fullmatch(r"style\.\d+\.weight", k))
+        n_blocks = sum(1 for k in sd if re.fullmatch(r"to_rgbs\.\d+\.bias", k))
+        channels = {4: sd["input.input"].shape[1]}
+        for j in range(n_blocks):
+            channels[2 ** (j + 3)] = sd[f"to_rgbs.{j}.conv.weight"].shape[2]
+    except KeyError as e:
+        raise LoadError(f"not a rosinality StyleGAN2 state dict: key {e} is missing") from None
+    resolution = 2 ** (n_blocks + 2)
+    cmax = max(channels.values())
+    base = channels[resolution] * resolution
+    cfg = StyleGAN2Config(resolution=resolution, w_dim=w_dim, n_mlp=n_mlp, channel_base=base, channel_max=cmax)
+    if any(cfg.channels(r) != c for r, c in channels.items()):
+        raise LoadError(f"unsupported channel layout {channels}")
+    return cfg
+
+
+def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[Generator, dict]:
+    """Load a rosinality / pSp StyleGAN2 checkpoint strictly; returns the generator and extras (``latent_avg``)."""
+    obj = read_official(path)
+    fmt = detect_format(obj)
+    extras: dict = {"format": fmt}
+    if fmt == "rosinality":
+        sd = obj["g_ema"]
+        if "latent_avg" in obj:
+            extras["latent_avg"] = obj["latent_avg"]
+    elif fmt == "psp":
+        sd = {k.removeprefix("decoder."): v for k, v in obj["state_dict"].items() if k.startswith("decoder.")}
+        if "latent_avg" in obj:
+            extras["latent_avg"] = obj["latent_avg"]
+    else:
+        sd = obj
+    G = Generator(_config_from_rosinality(sd))
+    try:
+        load_state_strict(G, sd, source=path.name)
+    except StateDictMismatch as e:
+        raise LoadError(str(e)) from None
+    return G.to(device).eval(), extras
+
+
+def load_pretrained_dir(path: Path, device: str | torch.device = "cpu") -> Generator:
+    """Load the project's own ``config.json`` + ``model.safetensors``."""
+    try:
+        config = json.loads((path / CONFIG_NAME).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise LoadError(f"{path / CONFIG_NAME} is missing or unreadable: {e}") from None
+    kind = config.pop("model_type", "StyleGAN2Generator")
+    if kind != "StyleGAN2Generator":
+        raise LoadError(f"{path} holds a {kind}, not a StyleGAN2Generator")
+    try:
+        G = Generator(StyleGAN2Config(**config))
+    except (TypeError, ValueError) as e:
+        raise LoadError(f"bad generator config in {path / CONFIG_NAME}: {e}") from None
+    try:
+        load_state_strict(G, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
+    except StateDictMismatch as e:
+        raise LoadError(str(e)) from None
+    return G.to(device).eval()
+
+
+def load_generator(src: str | Path | HubRef, device: str | torch.device = "cpu", cache_dir: str | Path | None = None,
+                   local_files_only: bool = False) -> Generator:
+    """Load a StyleGAN2 generator from anything ``resolve`` takes; the format is detected."""
+    path = resolve(src, "generator", cache_dir, local_files_only)
+    if path.is_dir():
+        return load_pretrained_dir(path, device)
+    if path.suffix == ".safetensors":
+        if not (path.parent / CONFIG_NAME).exists():
+            raise LoadError(f"{path.name} needs a {CONFIG_NAME} beside it")
+        return load_pretrained_dir(path.parent, device)
+    if path.name == CONFIG_NAME:
+        return load_pretrained_dir(path.parent, device)
+    G, extras = load_official(path, device)
+    G.latent_avg = extras.get("latent_avg")
+    return G

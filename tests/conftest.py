@@ -1,0 +1,54 @@
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPAT = ROOT.parent / "shared" / "compat"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config  # noqa: E402
+
+TINY = dict(resolution=16, w_dim=16, n_mlp=2, channel_base=256, channel_max=32)
+
+
+def randomize(module: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Give every parameter (including zero-initialised biases and noise strengths) random values."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * (0.2 if p.ndim <= 1 else 1.0) + (1.0 if p.ndim == 1 else 0))
+    return module
+
+
+@pytest.fixture
+def tiny_generator() -> Generator:
+    torch.manual_seed(0)
+    return randomize(Generator(StyleGAN2Config(**TINY))).eval()
+
+
+def compat_state_dict(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Random tensors with exactly the key names and shapes listed in ../shared/compat/<name>."""
+    spec = json.loads((COMPAT / name).read_text())
+    g = torch.Generator().manual_seed(seed)
+    shapes = {**spec["params"], **spec.get("buffers", {})}
+    sd = {}
+    for k, shape in shapes.items():
+        if k.endswith("blur.kernel"):  # FIR kernels are constants of the architecture, stored as buffers
+            sd[k] = torch.tensor(spec["derived"]["blur_kernel_4x4_values"])
+        elif k.endswith("upsample.kernel"):
+            sd[k] = torch.tensor(spec["derived"]["torgb_upsample_kernel_values"])
+        elif k.endswith("modulation.bias"):
+            sd[k] = 1 + 0.1 * torch.randn(shape, generator=g)
+        else:
+            sd[k] = torch.randn(shape, generator=g) * (0.1 if len(shape) <= 1 else 1.0)
+    return sd
+
+
+@pytest.fixture(scope="session")
+def compat_available() -> bool:
+    if not COMPAT.exists():
+        pytest.skip("../shared/compat is not present")
+    return True

@@ -1,0 +1,73 @@
+"""A minimal local stand-in for the Hugging Face Hub's file-resolution endpoint, for tests without network.
+
+It answers ``HEAD``/``GET /{owner}/{name}/resolve/{revision}/{path}`` with the headers ``huggingface_hub`` reads
+(``X-Repo-Commit``, ``ETag``, ``Content-Length``) and the Hub's error codes (``X-Error-Code: RepoNotFound`` /
+``RevisionNotFound`` / ``EntryNotFound``), so the real ``hf_hub_download`` runs against it end to end.
+"""
+
+import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+
+class FakeHub:
+    def __init__(self):
+        self.repos: dict[str, dict] = {}  # repo_id -> {"commit": sha, "revisions": {...}, "files": {path: bytes}}
+        self.requests: list[str] = []
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, body: bool):
+                hub.requests.append(f"{self.command} {self.path}")
+                parts = unquote(self.path.split("?")[0]).strip("/").split("/")
+                if len(parts) < 5 or parts[2] != "resolve":
+                    return self._error(404, "RepoNotFound")
+                repo_id, revision, path = "/".join(parts[:2]), parts[3], "/".join(parts[4:])
+                repo = hub.repos.get(repo_id)
+                if repo is None:
+                    return self._error(401, "RepoNotFound")
+                if revision not in ("main", repo["commit"]):
+                    return self._error(404, "RevisionNotFound")
+                data = repo["files"].get(path)
+                if data is None:
+                    return self._error(404, "EntryNotFound")
+                self.send_response(200)
+                self.send_header("X-Repo-Commit", repo["commit"])
+                self.send_header("ETag", '"' + hashlib.sha256(data).hexdigest() + '"')
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(data)
+
+            def _error(self, code, error_code):
+                self.send_response(code)
+                self.send_header("X-Error-Code", error_code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_HEAD(self):
+                self._answer(body=False)
+
+            def do_GET(self):
+                self._answer(body=True)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def add(self, repo_id: str, files: dict[str, bytes]) -> str:
+        commit = hashlib.sha1(repo_id.encode()).hexdigest()
+        self.repos[repo_id] = {"commit": commit, "files": files}
+        return commit
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,182 @@
+import io
+import json
+
+import pytest
+import torch
+from conftest import TINY, compat_state_dict, randomize
+from fakehub import FakeHub
+from reference_stylegan2 import reference_synthesis
+
+from tedigan_demo.loading import HubRef, LoadError, load_generator, resolve
+from tedigan_demo.models.base import save_pretrained
+from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
+from tedigan_demo.zoo import FAMILIES, family
+
+COMPAT_1024 = "psp_stylegan2_1024_generator.json"
+
+
+@pytest.fixture(scope="module")
+def official_sd():
+    return compat_state_dict(COMPAT_1024, seed=1)
+
+
+def test_rosinality_container_loads_strictly_and_renders_like_reference(official_sd, tmp_path, compat_available):
+    path = tmp_path / "stylegan2-ffhq-config-f.pt"
+    torch.save({"g_ema": official_sd, "latent_avg": torch.randn(512)}, path)
+    G = load_generator(path)
+    assert (G.resolution, G.num_layers, G.w_dim) == (1024, 18, 512)
+    assert G.latent_avg.shape == (512,)
+    wp = torch.randn(1, 18, 512, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        ours = G.synthesize(wp, "const")
+        ref = reference_synthesis(official_sd, wp)
+    assert ours.shape == (1, 3, 1024, 1024)
+    torch.testing.assert_close(ours[0, :, 500:503, 500:503], ref[0, :, 500:503, 500:503], atol=1e-3, rtol=1e-3)
+    torch.testing.assert_close(ours, ref, atol=2e-3, rtol=1e-3)
+
+
+def test_psp_decoder_loads_strictly(official_sd, tmp_path, compat_available):
+    path = tmp_path / "psp_celebs_sketch_to_face.pt"
+    state = {"decoder." + k: v for k, v in official_sd.items()}
+    state["encoder.input_layer.0.weight"] = torch.zeros(64, 1, 3, 3)
+    torch.save({"state_dict": state, "latent_avg": torch.zeros(18, 512), "opts": {"input_nc": 1}}, path)
+    G = load_generator(path)
+    torch.testing.assert_close(G.state_dict()["conv1.conv.weight"], official_sd["conv1.conv.weight"])
+    # a missing key is a clear error that names it
+    del state["decoder.noises.noise_3"]
+    torch.save({"state_dict": state}, path)
+    with pytest.raises(LoadError, match=r"1 missing: noises\.noise_3"):
+        load_generator(path)
+
+
+def test_shape_mismatch_names_the_keys(tmp_path, tiny_generator):
+    sd = dict(tiny_generator.state_dict())
+    sd["conv1.conv.weight"] = torch.zeros(1, 32, 32, 1, 1)
+    torch.save({"g_ema": sd}, tmp_path / "bad.pt")
+    with pytest.raises(LoadError, match=r"wrong shape: conv1\.conv\.weight \[1, 32, 32, 1, 1\]"):
+        load_generator(tmp_path / "bad.pt")
+
+
+def test_save_pretrained_round_trip(tmp_path, tiny_generator):
+    G = tiny_generator
+    save_pretrained(G, G.config.to_dict(), tmp_path / "g", dtype=torch.float32, kind="StyleGAN2Generator")
+    assert json.loads((tmp_path / "g" / "config.json").read_text())["resolution"] == 16
+    G2 = load_generator(tmp_path / "g")
+    wp = torch.randn(2, G.num_layers, G.w_dim, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        torch.testing.assert_close(G2.synthesize(wp)[0, :, :3, :3], G.synthesize(wp)[0, :, :3, :3])
+    # fp16 storage stays within a tolerance
+    save_pretrained(G, G.config.to_dict(), tmp_path / "h", kind="StyleGAN2Generator")
+    with torch.no_grad():
+        torch.testing.assert_close(load_generator(tmp_path / "h").synthesize(wp), G.synthesize(wp), atol=0.05,
+                                   rtol=0.05)
+
+
+def test_corrupted_truncated_and_unknown_files(tmp_path, tiny_generator):
+    good = tmp_path / "g.pt"
+    torch.save({"g_ema": tiny_generator.state_dict()}, good)
+    (tmp_path / "trunc.pt").write_bytes(good.read_bytes()[:2000])
+    with pytest.raises(LoadError, match="corrupted or truncated"):
+        load_generator(tmp_path / "trunc.pt")
+    (tmp_path / "noise.pt").write_bytes(b"not a checkpoint at all")
+    with pytest.raises(LoadError, match="corrupted or truncated"):
+        load_generator(tmp_path / "noise.pt")
+    torch.save({"weights": torch.zeros(1), "epoch": 3}, tmp_path / "other.pt")
+    with pytest.raises(LoadError, match="unknown checkpoint format: top-level keys weights, epoch"):
+        load_generator(tmp_path / "other.pt")
+    save_pretrained(tiny_generator, tiny_generator.config.to_dict(), tmp_path / "d", kind="StyleGAN2Generator")
+    st = tmp_path / "d" / "model.safetensors"
+    st.write_bytes(st.read_bytes()[:-100])
+    with pytest.raises(LoadError, match="corrupted or truncated"):
+        load_generator(tmp_path / "d")
+
+
+class _Payload:
+    """Unpickling this would create a file: a stand-in for code execution hidden in a checkpoint."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_refuses_to_unpickle_arbitrary_objects(tmp_path):
+    marker = tmp_path / "executed"
+    torch.save({"g_ema": _Payload(marker)}, tmp_path / "evil.pt")
+    with pytest.raises(LoadError, match="outside the allow-list"):
+        load_generator(tmp_path / "evil.pt")
+    assert not marker.exists()
+
+
+def test_zoo_table_and_names():
+    assert family("ffhq-1024").component("generator").filename == "stylegan2-ffhq-config-f.pt"
+    with pytest.raises(ValueError, match="valid: synthfaces64, ffhq-1024"):
+        family("ffhq-512")
+    with pytest.raises(ValueError, match="no component"):
+        family("ffhq-1024").component("vocoder")
+    for fam in FAMILIES.values():
+        for comp in fam.components.values():
+            assert (comp.local is None) != (comp.repo_id is None) and comp.revision
+    with pytest.raises(LoadError, match="no such file, folder or model family"):
+        resolve("no/such/thing.pt")
+
+
+def test_hub_ref_parsing():
+    assert HubRef.parse("hf://a/b/c/d.pt@abc") == HubRef("a/b", "c/d.pt", "abc")
+    assert HubRef.parse("hf://a/b") == HubRef("a/b", None, "main")
+    with pytest.raises(LoadError):
+        HubRef.parse("hf://justone")
+
+
+# ---- Hub: download through a local stand-in, then reuse the cache offline ------------------------------------
+
+
+def _ckpt_bytes(G) -> bytes:
+    buf = io.BytesIO()
+    torch.save({"g_ema": G.state_dict(), "latent_avg": torch.zeros(G.w_dim)}, buf)
+    return buf.getvalue()
+
+
+def test_hub_download_cache_and_offline(tmp_path, monkeypatch, tiny_generator):
+    cache = tmp_path / "hub"
+    pretrained = tmp_path / "pre"
+    save_pretrained(tiny_generator, tiny_generator.config.to_dict(), pretrained, kind="StyleGAN2Generator")
+    with FakeHub() as hub:
+        commit = hub.add("team/tiny-gan", {
+            "g.pt": _ckpt_bytes(tiny_generator),
+            "gen/config.json": (pretrained / "config.json").read_bytes(),
+            "gen/model.safetensors": (pretrained / "model.safetensors").read_bytes(),
+        })
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        G = load_generator("hf://team/tiny-gan/g.pt", cache_dir=cache)
+        G2 = load_generator(HubRef("team/tiny-gan", "gen", commit), cache_dir=cache)
+        torch.testing.assert_close(G.state_dict()["input.input"], tiny_generator.state_dict()["input.input"])
+        assert G2.resolution == 16
+        with pytest.raises(LoadError, match="Hub repository 'team/missing' not found"):
+            load_generator("hf://team/missing/g.pt", cache_dir=cache)
+        with pytest.raises(LoadError, match="file 'nope.pt' not found in Hub repository team/tiny-gan@main"):
+            load_generator("hf://team/tiny-gan/nope.pt", cache_dir=cache)
+        with pytest.raises(LoadError, match="revision 'v9' not found"):
+            load_generator("hf://team/tiny-gan/g.pt@v9", cache_dir=cache)
+        n_requests = len(hub.requests)
+    # The Hub is gone: cached files still load offline, uncached ones fail with one clear line.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    G3 = load_generator("hf://team/tiny-gan/g.pt", cache_dir=cache)
+    torch.testing.assert_close(G3.state_dict()["input.input"], G.state_dict()["input.input"])
+    load_generator(f"hf://team/tiny-gan/gen@{commit}", cache_dir=cache, local_files_only=True)
+    with pytest.raises(LoadError, match=r"not in the local Hub cache and the Hub is offline \(HF_HUB_OFFLINE=1\)"):
+        load_generator("hf://team/tiny-gan/other.pt", cache_dir=cache)
+    with pytest.raises(LoadError, match="not in the local Hub cache"):
+        load_generator("ffhq-1024", cache_dir=cache)
+    assert n_requests >= 3
+
+
+def test_zoo_name_goes_through_the_hub_cache(tmp_path, monkeypatch, tiny_generator):
+    fam = family("ffhq-1024").component("generator")
+    with FakeHub() as hub:
+        hub.add(fam.repo_id, {fam.filename: _ckpt_bytes(randomize(Generator(StyleGAN2Config(**TINY)), 2))})
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        G = load_generator("ffhq-1024", cache_dir=tmp_path)
+    assert G.resolution == 16  # the stand-in serves a tiny model under the real repo and file name
+    assert list(tmp_path.glob("models--akhaliq--jojogan-stylegan2-ffhq-config-f/snapshots/*/*.pt"))
