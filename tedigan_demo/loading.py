@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import logging
+import os
 import pickle
 import re
 import zipfile

@@ -24,7 +24,8 @@ def save_pretrained(model: nn.Module, config: dict, directory: str | Path, dtype
     """Write ``config.json`` and ``model.safetensors`` (floating tensors cast to ``dtype``) into ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous().cpu() for k, v in model.state_dict().items()}
+    state = {k: (v.to(dtype) if v.is_floating_point() else v).contiguous().cpu()
+             for k, v in model.state_dict().items()}
     save_file(state, str(directory / WEIGHTS_NAME), metadata={"format": "pt"})
     cfg = {"model_type": kind or type(model).__name__, **config}
     (directory / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n")

@@ -102,7 +102,8 @@ def main(argv=None) -> None:
     ema_beta = 0.5 ** (args.batch / (args.ema_kimg * 1000))
     t_end = time.time() + args.minutes * 60
     t0 = time.time()
-    for step, faces in face_stream(args.batch, args.seed, cfg.resolution, start=step):
+    start = step
+    for step, faces in face_stream(args.batch, args.seed, cfg.resolution, start=start):  # noqa: B020
         real = faces.image
         # --- D step
         with torch.no_grad():
@@ -133,7 +134,7 @@ def main(argv=None) -> None:
                 be.copy_(b)
         check_finite(logs, step)
         if step % 20 == 0:
-            rate = (time.time() - t0) / max(1, step - (state["step"] if state else 0) + 1)
+            rate = (time.time() - t0) / max(1, step - start + 1)
             run.log({"step": step, "kimg": step * args.batch / 1000, "sec_per_step": round(rate, 3),
                      **{k: round(v, 4) for k, v in logs.items()}})
         if run.due(args.save_minutes) or time.time() > t_end:
