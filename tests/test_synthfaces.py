@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+import torch
+
+from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, render_seeds
+from tedigan_demo.synthfaces.captions import PHRASES, caption, captions, describe, values_of
+
+CLS = {n: i for i, n in enumerate(LABEL_CLASSES)}
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return render_seeds(range(64))
+
+
+def test_domain_has_enough_attributes():
+    assert len(ATTRIBUTES) >= 12
+    assert all(2 <= len(a.values) <= 6 for a in ATTRIBUTES)
+    assert {a.group for a in ATTRIBUTES} == {"coarse", "middle", "fine"}
+    with pytest.raises(KeyError, match="valid"):
+        attribute("height")
+
+
+def test_render_is_deterministic_per_seed(batch):
+    again = render_seeds([5, 3, 60])
+    for j, s in enumerate([5, 3, 60]):
+        assert torch.equal(again.image[j], batch.image[s])
+        assert torch.equal(again.label[j], batch.label[s])
+        assert torch.equal(again.attributes[j], batch.attributes[s])
+    assert batch.image.shape == (64, 3, 64, 64) and batch.image.min() >= -1 and batch.image.max() <= 1
+    assert batch.sketch.shape == (64, 1, 64, 64)
+    # anti-aliased: edges have intermediate values, not just the palette
+    assert len(torch.unique((batch.image[0] * 127.5).round())) > 200
+
+
+def test_label_map_consistent_with_attributes_and_image(batch):
+    a = {att.name: batch.attributes[:, i] for i, att in enumerate(ATTRIBUTES)}
+    has = lambda cls: (batch.label == CLS[cls]).flatten(1).any(1)  # noqa: E731
+    assert torch.equal(has("glasses"), a["glasses"] > 0)
+    assert torch.equal(has("beard"), a["beard"] == 1)
+    assert torch.equal(has("earrings"), a["earrings"] == 1)
+    assert torch.equal(has("hair"), a["hair_style"] > 0)
+    assert torch.equal(has("mouth"), a["mouth"] == 1)
+    assert has("skin").all() and has("background").all() and has("nose").all()
+    # hair pixels take the hair colour (up to texture), background pixels the background colour
+    for i in range(16):
+        hair = batch.label[i] == CLS["hair"]
+        if hair.sum() > 30:
+            mean = ((batch.image[i][:, hair].mean(1) + 1) * 127.5)
+            want = torch.tensor(attribute("hair_color").colors[int(a["hair_color"][i])], dtype=torch.float32)
+            assert (mean - want).abs().max() < 45
+        bg = batch.label[i] == CLS["background"]
+        mean = (batch.image[i][:, bg].mean(1) + 1) * 127.5
+        want = torch.tensor(attribute("background").colors[int(a["background"][i])], dtype=torch.float32)
+        assert (mean - want).abs().max() < 25
+
+
+def test_sketch_draws_region_outlines(batch):
+    edge = (batch.label[:, :, 1:] != batch.label[:, :, :-1])
+    ink_on_edges = (1 - batch.sketch[:, 0, :, 1:])[edge].mean()
+    ink_far = (1 - batch.sketch[:, 0, 4:-4, 4:-4])[batch.label[:, 4:-4, 4:-4] == CLS["background"]].mean()
+    assert ink_on_edges > 0.5 and ink_far < 0.1
+
+
+def test_observability(batch):
+    sun = batch.attributes[:, 2] == 2
+    eye_color = [a.name for a in ATTRIBUTES].index("eye_color")
+    assert not batch.observed[sun, eye_color].any()
+
+
+def test_captions_mention_true_attributes(batch):
+    for i in range(20):
+        values = values_of(batch.attributes[i].tolist())
+        rng = np.random.default_rng(i)
+        for split in ("train", "heldout"):
+            text, mentioned = caption(values, rng, split, include=("smile", "glasses"))
+            assert text.endswith(".") and mentioned["smile"] == values["smile"]
+            for name, value in mentioned.items():
+                if name == "hair_color":
+                    continue
+                options = PHRASES.get(name, {}).get(value)
+                if options is None:
+                    continue
+                used = [p for p in options if p in text]
+                assert used, (name, value, text)
+                assert (options[-1] in used) == (split == "heldout") or len(options) == 1
+    caps = captions(batch.attributes[0].tolist(), seed=1, n=4)
+    assert caps == captions(batch.attributes[0].tolist(), seed=1, n=4) and len(set(caps)) > 1
+    assert describe(values_of(batch.attributes[0].tolist())).count(",") >= 4
