@@ -38,7 +38,8 @@ from .models.base import CONFIG_NAME, WEIGHTS_NAME, StateDictMismatch, load_stat
 from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
-__all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_official", "REPO_ROOT", "detect_format"]
+__all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official", "REPO_ROOT",
+           "detect_format"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,24 +235,46 @@ def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[Gener
     return G.to(device).eval(), extras
 
 
-def load_pretrained_dir(path: Path, device: str | torch.device = "cpu") -> Generator:
-    """Load the project's own ``config.json`` + ``model.safetensors``."""
+def _model_types() -> dict[str, tuple[type, type]]:
+    """``model_type`` in config.json -> (module class, config class), for the project's own models."""
+    from .models.classifier import AttributeClassifier, ClassifierConfig
+    from .models.encoders import EncoderConfig, WPlusEncoder
+
+    return {
+        "StyleGAN2Generator": (Generator, StyleGAN2Config),
+        "AttributeClassifier": (AttributeClassifier, ClassifierConfig),
+        "WPlusEncoder": (WPlusEncoder, EncoderConfig),
+    }
+
+
+def load_module(path: str | Path, device: str | torch.device = "cpu", expect: str | None = None) -> torch.nn.Module:
+    """Load one of the project's own models from a folder with ``config.json`` + ``model.safetensors``."""
+    path = Path(path)
     try:
         config = json.loads((path / CONFIG_NAME).read_text())
     except (OSError, json.JSONDecodeError) as e:
-        raise LoadError(f"{path / CONFIG_NAME} is missing or unreadable: {e}") from None
-    kind = config.pop("model_type", "StyleGAN2Generator")
-    if kind != "StyleGAN2Generator":
-        raise LoadError(f"{path} holds a {kind}, not a StyleGAN2Generator")
+        raise LoadError(f"{path / CONFIG_NAME} is missing or unreadable: {_first_line(e)}") from None
+    kind = config.pop("model_type", None)
+    types = _model_types()
+    if kind not in types:
+        raise LoadError(f"{path / CONFIG_NAME}: unknown model_type {kind!r} (known: {', '.join(types)})")
+    if expect is not None and kind != expect:
+        raise LoadError(f"{path} holds a {kind}, not a {expect}")
+    module_cls, config_cls = types[kind]
     try:
-        G = Generator(StyleGAN2Config(**config))
+        model = module_cls(config_cls(**config))
     except (TypeError, ValueError) as e:
-        raise LoadError(f"bad generator config in {path / CONFIG_NAME}: {e}") from None
+        raise LoadError(f"bad {kind} config in {path / CONFIG_NAME}: {e}") from None
     try:
-        load_state_strict(G, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
+        load_state_strict(model, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
     except StateDictMismatch as e:
         raise LoadError(str(e)) from None
-    return G.to(device).eval()
+    return model.to(device).eval()
+
+
+def load_pretrained_dir(path: Path, device: str | torch.device = "cpu") -> Generator:
+    """Load the project's own generator folder."""
+    return load_module(path, device, expect="StyleGAN2Generator")
 
 
 def load_generator(src: str | Path | HubRef, device: str | torch.device = "cpu", cache_dir: str | Path | None = None,

@@ -1,0 +1,163 @@
+"""Evaluate the embedded model family: classifier accuracy, Fréchet distance, mode coverage, confidence,
+inversion quality, and what each W+ layer group controls.
+
+    python bench/eval_family.py --family checkpoints/synthfaces64 [--n 2000] [--json out.json]
+
+All figures come from the code below; held-out faces use odd seeds, which training never renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tedigan_demo.loading import load_generator, load_module  # noqa: E402
+from tedigan_demo.method.control import layer_mask, mix  # noqa: E402
+from tedigan_demo.method.inversion import InversionWeights, optimize_wp  # noqa: E402
+from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
+from tedigan_demo.train.common import held_out  # noqa: E402
+from tedigan_demo.train.encoder import perceptual_fn  # noqa: E402
+
+NAMES = [a.name for a in ATTRIBUTES]
+
+
+def batched(fn, x: torch.Tensor, size: int = 200) -> torch.Tensor:
+    return torch.cat([fn(x[i : i + size]) for i in range(0, len(x), size)])
+
+
+def frechet(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets ``[N, D]``."""
+    a, b = a.double(), b.double()
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = torch.cov(a.T), torch.cov(b.T)
+    evals, evecs = torch.linalg.eigh(s1)
+    sqrt_s1 = evecs @ torch.diag(evals.clamp(min=0).sqrt()) @ evecs.T
+    cross = torch.linalg.eigvalsh(sqrt_s1 @ s2 @ sqrt_s1).clamp(min=0).sqrt().sum()
+    return float((mu1 - mu2).pow(2).sum() + torch.trace(s1) + torch.trace(s2) - 2 * cross)
+
+
+def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-image PSNR in dB for images in [-1, 1] (peak-to-peak 2)."""
+    mse = (x - y).pow(2).flatten(1).mean(1).clamp(min=1e-10)
+    return 10 * torch.log10(4 / mse)
+
+
+def agreement(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> float:
+    return float(((pred == attrs) & observed).sum() / observed.sum())
+
+
+@torch.no_grad()
+def generate(G, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    z = G.sample_z(n, torch.Generator().manual_seed(seed))
+    wp = G.broadcast(G.mapping(z))
+    return wp, batched(lambda w: G.synthesize(w, "const"), wp)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", default="checkpoints/synthfaces64")
+    ap.add_argument("--n", type=int, default=2000, help="samples for FD, coverage and confidence")
+    ap.add_argument("--n-invert", type=int, default=200)
+    ap.add_argument("--n-optimize", type=int, default=32)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--n-pairs", type=int, default=400)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    torch.set_grad_enabled(False)
+    fam = Path(args.family)
+    G = load_generator(fam / "generator").float()
+    C = load_module(fam / "classifier").float()
+    res: dict = {"family": str(fam)}
+    t0 = time.time()
+
+    # ---- classifier on rendered held-out faces
+    test = held_out(args.n, seed=777)
+    pred = batched(lambda x: C.predict(x)[0], test.image)
+    acc = ((pred == test.attributes) & test.observed).sum(0).float() / test.observed.sum(0)
+    res["classifier_accuracy"] = {n: round(float(a), 4) for n, a in zip(NAMES, acc)}
+    res["classifier_accuracy_mean"] = round(float(acc.mean()), 4)
+
+    # ---- Fréchet distance in classifier feature space, and its floor (two rendered sets)
+    wp_gen, gen = generate(G, args.n, seed=1)
+    other = held_out(args.n, seed=778)
+    f_gen, f_test, f_other = (batched(C.features, x) for x in (gen, test.image, other.image))
+    res["frechet_generated_vs_rendered"] = round(frechet(f_gen, f_test), 3)
+    res["frechet_rendered_vs_rendered"] = round(frechet(f_other, f_test), 3)
+
+    # ---- confidence and mode coverage of generated samples
+    probs = [torch.cat([lg.softmax(-1) for lg in (C(gen[i : i + 200])[k] for i in range(0, len(gen), 200))])
+             for k in range(len(NAMES))]
+    res["confident_share"] = {n: round(float((p.max(-1).values >= 0.9).float().mean()), 4)
+                              for n, p in zip(NAMES, probs)}
+    coverage, worst = {}, (None, 1.0)
+    for k, a in enumerate(ATTRIBUTES):
+        gen_share = torch.bincount(probs[k].argmax(-1), minlength=len(a.values)).float() / args.n
+        data_share = torch.bincount(test.attributes[:, k], minlength=len(a.values)).float() / args.n
+        ratio = gen_share / data_share.clamp(min=1e-6)
+        coverage[a.name] = {v: [round(float(g), 3), round(float(d), 3)] for v, g, d in
+                            zip(a.values, gen_share, data_share)}
+        for v, r in zip(a.values, ratio):
+            off = min(float(r), 1 / max(float(r), 1e-6))
+            if off < worst[1]:
+                worst = (f"{a.name}={v}", off)
+    res["coverage_generated_vs_data_share"] = coverage
+    res["coverage_worst_ratio"] = {"value": worst[0], "ratio_min(g/d, d/g)": round(worst[1], 3)}
+
+    # ---- inversion of held-out rendered faces
+    enc_path = fam / "encoder"
+    if (enc_path / "config.json").exists():
+        E = load_module(enc_path).float()
+        inv = held_out(args.n_invert, seed=779)
+        wp_enc = batched(E, inv.image)
+        rec = batched(lambda w: G.synthesize(w, "const"), wp_enc)
+        res["encoder_psnr_db"] = round(float(psnr(rec, inv.image).mean()), 2)
+        res["encoder_attribute_agreement"] = round(agreement(batched(lambda x: C.predict(x)[0], rec),
+                                                             inv.attributes, inv.observed), 4)
+        m = args.n_optimize
+        weights = InversionWeights(perceptual=0.5, encoder=2.0, lr=0.01, steps=args.steps)
+        perceptual = perceptual_fn(C)
+        with torch.enable_grad():
+            wp_opt, _ = optimize_wp(lambda w: G.synthesize(w, "const"), inv.image[:m], wp_enc[:m], weights,
+                                    perceptual=perceptual, encoder=E)
+        rec_opt = G.synthesize(wp_opt, "const")
+        res[f"optimized_{args.steps}_steps_psnr_db"] = round(float(psnr(rec_opt, inv.image[:m]).mean()), 2)
+        res[f"optimized_{args.steps}_steps_encoder_psnr_same_subset_db"] = round(
+            float(psnr(rec[:m], inv.image[:m]).mean()), 2)
+        res[f"optimized_{args.steps}_steps_attribute_agreement"] = round(
+            agreement(C.predict(rec_opt)[0], inv.attributes[:m], inv.observed[:m]), 4)
+
+    # ---- layer groups: swap one group's codes between random pairs; which attributes change?
+    n = args.n_pairs
+    wp_a, img_a = wp_gen[:n], gen[:n]
+    wp_b = wp_gen[n : 2 * n] if len(wp_gen) >= 2 * n else generate(G, n, seed=2)[0]
+    pred_a = C.predict(img_a)[0]
+    rates = {}
+    for group in ("coarse", "middle", "fine", "all"):
+        mask = torch.ones(G.num_layers) if group == "all" else layer_mask(G.num_layers, G.layer_groups, {group: 1})
+        mixed = batched(lambda w: G.synthesize(w, "const"), mix(wp_a, wp_b, mask))
+        changed = (C.predict(mixed)[0] != pred_a).float().mean(0)
+        rates[group] = changed
+    table = {}
+    for k, name in enumerate(NAMES):
+        per_group = {g: round(float(rates[g][k]), 3) for g in ("coarse", "middle", "fine", "all")}
+        total = sum(per_group[g] for g in ("coarse", "middle", "fine")) or 1e-9
+        dominant = max(("coarse", "middle", "fine"), key=lambda g: per_group[g])
+        table[name] = {**per_group, "dominant": dominant, "dominant_share": round(per_group[dominant] / total, 3),
+                       "intended": ATTRIBUTES[k].group}
+    res["layer_group_change_rates"] = table
+    res["seconds"] = round(time.time() - t0, 1)
+
+    print(json.dumps(res, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Train the in-domain image encoder into W+ (TediGAN / IDInvert style) against a frozen generator.
+
+Two kinds of batches each step:
+  * domain images x (rendered faces): reconstruction ``|x - G(E(x))|^2`` + perceptual (attribute-classifier
+    features) -- the encoder learns to invert real images of the domain, through the generator;
+  * synthesised images G(wp) with known codes: latent loss ``|E(G(wp)) - wp|^2`` keeps E's output inside the
+    generator's W+ distribution, plus their reconstruction.
+
+    nice -n 10 python -m tedigan_demo.train.encoder --family checkpoints/synthfaces64 --minutes 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..loading import load_generator, load_module
+from ..models.base import save_pretrained
+from ..models.encoders import EncoderConfig, WPlusEncoder
+from ..models.stylegan2 import Generator
+from .augment import degrade
+from .common import RunState, check_finite, face_stream
+from .generator import mixed_wp
+
+
+def perceptual_fn(classifier):
+    """Features of the classifier's first stages (normalised per channel), as the perceptual network."""
+    trunk = classifier.trunk
+
+    def features(x: torch.Tensor) -> torch.Tensor:
+        out, feats = x, []
+        for i, layer in enumerate(trunk):
+            out = layer(out)
+            if i in (5, 11, 17):  # after each stride-2 block
+                feats.append(out.flatten(1) / (out.shape[1] ** 0.5))
+        return torch.cat(feats, 1)
+
+    return features
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", default="checkpoints/synthfaces64", help="folder with generator/ and classifier/")
+    ap.add_argument("--run", default="runs/encoder")
+    ap.add_argument("--minutes", type=float, default=30.0)
+    ap.add_argument("--batch", type=int, default=24)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--w-perceptual", type=float, default=0.5)
+    ap.add_argument("--w-latent", type=float, default=1.0)
+    ap.add_argument("--save-minutes", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    family = Path(args.family)
+
+    G: Generator = load_generator(family / "generator").float().requires_grad_(False)
+    classifier = load_module(family / "classifier").float().eval().requires_grad_(False)
+    perceptual = perceptual_fn(classifier)
+    E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim))
+    run = RunState(args.run)
+    opt = torch.optim.Adam(E.parameters(), lr=args.lr)
+    step = 0
+    state = run.load()
+    if state is not None:
+        E.load_state_dict(state["E"]), opt.load_state_dict(state["opt"])
+        step = int(state["step"])
+    else:
+        with torch.no_grad():
+            E.w_avg.copy_(G.mean_w().view(1, 1, -1))
+
+    def snapshot():
+        run.save({"E": E.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(step)})
+        out = family / "encoder"
+        E.eval()
+        save_pretrained(E, E.config.to_dict(), out, kind="WPlusEncoder")
+        E.train()
+
+    t_end = time.time() + args.minutes * 60
+    gen = torch.Generator().manual_seed(args.seed)
+    start = step
+    for step, faces in face_stream(args.batch, args.seed + 1, G.resolution, start=start):  # noqa: B020
+        x = degrade(faces.image, gen, p=0.3)
+        wp = E(x)
+        rec = G.synthesize(wp, "const")
+        loss_rec = F.mse_loss(rec, faces.image)
+        loss_feat = F.mse_loss(perceptual(rec), perceptual(faces.image))
+        with torch.no_grad():
+            wp_syn = mixed_wp(G, args.batch, 0.5)
+            x_syn = G.synthesize(wp_syn, "const")
+        wp_hat = E(x_syn)
+        loss_lat = F.mse_loss(wp_hat, wp_syn)
+        loss_syn_rec = F.mse_loss(G.synthesize(wp_hat, "const"), x_syn)
+        loss = loss_rec + args.w_perceptual * loss_feat + args.w_latent * loss_lat + loss_syn_rec
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        logs = {"rec": loss_rec.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
+                "syn_rec": loss_syn_rec.item()}
+        check_finite(logs, step)
+        if step % 20 == 0:
+            psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
+            run.log({"step": step, **{k: round(v, 5) for k, v in logs.items()}, "psnr_domain": round(psnr, 2)})
+        if run.due(args.save_minutes) or time.time() > t_end:
+            step += 1
+            snapshot()
+            if time.time() > t_end:
+                break
+
+
+if __name__ == "__main__":
+    main()
