@@ -6,7 +6,10 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+# The team's format descriptions live in ../shared/compat; tests/compat is a copy so that a lone clone can test.
 COMPAT = ROOT.parent / "shared" / "compat"
+if not COMPAT.exists():
+    COMPAT = ROOT / "tests" / "compat"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config  # noqa: E402
