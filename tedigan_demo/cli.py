@@ -73,10 +73,9 @@ def cmd_sample(args) -> dict:
     G = load_generator(args.generator, device)
     with torch.inference_mode():
         z = G.sample_z(args.n, torch.Generator().manual_seed(args.seed))
-        w = G.mapping(z)
+        wp = G.map_to_wp(z)
         if args.truncation != 1.0:
-            w = G.truncate(w, G.mean_w(), args.truncation)
-        wp = G.broadcast(w)
+            wp = G.truncate(wp, args.truncation)
         images = G.synthesize(wp, args.noise, torch.Generator().manual_seed(args.seed))
     files = save_images(images, args.out)
     if args.save_latent:

@@ -5,8 +5,8 @@
 * a zoo name (``synthfaces64``, ``ffhq-1024``) or ``family:component``;
 * a local folder holding ``config.json`` + ``model.safetensors`` (the project's own format), or a local file:
   ``.safetensors`` (next to a ``config.json``), or an official PyTorch checkpoint (``.pt``/``.pth``) whose format is
-  detected: rosinality ``{'g_ema', 'latent_avg'}``, a pSp checkpoint (``state_dict`` with ``decoder.*``), or a bare
-  rosinality state dict;
+  detected: rosinality ``{'g_ema', 'latent_avg'}``, a pSp checkpoint (``state_dict`` with ``decoder.*``), a bare
+  rosinality state dict, or IDInvert's StyleGAN ``styleganinv_ffhq256_generator.pth`` (a raw state dict);
 * a Hub reference ``hf://owner/repo/path/to/file[@revision]`` (or a folder: ``hf://owner/repo[/subfolder][@rev]``
   holding ``config.json`` + ``model.safetensors``), downloaded with ``hf_hub_download`` into the Hub cache, which
   honours ``HF_HUB_OFFLINE`` and ``local_files_only``.
@@ -35,6 +35,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .models.base import CONFIG_NAME, WEIGHTS_NAME, StateDictMismatch, load_state_strict
+from .models.stylegan1 import StyleGAN1Config, StyleGAN1Generator
 from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
@@ -188,6 +189,8 @@ def detect_format(obj: dict) -> str:
         return "psp"
     if "style.1.weight" in obj and "input.input" in obj:
         return "rosinality-state-dict"
+    if "synthesis.layer0.const" in obj and "mapping.dense0.fc.weight" in obj:
+        return "idinvert"
     keys = ", ".join(list(map(str, obj))[:5])
     raise LoadError(f"unknown checkpoint format: top-level keys {keys}{'...' if len(obj) > 5 else ''}")
 
@@ -212,11 +215,45 @@ def _config_from_rosinality(sd: dict[str, torch.Tensor]) -> StyleGAN2Config:
     return cfg
 
 
-def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[Generator, dict]:
-    """Load a rosinality / pSp StyleGAN2 checkpoint strictly; returns the generator and extras (``latent_avg``)."""
+def _config_from_idinvert(sd: dict[str, torch.Tensor]) -> StyleGAN1Config:
+    """Infer the IDInvert StyleGAN generator's settings from its state dict's shapes."""
+    num_layers = sum(1 for k in sd if re.fullmatch(r"synthesis\.layer\d+\.epilogue\.bias", k))
+    num_mapping = sum(1 for k in sd if re.fullmatch(r"mapping\.dense\d+\.fc\.weight", k))
+    w_dim = sd["mapping.dense0.fc.weight"].shape[1]
+    resolution = 2 ** (num_layers // 2 + 1)
+    fused = [2 ** (i // 2 + 2) for i in range(2, num_layers, 2) if f"synthesis.layer{i}.weight" in sd]
+    channels = {2 ** (i // 2 + 2): sd[f"synthesis.layer{i}.epilogue.bias"].shape[0] for i in range(num_layers)}
+    cmax = max(channels.values())
+    cfg = StyleGAN1Config(resolution=resolution, w_dim=w_dim, num_mapping_layers=num_mapping,
+                          fmaps_base=channels[resolution] * resolution, fmaps_max=cmax,
+                          fused_min_resolution=min(fused) if fused else resolution * 2)
+    if any(cfg.channels(r) != c for r, c in channels.items()):
+        raise LoadError(f"unsupported channel layout {channels}")
+    return cfg
+
+
+def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
+    """Load an official generator checkpoint strictly (rosinality / pSp StyleGAN2, IDInvert StyleGAN);
+    returns the generator and extras (``format``, ``latent_avg``)."""
     obj = read_official(path)
     fmt = detect_format(obj)
     extras: dict = {"format": fmt}
+    if fmt == "idinvert":
+        # The official loader overwrites 'truncation.truncation' with the freshly built module's value.
+        try:
+            G1 = StyleGAN1Generator(_config_from_idinvert(obj))
+        except KeyError as e:
+            raise LoadError(f"not an IDInvert StyleGAN state dict: key {e} is missing") from None
+        state = dict(obj)
+        state["truncation.truncation"] = G1.truncation.truncation
+        lod = state.get("synthesis.lod")
+        if isinstance(lod, torch.Tensor) and lod.numel() == 1 and float(lod) != 0.0:
+            raise LoadError(f"{path.name}: level of detail {float(lod):g} is not supported (a finished model has 0)")
+        try:
+            load_state_strict(G1, state, source=path.name)
+        except StateDictMismatch as e:
+            raise LoadError(str(e)) from None
+        return G1.to(device).eval(), extras
     if fmt == "rosinality":
         sd = obj["g_ema"]
         if "latent_avg" in obj:
@@ -242,6 +279,7 @@ def _model_types() -> dict[str, tuple[type, type]]:
 
     return {
         "StyleGAN2Generator": (Generator, StyleGAN2Config),
+        "StyleGAN1Generator": (StyleGAN1Generator, StyleGAN1Config),
         "AttributeClassifier": (AttributeClassifier, ClassifierConfig),
         "WPlusEncoder": (WPlusEncoder, EncoderConfig),
     }
@@ -272,14 +310,17 @@ def load_module(path: str | Path, device: str | torch.device = "cpu", expect: st
     return model.to(device).eval()
 
 
-def load_pretrained_dir(path: Path, device: str | torch.device = "cpu") -> Generator:
-    """Load the project's own generator folder."""
-    return load_module(path, device, expect="StyleGAN2Generator")
+def load_pretrained_dir(path: Path, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """Load the project's own generator folder (StyleGAN2 or StyleGAN v1)."""
+    model = load_module(path, device)
+    if not hasattr(model, "synthesize"):
+        raise LoadError(f"{path} holds a {type(model).__name__}, not a generator")
+    return model
 
 
 def load_generator(src: str | Path | HubRef, device: str | torch.device = "cpu", cache_dir: str | Path | None = None,
-                   local_files_only: bool = False) -> Generator:
-    """Load a StyleGAN2 generator from anything ``resolve`` takes; the format is detected."""
+                   local_files_only: bool = False) -> Generator | StyleGAN1Generator:
+    """Load a generator (StyleGAN2 or IDInvert StyleGAN) from anything ``resolve`` takes; the format is detected."""
     path = resolve(src, "generator", cache_dir, local_files_only)
     if path.is_dir():
         return load_pretrained_dir(path, device)

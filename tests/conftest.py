@@ -40,7 +40,10 @@ def compat_state_dict(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
     sd = {}
     for k, shape in shapes.items():
         if k.endswith("blur.kernel"):  # FIR kernels are constants of the architecture, stored as buffers
-            sd[k] = torch.tensor(spec["derived"]["blur_kernel_4x4_values"])
+            key = "blur_kernel_4x4_values" if "blur_kernel_4x4_values" in spec["derived"] else "blur_kernel_3x3"
+            sd[k] = torch.tensor(spec["derived"][key]).expand(shape).clone()
+        elif k == "synthesis.lod":
+            sd[k] = torch.zeros(())
         elif k.endswith("upsample.kernel"):
             sd[k] = torch.tensor(spec["derived"]["torgb_upsample_kernel_values"])
         elif k.endswith("modulation.bias"):

@@ -73,10 +73,13 @@ def test_truncation(tiny_generator):
     with torch.no_grad():
         w = G.mapping(G.sample_z(4, torch.Generator().manual_seed(0)))
         w_avg = G.mean_w(256)
-    torch.testing.assert_close(G.truncate(w, w_avg, 1.0), w)
-    torch.testing.assert_close(G.truncate(w, w_avg, 0.0), w_avg.expand_as(w))
-    half = G.truncate(w, w_avg, 0.5)
+    torch.testing.assert_close(G.truncate(w, 1.0, w_avg), w)
+    torch.testing.assert_close(G.truncate(w, 0.0, w_avg), w_avg.expand_as(w))
+    half = G.truncate(w, 0.5, w_avg)
     torch.testing.assert_close((half - w_avg).norm(dim=1), 0.5 * (w - w_avg).norm(dim=1))
+    # default centre: the generator's own mean w; W+ codes are truncated layer by layer
+    wp = G.broadcast(w)
+    torch.testing.assert_close(G.truncate(wp, 0.0)[:, 3], G.mean_w().expand_as(w))
 
 
 def test_upfirdn2d_matches_explicit_definition():

@@ -352,10 +352,23 @@ class Generator(nn.Module):
         z = self.sample_z(n, torch.Generator().manual_seed(seed))
         return self.mapping(z).mean(0, keepdim=True)
 
-    @staticmethod
-    def truncate(w: torch.Tensor, w_avg: torch.Tensor, psi: float = 0.7) -> torch.Tensor:
-        """Truncation trick: move ``w`` (or ``wp``) toward ``w_avg`` by ``psi`` (1 = unchanged)."""
+    def truncate(self, w: torch.Tensor, psi: float = 0.7, w_avg: torch.Tensor | None = None) -> torch.Tensor:
+        """Truncation trick: move ``w`` (or ``wp``) toward the mean ``w`` by ``psi`` (1 = unchanged).
+
+        The mean defaults to the checkpoint's ``latent_avg`` when it has one, else ``mean_w()`` (computed once).
+        """
+        if w_avg is None:
+            if getattr(self, "_w_avg", None) is None:
+                latent_avg = getattr(self, "latent_avg", None)
+                self._w_avg = latent_avg.view(1, -1).to(self.device) if latent_avg is not None else self.mean_w()
+            w_avg = self._w_avg
+        if w.ndim == 3:
+            w_avg = w_avg.view(1, 1, -1)
         return w_avg + psi * (w - w_avg)
+
+    def map_to_wp(self, z: torch.Tensor) -> torch.Tensor:
+        """``z [N, w_dim] -> wp [N, num_layers, w_dim]`` (the same ``w`` in every layer, no truncation)."""
+        return self.broadcast(self.mapping(z))
 
     def broadcast(self, w: torch.Tensor) -> torch.Tensor:
         """``w [N, w_dim]`` -> ``wp [N, num_layers, w_dim]``."""
@@ -397,7 +410,7 @@ class Generator(nn.Module):
         """``z -> image`` with optional truncation (convenience; the pipeline works in W+)."""
         w = self.mapping(z)
         if truncation != 1.0:
-            w = self.truncate(w, self.mean_w() if w_avg is None else w_avg, truncation)
+            w = self.truncate(w, truncation, w_avg)
         return self.synthesize(self.broadcast(w), noise_mode)
 
     @property
