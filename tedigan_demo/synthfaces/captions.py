@@ -68,7 +68,8 @@ PHRASES: dict[str, dict[str, list[str]]] = {
         "freckles": ["has freckles", "has a freckled face", "has a sprinkle of freckles"],
     },
     "background": {
-        "blue": ["is in front of a blue background", "is pictured against a blue backdrop", "stands before a blue wall"],
+        "blue": ["is in front of a blue background", "is pictured against a blue backdrop",
+                 "stands before a blue wall"],
         "green": ["is in front of a green background", "is pictured against a green backdrop",
                   "stands before a green wall"],
         "pink": ["is in front of a pink background", "is pictured against a pink backdrop",
