@@ -39,7 +39,8 @@ from .models.stylegan1 import StyleGAN1Config, StyleGAN1Generator
 from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
-__all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official", "REPO_ROOT",
+__all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official",
+           "load_official_network", "REPO_ROOT",
            "detect_format"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +192,10 @@ def detect_format(obj: dict) -> str:
         return "rosinality-state-dict"
     if "synthesis.layer0.const" in obj and "mapping.dense0.fc.weight" in obj:
         return "idinvert"
+    if "block0.conv.weight" in obj and any(re.fullmatch(r"block\d+\.fc\.weight", str(k)) for k in obj):
+        return "idinvert-encoder"
+    if "layer0.weight" in obj and "layer28.weight" in obj:
+        return "vgg16"
     keys = ", ".join(list(map(str, obj))[:5])
     raise LoadError(f"unknown checkpoint format: top-level keys {keys}{'...' if len(obj) > 5 else ''}")
 
@@ -230,6 +235,36 @@ def _config_from_idinvert(sd: dict[str, torch.Tensor]) -> StyleGAN1Config:
     if any(cfg.channels(r) != c for r, c in channels.items()):
         raise LoadError(f"unsupported channel layout {channels}")
     return cfg
+
+
+def load_official_network(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, str]:
+    """Load IDInvert's encoder (``styleganinv_ffhq256_encoder.pth``) or its VGG16 (``vgg16.pth``) strictly."""
+    from .models.idinvert import IDInvertEncoder, IDInvertEncoderConfig, VGG16Perceptual
+
+    path = Path(path)
+    obj = read_official(path)
+    fmt = detect_format(obj)
+    if fmt == "idinvert-encoder":
+        last = max(int(m.group(1)) for k in obj if (m := re.fullmatch(r"block(\d+)\.fc\.weight", str(k))))
+        out_dim, in_dim = obj[f"block{last}.fc.weight"].shape
+        cfg = IDInvertEncoderConfig(resolution=2 ** (last + 1), num_layers=out_dim // 512, w_dim=512,
+                                    channels_base=obj["block0.conv.weight"].shape[0], channels_max=in_dim // 16)
+        model = IDInvertEncoder(cfg)
+        # BatchNorm's step counters are unused in eval mode, and files may lack them (PyTorch's own loader
+        # tolerates that): fill them in rather than fail the strict check.
+        state = dict(obj)
+        for k, v in model.state_dict().items():
+            if k.endswith("num_batches_tracked"):
+                state.setdefault(k, v)
+    elif fmt == "vgg16":
+        model, state = VGG16Perceptual(), obj
+    else:
+        raise LoadError(f"{path.name} is a {fmt} checkpoint, not an encoder or a VGG16 network")
+    try:
+        load_state_strict(model, state, source=path.name)
+    except StateDictMismatch as e:
+        raise LoadError(str(e)) from None
+    return model.to(device).eval(), fmt
 
 
 def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
