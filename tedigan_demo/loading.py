@@ -40,7 +40,7 @@ from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
 __all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official",
-           "load_official_network", "REPO_ROOT",
+           "load_official_network", "load_psp_encoder", "REPO_ROOT",
            "detect_format"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -265,6 +265,35 @@ def load_official_network(path: str | Path, device: str | torch.device = "cpu") 
     except StateDictMismatch as e:
         raise LoadError(str(e)) from None
     return model.to(device).eval(), fmt
+
+
+def load_psp_encoder(path: str | Path, device: str | torch.device = "cpu"
+                     ) -> tuple[torch.nn.Module, torch.Tensor, dict]:
+    """Load the ``encoder.*`` part of a pSp checkpoint strictly: (GradualStyleEncoder, latent_avg [18, 512], opts).
+
+    The W+ code pSp renders is ``encoder(x) + latent_avg``; the ``decoder.*`` part loads with ``load_generator``.
+    """
+    from .models.psp import GradualStyleEncoder, PSPEncoderConfig
+
+    path = Path(path)
+    obj = read_official(path)
+    if detect_format(obj) != "psp":
+        raise LoadError(f"{path.name} is not a pSp checkpoint (no 'state_dict' with 'decoder.*' keys)")
+    state = {k.removeprefix("encoder."): v for k, v in obj["state_dict"].items() if k.startswith("encoder.")}
+    if "input_layer.0.weight" not in state:
+        raise LoadError(f"{path.name} has no pSp encoder weights ('encoder.input_layer.0.weight' is missing)")
+    n_styles = sum(1 for k in state if re.fullmatch(r"styles\.\d+\.linear\.weight", k))
+    encoder = GradualStyleEncoder(PSPEncoderConfig(input_nc=state["input_layer.0.weight"].shape[1],
+                                                   style_count=n_styles))
+    try:
+        load_state_strict(encoder, state, source=f"{path.name} (encoder.*)")
+    except StateDictMismatch as e:
+        raise LoadError(str(e)) from None
+    latent_avg = obj.get("latent_avg")
+    if not isinstance(latent_avg, torch.Tensor):
+        raise LoadError(f"{path.name} has no 'latent_avg' tensor")
+    opts = obj.get("opts") if isinstance(obj.get("opts"), dict) else vars(obj["opts"]) if "opts" in obj else {}
+    return encoder.to(device).eval(), latent_avg.float().to(device), opts
 
 
 def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:

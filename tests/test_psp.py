@@ -1,0 +1,49 @@
+import argparse
+
+import pytest
+import torch
+from conftest import compat_state_dict
+
+from tedigan_demo.loading import LoadError, load_generator, load_psp_encoder
+
+
+@pytest.fixture(scope="module")
+def psp_file(tmp_path_factory):
+    enc = compat_state_dict("psp_encoder_label.json", seed=3)
+    enc = {k: (v.abs() + 0.5 if "running_var" in k else v) for k, v in enc.items()}
+    dec = compat_state_dict("psp_stylegan2_1024_generator.json", seed=4)
+    state = {**{"encoder." + k: v for k, v in enc.items()}, **{"decoder." + k: v for k, v in dec.items()}}
+    path = tmp_path_factory.mktemp("psp") / "psp_celebs_seg_to_face.pt"
+    opts = {"encoder_type": "GradualStyleEncoder", "input_nc": 19, "label_nc": 19, "start_from_latent_avg": True}
+    torch.save({"state_dict": state, "opts": opts, "latent_avg": torch.randn(18, 512)}, path)
+    return path, state
+
+
+def test_psp_label_checkpoint_loads_both_parts_strictly(psp_file, compat_available):
+    path, state = psp_file
+    assert len(state) == 792
+    encoder, latent_avg, opts = load_psp_encoder(path)
+    assert encoder.config.input_nc == 19 and latent_avg.shape == (18, 512) and opts["label_nc"] == 19
+    decoder = load_generator(path)
+    assert decoder.num_layers == 18
+    one_hot = torch.zeros(1, 19, 256, 256)
+    one_hot[:, 0] = 1
+    with torch.no_grad():
+        wp = encoder(one_hot) + latent_avg
+    assert wp.shape == (1, 18, 512) and torch.isfinite(wp).all()
+
+
+def test_psp_encoder_errors(tmp_path, psp_file, compat_available):
+    _, state = psp_file
+    partial = {k: v for k, v in state.items() if k != "encoder.styles.17.linear.bias"}
+    torch.save({"state_dict": partial, "latent_avg": torch.zeros(18, 512)}, tmp_path / "p.pt")
+    with pytest.raises(LoadError, match=r"1 missing: styles\.17\.linear\.bias"):
+        load_psp_encoder(tmp_path / "p.pt")
+    decoder_only = {k: v for k, v in state.items() if k.startswith("decoder.")}
+    torch.save({"state_dict": decoder_only, "latent_avg": torch.zeros(18, 512),
+                "opts": argparse.Namespace(input_nc=1)}, tmp_path / "d.pt")
+    with pytest.raises(LoadError, match="no pSp encoder weights"):
+        load_psp_encoder(tmp_path / "d.pt")
+    torch.save({"g_ema": {}}, tmp_path / "r.pt")
+    with pytest.raises(LoadError, match="not a pSp checkpoint"):
+        load_psp_encoder(tmp_path / "r.pt")
