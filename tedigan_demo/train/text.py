@@ -1,0 +1,125 @@
+"""Train the text side of the embedded family (TediGAN §3.2, visual-linguistic similarity):
+
+* the image-text encoder: a CNN trained with a symmetric contrastive (InfoNCE) loss against frozen MiniLM
+  sentence embeddings of the faces' captions -- the embedded family's text-image similarity;
+* the text mapper: MiniLM embedding -> W+, trained to land where the image encoder puts the images the caption
+  describes (``|M(t) - E(x)|^2``), plus an attribute term: the attribute classifier must read the attributes the
+  caption names in ``G(M(t))``.
+
+Captions use the training wordings only; the held-out wordings are for evaluation.
+
+    nice -n 10 python -m tedigan_demo.train.text --family checkpoints/synthfaces64 --minutes 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..loading import load_generator, load_module, load_sentence_encoder
+from ..models.base import save_pretrained
+from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
+from ..synthfaces import ATTRIBUTES, attribute
+from ..synthfaces.captions import caption, values_of
+from .augment import degrade
+from .common import RunState, check_finite, face_stream
+
+NAMES = [a.name for a in ATTRIBUTES]
+
+
+def caption_batch(attributes: torch.Tensor, observed: torch.Tensor, rng: np.random.Generator, split: str = "train"):
+    """One caption per face and a ``[N, num_attributes]`` mask / target of the attributes each caption names."""
+    texts, target, named = [], torch.zeros_like(attributes), torch.zeros_like(observed)
+    for i in range(len(attributes)):
+        values = {k: v for (k, v), seen in zip(values_of(attributes[i].tolist()).items(), observed[i]) if seen}
+        text, mentioned = caption(values, rng, split)
+        texts.append(text)
+        for name, value in mentioned.items():
+            k = NAMES.index(name)
+            named[i, k], target[i, k] = True, attribute(name).index(value)
+    return texts, target, named
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", default="checkpoints/synthfaces64")
+    ap.add_argument("--run", default="runs/text")
+    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--w-attr", type=float, default=0.2, help="weight of the attribute term of the mapper")
+    ap.add_argument("--save-minutes", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    family = Path(args.family)
+    G = load_generator(family / "generator").float().requires_grad_(False)
+    E = load_module(family / "encoder").float().requires_grad_(False)
+    C = load_module(family / "classifier").float().requires_grad_(False)
+    text_encoder = load_sentence_encoder()
+    mapper = TextMapper(TextMapperConfig(text_dim=text_encoder.dim, num_layers=G.num_layers, w_dim=G.w_dim))
+    image_text = ImageTextEncoder(ImageTextConfig(embed_dim=text_encoder.dim))
+    params = list(mapper.parameters()) + list(image_text.parameters())
+    opt = torch.optim.Adam(params, lr=args.lr)
+    run = RunState(args.run)
+    step = 0
+    state = run.load()
+    if state is not None:
+        mapper.load_state_dict(state["mapper"]), image_text.load_state_dict(state["image_text"])
+        opt.load_state_dict(state["opt"])
+        step = int(state["step"])
+    else:
+        with torch.no_grad():
+            mapper.w_avg.copy_(E.w_avg)
+
+    def snapshot():
+        run.save({"mapper": mapper.state_dict(), "image_text": image_text.state_dict(), "opt": opt.state_dict(),
+                  "step": torch.tensor(step)})
+        save_pretrained(mapper, mapper.config.to_dict(), family / "text_mapper", kind="TextMapper")
+        save_pretrained(image_text, image_text.config.to_dict(), family / "image_text", kind="ImageTextEncoder")
+
+    t_end = time.time() + args.minutes * 60
+    gen = torch.Generator().manual_seed(args.seed)
+    start = step
+    for step, faces in face_stream(args.batch, args.seed + 2, G.resolution, start=start):  # noqa: B020
+        rng = np.random.default_rng([args.seed, step])
+        texts, target, named = caption_batch(faces.attributes, faces.observed, rng)
+        t = text_encoder(texts)
+        # contrastive image-text
+        img_emb = image_text(degrade(faces.image, gen, p=0.5))
+        logits = image_text.logit_scale.exp().clamp(max=100) * img_emb @ t.t()
+        labels = torch.arange(len(texts))
+        loss_clip = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+        # text -> W+
+        wp_t = mapper(t)
+        with torch.no_grad():
+            wp_x = E(faces.image)
+        loss_map = F.mse_loss(wp_t, wp_x)
+        attr_logits = C(G.synthesize(wp_t, "const"))
+        ce = torch.stack([F.cross_entropy(lg, target[:, k], reduction="none") for k, lg in enumerate(attr_logits)], 1)
+        loss_attr = (ce * named).sum() / named.sum().clamp(min=1)
+        loss = loss_clip + loss_map + args.w_attr * loss_attr
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        logs = {"clip": loss_clip.item(), "map": loss_map.item(), "attr": loss_attr.item()}
+        check_finite(logs, step)
+        if step % 20 == 0:
+            acc = (logits.argmax(1) == labels).float().mean().item()
+            run.log({"step": step, **{k: round(v, 4) for k, v in logs.items()}, "batch_retrieval_acc": round(acc, 3)})
+        if run.due(args.save_minutes) or time.time() > t_end:
+            step += 1
+            snapshot()
+            if time.time() > t_end:
+                break
+
+
+if __name__ == "__main__":
+    main()
