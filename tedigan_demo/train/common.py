@@ -12,7 +12,7 @@ import torch
 
 from ..synthfaces import FaceBatch, render_seeds
 
-__all__ = ["RunState", "face_stream", "check_finite"]
+__all__ = ["RunState", "face_stream", "check_finite", "held_out", "on_terminate"]
 
 
 class NonFiniteLoss(RuntimeError):
@@ -40,6 +40,19 @@ def held_out(n: int, resolution: int = 64, seed: int = 12345) -> FaceBatch:
     """A fixed set of evaluation faces (odd seeds: never seen in training)."""
     seeds = (np.random.default_rng(seed).integers(0, 2**40, n) * 2 + 1).tolist()
     return render_seeds(seeds, resolution)
+
+
+def on_terminate(callback) -> None:
+    """Run ``callback`` (save a snapshot) when the process gets SIGTERM or SIGINT, then exit."""
+    import signal
+    import sys
+
+    def handler(signum, frame):
+        callback()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 class RunState:

@@ -23,7 +23,7 @@ from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..models.stylegan2 import Generator
 from .augment import degrade
-from .common import RunState, check_finite, face_stream
+from .common import RunState, check_finite, face_stream, on_terminate
 from .generator import mixed_wp
 
 
@@ -81,6 +81,7 @@ def main(argv=None) -> None:
         save_pretrained(E, E.config.to_dict(), out, kind="WPlusEncoder")
         E.train()
 
+    on_terminate(snapshot)  # a kill saves the last steps
     t_end = time.time() + args.minutes * 60
     gen = torch.Generator().manual_seed(args.seed)
     start = step

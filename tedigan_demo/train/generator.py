@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ..models.base import load_state_strict, read_pretrained, save_pretrained
 from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
-from .common import RunState, check_finite, face_stream
+from .common import RunState, check_finite, face_stream, on_terminate
 
 EMBEDDED_CONFIG = dict(resolution=64, w_dim=128, n_mlp=4, channel_base=2048, channel_max=128, lr_mlp=0.01)
 
@@ -99,6 +99,7 @@ def main(argv=None) -> None:
         print(f"exported step {step} ({step * args.batch / 1000:.0f} kimg) to {out}")
         return
 
+    on_terminate(snapshot)  # a kill saves the last steps
     ema_beta = 0.5 ** (args.batch / (args.ema_kimg * 1000))
     t_end = time.time() + args.minutes * 60
     t0 = time.time()

@@ -27,7 +27,7 @@ from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMap
 from ..synthfaces import ATTRIBUTES, attribute
 from ..synthfaces.captions import caption, values_of
 from .augment import degrade
-from .common import RunState, check_finite, face_stream
+from .common import RunState, check_finite, face_stream, on_terminate
 
 NAMES = [a.name for a in ATTRIBUTES]
 
@@ -85,6 +85,7 @@ def main(argv=None) -> None:
         save_pretrained(mapper, mapper.config.to_dict(), family / "text_mapper", kind="TextMapper")
         save_pretrained(image_text, image_text.config.to_dict(), family / "image_text", kind="ImageTextEncoder")
 
+    on_terminate(snapshot)  # a kill saves the last steps
     t_end = time.time() + args.minutes * 60
     gen = torch.Generator().manual_seed(args.seed)
     start = step
