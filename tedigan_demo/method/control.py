@@ -33,4 +33,4 @@ def mix(content_code: torch.Tensor, style_code: torch.Tensor, mask: torch.Tensor
     if content_code.shape[-2:] != style_code.shape[-2:]:
         raise ValueError(f"codes differ in shape: {list(content_code.shape)} vs {list(style_code.shape)}")
     m = mask.to(content_code).view(-1, 1)
-    return content_code + m * (style_code - content_code)
+    return torch.lerp(content_code, style_code, m)  # exact at 0 and 1: untouched layers stay bit-identical

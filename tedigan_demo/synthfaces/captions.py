@@ -6,11 +6,13 @@ held out: training never sees them, so evaluation on them tests generalisation t
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .attributes import ATTRIBUTES, attribute
 
-__all__ = ["PHRASES", "caption", "captions", "describe"]
+__all__ = ["PHRASES", "caption", "captions", "describe", "parse", "values_of"]
 
 # attribute -> value -> predicates (third person singular); the LAST entry of each list is held out.
 PHRASES: dict[str, dict[str, list[str]]] = {
@@ -191,3 +193,70 @@ def describe(values: dict[str, str], observed: dict[str, bool] | None = None) ->
             parts.append(PHRASES[a.name][v][0] if a.name != "hair_color" else f"has {HAIR_COLOR[v][0]} hair")
     gender = "she" if seen.get("lipstick") == "red" else "he" if seen.get("beard") == "beard" else "person"
     return f"{SUBJECTS[gender][0]} {_join(parts)}."
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reading attributes back out of free text (edit prompts such as "make her smile" or "give him glasses" included)
+
+_NEG = r"(?:no|without|not|remove(?:s|d)?(?: the| her| his)?|take off(?: the| her| his)?|clean-shaven|free of)"
+_KEYWORDS: list[tuple[str, str, str]] = [
+    # (regex, attribute, value); checked in order, later matches of the same attribute override earlier ones
+    (r"\bsun ?glasses\b|\bshades\b", "glasses", "sunglasses"),
+    (r"\b(?:eye)?glasses\b|\bspectacles\b", "glasses", "glasses"),
+    (rf"{_NEG}\s+(?:\w+\s+)?(?:eye)?glasses\b", "glasses", "none"),
+    (r"\bsmil\w*|\bgrin\w*|\bhappy\b", "smile", "smiling"),
+    (r"\bnot smiling\b|\bneutral\b|\bserious\b|\bstop smiling\b|\bno smile\b", "smile", "neutral"),
+    (r"\bmouth (?:slightly )?open\b|\bopen mouth\b|\bopen (?:her|his|the) mouth\b|\bparted lips\b", "mouth", "open"),
+    (r"\bclosed mouth\b|\bmouth shut\b|\bclose (?:her|his|the) mouth\b", "mouth", "closed"),
+    (r"\beyes (?:are )?(?:closed|shut)\b|\bclosed eyes\b|\bclose (?:her|his|the) eyes\b|\beyes shut\b",
+     "eyes", "closed"),
+    (r"\bopen eyes\b|\beyes (?:wide )?open\b|\bopen (?:her|his|the) eyes\b", "eyes", "open"),
+    (r"\bbeard\w*\b", "beard", "beard"),
+    (rf"{_NEG}\s+(?:\w+\s+)?beard\b|\bclean-shaven\b|\bshave\b", "beard", "none"),
+    (r"\bearrings?\b|\bear studs?\b", "earrings", "earrings"),
+    (rf"{_NEG}\s+(?:\w+\s+)?earrings?\b", "earrings", "none"),
+    (r"\bfreckle\w*\b", "freckles", "freckles"),
+    (rf"{_NEG}\s+(?:\w+\s+)?freckles\b|\bclear skin\b", "freckles", "none"),
+    (r"\blipstick\b|\b(?:red|painted) lips\b", "lipstick", "red"),
+    (rf"{_NEG}\s+(?:\w+\s+)?lipstick\b|\bnatural lips\b", "lipstick", "none"),
+    (r"\bbald\b|\bshaved head\b|\bno hair\b", "hair_style", "bald"),
+    (r"\bshort\b|\bcropped\b|\bclosely cut\b|\bbuzz\b", "hair_style", "short"),
+    (r"\bbob\b|\bbob-cut\b|\bchin-length\b|\bjaw-length\b", "hair_style", "bob"),
+    (r"\blong\b(?! face)|\bshoulder-length\b|\bflowing\b", "hair_style", "long"),
+    (r"\bround face\b|\bcircular face\b|\bchubby\b", "face_shape", "round"),
+    (r"\boval\b|\begg-shaped\b", "face_shape", "oval"),
+    (r"\blong face\b|\bnarrow face\b|\belongated\b|\bthin face\b", "face_shape", "long"),
+    (r"\b(?:to the |facing |faces |turned to the |looking )left\b|\bleft\b", "pose", "left"),
+    (r"\b(?:to the |facing |faces |turned to the |looking )right\b|\bright\b", "pose", "right"),
+    (r"\bfac(?:es|ing) the camera\b|\bstraight ahead\b|\bfrontal\b|\bat the viewer\b", "pose", "frontal"),
+    (r"\b(?:pale|fair|light) (?:skin|complexion)\b|\bpale\b", "skin_tone", "light"),
+    (r"\b(?:tan|tanned|olive|medium) (?:skin|complexion)\b|\btanned\b", "skin_tone", "tan"),
+    (r"\b(?:dark|brown|deep) (?:skin|complexion)\b", "skin_tone", "dark"),
+]
+for _color, _words in HAIR_COLOR.items():
+    _alt = "|".join(_words)
+    _KEYWORDS.append((rf"\b(?:{_alt})e?(?:[- ]haired|(?:\s+[\w-]+){{0,2}}\s+hair)\b"
+                      rf"|\bhair(?:\s+\w+){{0,2}}\s+(?:{_alt})e?\b", "hair_color", _color))
+_KEYWORDS += [(r"\bblonde?\b(?! eyes)", "hair_color", "blond"), (r"\bredhead\b|\bginger\b", "hair_color", "red"),
+              (r"\bbrunette\b", "hair_color", "brown")]
+for _color, _words in {"brown": ["brown", "dark brown", "hazel"], "blue": ["blue", "azure"],
+                       "green": ["green", "emerald"]}.items():
+    _KEYWORDS.append((rf"\b(?:{'|'.join(_words)})(?:-brown)? eyes\b", "eye_color", _color))
+for _color in ("blue", "green", "pink", "gray", "grey"):
+    _KEYWORDS.append((rf"\b{_color} (?:background|backdrop|wall)\b", "background",
+                      "gray" if _color == "grey" else _color))
+
+
+def parse(text: str) -> dict[str, str]:
+    """Attributes a free-text description or edit prompt names, as ``{attribute: value}``."""
+    t = " " + text.lower().replace("’", "'") + " "
+    found: dict[str, str] = {}
+    for pattern, name, value in _KEYWORDS:
+        if re.search(pattern, t):
+            if name == "hair_color" and name in found:
+                continue  # the first colour word before "hair" wins
+            found[name] = value
+    # "short/long" only speak of hair when hair is mentioned
+    if found.get("hair_style") in ("short", "long", "bob") and "hair" not in t and "bob" not in t:
+        del found["hair_style"]
+    return found

@@ -1,0 +1,266 @@
+"""The TediGAN pipeline: one object per model family, loaded once, inference only.
+
+    pipe = TediGANPipeline.from_family("synthfaces64")
+    faces = pipe.generate("She has long red hair and is smiling.", n=4, seed=0)
+    inv = pipe.invert(image)                                   # W+ code of a photo (encoder + optimisation)
+    out = pipe.edit(inv.wp, "give her glasses", {"coarse": 1, "middle": 1, "fine": 0})
+    img = pipe.render(out.wp)                                  # re-render after moving a slider: no re-inversion
+
+Everything below works on W+ codes ``wp [N, num_layers, w_dim]``; the method itself lives in ``method/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .imaging import to_model_input
+from .loading import LoadError, load_generator, load_module, load_sentence_encoder, resolve
+from .method.control import layer_mask, mix
+from .method.guidance import EmbeddingGuidance, TextImageGuidance
+from .method.inversion import InversionWeights, optimize_wp
+from .synthfaces import ATTRIBUTES
+from .synthfaces.captions import caption, describe, parse
+from .train.encoder import perceptual_fn
+
+__all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS"]
+
+GROUPS = ("coarse", "middle", "fine")
+
+
+@dataclass
+class Generation:
+    images: torch.Tensor  # [N, 3, H, W] in [-1, 1]
+    wp: torch.Tensor  # [N, L, D]
+    governed: list[int]  # W+ layers taken from the text
+    named: dict[str, str]  # attributes the text was read to name
+
+
+@dataclass
+class Inversion:
+    wp: torch.Tensor  # [1, L, D] after optimisation
+    wp_encoder: torch.Tensor  # [1, L, D] encoder initialisation
+    target: torch.Tensor  # [1, 3, H, W] the (aligned, resized) input
+    image: torch.Tensor  # [1, 3, H, W] reconstruction
+    psnr: float
+    steps: int
+    losses: dict
+
+
+@dataclass
+class Edit:
+    wp: torch.Tensor  # [N, L, D] the edited code (content mixed with the text's style code)
+    content: torch.Tensor  # [N, L, D] the code that was edited
+    style: torch.Tensor  # [N, L, D] the text's code (refined by optimisation when steps > 0)
+    image: torch.Tensor  # [N, 3, H, W]
+    strengths: dict[str, float]
+    per_group: dict[str, torch.Tensor] = field(default_factory=dict)  # group -> image with only that group edited
+
+
+@dataclass
+class Description:
+    caption: str
+    attributes: dict[str, str]
+    confidence: dict[str, float]
+    score: float | None = None  # text-image similarity of the given text
+    rank: int | None = None  # 1 = the given text beats every distractor caption
+    num_candidates: int | None = None
+
+
+def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    mse = (a - b).pow(2).mean().clamp(min=1e-10)
+    return float(10 * torch.log10(4 / mse))
+
+
+class TediGANPipeline:
+    """TediGAN on one model family (generator, image encoder, text mapper, text-image guidance, classifier)."""
+
+    def __init__(self, generator, encoder, mapper, sentence_encoder, guidance: TextImageGuidance,
+                 classifier=None, attribute_groups: dict[str, str] | None = None, name: str = "custom"):
+        self.G, self.E, self.mapper = generator, encoder, mapper
+        self.sentence_encoder, self.guidance, self.classifier = sentence_encoder, guidance, classifier
+        self.name = name
+        self.groups = generator.layer_groups
+        # which layer group carries each attribute: measured on the family (bench/eval_family.py) when available
+        self.attribute_groups = attribute_groups or {a.name: a.group for a in ATTRIBUTES}
+        self.perceptual = perceptual_fn(classifier) if classifier is not None else None
+        self.inversion = InversionWeights(perceptual=0.5 if classifier is not None else 0.0, encoder=2.0,
+                                          text=1.0, lr=0.01, steps=100)
+
+    # ---- loading ---------------------------------------------------------------------------------------------
+    @classmethod
+    def from_family(cls, family: str | Path = "synthfaces64", device: str | torch.device = "cpu"):
+        """Load every component of an embedded-style family folder (or zoo name) once, in inference mode."""
+        root = resolve(family, "generator")
+        root = root.parent if (root / "config.json").exists() else root
+        parts = {}
+        for part in ("generator", "encoder", "text_mapper", "image_text", "classifier"):
+            if not (root / part / "config.json").exists():
+                raise LoadError(f"model family at {root} lacks its {part} (expected {root / part}/config.json)")
+        G = load_generator(root / "generator", device).requires_grad_(False)
+        for part in ("encoder", "text_mapper", "image_text", "classifier"):
+            parts[part] = load_module(root / part, device).requires_grad_(False)
+        sentence = load_sentence_encoder(device=device)
+        guidance = EmbeddingGuidance(parts["image_text"], sentence)
+        groups = None
+        card = root / "attribute_groups.json"
+        if card.exists():
+            import json
+
+            groups = json.loads(card.read_text())
+        return cls(G, parts["encoder"], parts["text_mapper"], sentence, guidance, parts["classifier"], groups,
+                   name=Path(root).name)
+
+    @property
+    def device(self) -> torch.device:
+        return self.G.device
+
+    # ---- codes ------------------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def render(self, wp: torch.Tensor) -> torch.Tensor:
+        """W+ codes -> images (stored noise: the same code always gives the same image)."""
+        return self.G.synthesize(wp.to(self.device), "const")
+
+    @torch.inference_mode()
+    def text_code(self, texts: list[str]) -> torch.Tensor:
+        """Descriptions -> W+ codes ``[T, L, D]`` (TediGAN's text encoder into the generator's W+)."""
+        return self.mapper(self.sentence_encoder(texts).to(self.device))
+
+    def governed_layers(self, text: str) -> tuple[list[int], dict[str, str]]:
+        """W+ layers a description governs: the groups of the attributes it names (all layers if it names none)."""
+        named = parse(text)
+        groups = sorted({self.attribute_groups[name] for name in named}, key=GROUPS.index)
+        if not groups:
+            return list(range(self.G.num_layers)), named
+        return sorted(i for g in groups for i in self.groups[g]), named
+
+    @torch.inference_mode()
+    def random_codes(self, n: int, seed: int, truncation: float = 0.8) -> torch.Tensor:
+        z = self.G.sample_z(n, torch.Generator().manual_seed(seed))
+        return self.G.truncate(self.G.map_to_wp(z), truncation)
+
+    # ---- the tasks ---------------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8) -> Generation:
+        """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere."""
+        text = _check_text(text)
+        layers, named = self.governed_layers(text)
+        mask = torch.zeros(self.G.num_layers)
+        mask[layers] = 1.0
+        wp = mix(self.random_codes(n, seed, truncation), self.text_code([text]).expand(n, -1, -1), mask)
+        return Generation(self.render(wp), wp, layers, named)
+
+    def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0) -> Inversion:
+        """Image (path, PIL image, array or tensor) -> W+: encoder initialisation, then instance-level optimisation
+        with pixel, perceptual and encoder-regularisation terms (TediGAN §3.3 / IDInvert)."""
+        torch.manual_seed(seed)
+        target = to_model_input(image, self.G.resolution).to(self.device)
+        with torch.inference_mode():
+            wp0 = self.E(target)
+        weights = InversionWeights(**{**self.inversion.__dict__, "steps": self.inversion.steps if steps is None
+                                      else steps, "text": 0.0})
+        with torch.enable_grad():
+            wp, losses = optimize_wp(lambda w: self.G.synthesize(w, "const"), target, wp0.clone(), weights,
+                                     perceptual=self.perceptual, encoder=self.E, progress=progress, patience=20)
+        image_rec = self.render(wp)
+        return Inversion(wp, wp0, target, image_rec, _psnr(image_rec, target), weights.steps, losses)
+
+    def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None, steps: int = 0,
+             progress: Callable | None = None, per_group: bool = True) -> Edit:
+        """Edit W+ codes with a description: the text's code mixed into the content code per layer group
+        (TediGAN §3.4); with ``steps`` > 0 the text's code is first refined by optimisation toward the text
+        (guidance term) while staying close to the content's image (§3.3)."""
+        text = _check_text(text)
+        content = content.to(self.device)
+        if strengths is None:
+            layers, _ = self.governed_layers(text)
+            strengths = {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
+        style = self.text_code([text]).expand(len(content), -1, -1)
+        if steps > 0:
+            style = self._refine(content, style, text, strengths, steps, progress)
+        wp = mix(content, style, layer_mask(self.G.num_layers, self.groups, strengths))
+        groups_only = {}
+        if per_group:
+            for g in GROUPS:
+                groups_only[g] = self.render(mix(content, style, layer_mask(self.G.num_layers, self.groups,
+                                                                               {g: strengths.get(g, 0.0) or 1.0})))
+        return Edit(wp, content, style, self.render(wp), dict(strengths), groups_only)
+
+    def _refine(self, content, style, text, strengths, steps, progress):
+        """Optimise the mixed code toward the text while keeping the un-edited layers' image (identity)."""
+        mask = layer_mask(self.G.num_layers, self.groups, strengths)
+        with torch.inference_mode():
+            target = self.render(content)
+        t = self.guidance.embed_text([text]).to(self.device)
+        start = mix(content, style, mask).clone()
+        weights = InversionWeights(pixel=0.5, perceptual=0.0, encoder=0.5, text=2.0, lr=0.01, steps=steps)
+        with torch.enable_grad():
+            wp, _ = optimize_wp(lambda w: self.G.synthesize(w, "const"), target, start, weights, encoder=self.E,
+                                text_loss=lambda img: self.guidance.loss(img, t), progress=progress)
+        # express the result as a style code, so the per-group sliders keep working
+        return torch.where(mask.view(1, -1, 1).to(wp) > 0, content + (wp - content) / mask.clamp(min=1e-6)
+                           .view(1, -1, 1).to(wp), style)
+
+    @torch.inference_mode()
+    def mix(self, content: torch.Tensor, style: torch.Tensor, strengths: dict[str, float]) -> tuple:
+        """Style mixing: ``content`` codes with the chosen layer groups (or index ranges) taken from ``style``."""
+        wp = mix(content.to(self.device), style.to(self.device),
+                 layer_mask(self.G.num_layers, self.groups, strengths))
+        return wp, self.render(wp)
+
+    @torch.inference_mode()
+    def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
+        """Sentence interpolation (Reed et al. 2016): interpolate the sentence embeddings, map each to W+, keep the
+        same random codes in the layers neither text governs."""
+        text_a, text_b = _check_text(text_a), _check_text(text_b)
+        e = self.sentence_encoder([text_a, text_b]).to(self.device)
+        alphas = torch.linspace(0, 1, steps, device=self.device).view(-1, 1)
+        codes = self.mapper(torch.nn.functional.normalize((1 - alphas) * e[:1] + alphas * e[1:], dim=-1))
+        layers = sorted(set(self.governed_layers(text_a)[0]) | set(self.governed_layers(text_b)[0]))
+        mask = torch.zeros(self.G.num_layers)
+        mask[layers] = 1.0
+        wp = mix(self.random_codes(1, seed).expand(steps, -1, -1), codes, mask)
+        return wp, self.render(wp)
+
+    @torch.inference_mode()
+    def describe(self, image, text: str | None = None, num_distractors: int = 99, seed: int = 0) -> Description:
+        """Redescription: the attributes read from the image, in words; given a text, its match score and its
+        rank among distractor captions of random faces (R-precision, as in MirrorGAN)."""
+        if self.classifier is None:
+            raise LoadError(f"family {self.name} has no attribute classifier to describe images with")
+        x = image if isinstance(image, torch.Tensor) and image.ndim == 4 else to_model_input(image, self.G.resolution)
+        x = x.to(self.device)
+        idx, conf = self.classifier.predict(x[:1])
+        values = {a.name: a.values[int(i)] for a, i in zip(ATTRIBUTES, idx[0])}
+        confidence = {a.name: round(float(c), 3) for a, c in zip(ATTRIBUTES, conf[0])}
+        visible = {k: v for k, v in values.items() if confidence[k] >= 0.5}
+        out = Description(describe(visible), values, confidence)
+        if text is not None:
+            text = _check_text(text)
+            rng = np.random.default_rng(seed)
+            distractors = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
+                           for _ in range(num_distractors)]
+            sims = self.guidance.similarity(x[:1], self.guidance.embed_text([text] + distractors).to(self.device))[0]
+            out.score = round(float(sims[0]), 4)
+            out.rank = int((sims[1:] > sims[0]).sum()) + 1
+            out.num_candidates = num_distractors + 1
+        return out
+
+
+MAX_TEXT_CHARS = 500
+
+
+def _check_text(text) -> str:
+    """A description must be non-empty text of reasonable length."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("the description is empty: write what the face should look like")
+    text = " ".join(text.split())
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"the description is {len(text)} characters long; keep it under {MAX_TEXT_CHARS}")
+    return text
+
+

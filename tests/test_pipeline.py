@@ -1,0 +1,126 @@
+"""The pipeline on tiny random components (the method's plumbing, not the quality of trained weights)."""
+
+import hashlib
+
+import numpy as np
+import pytest
+import torch
+from conftest import randomize
+from PIL import Image
+
+from tedigan_demo.imaging import ImageError, to_model_input
+from tedigan_demo.method.guidance import EmbeddingGuidance
+from tedigan_demo.models.classifier import AttributeClassifier, ClassifierConfig
+from tedigan_demo.models.encoders import EncoderConfig, WPlusEncoder
+from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
+from tedigan_demo.models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
+from tedigan_demo.pipeline import TediGANPipeline
+
+
+class HashSentenceEncoder:
+    """Deterministic bag-of-words embedding standing in for MiniLM."""
+
+    dim = 8
+
+    def __call__(self, texts):
+        out = torch.zeros(len(texts), self.dim)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                h = int(hashlib.md5(w.encode()).hexdigest(), 16)
+                out[i, h % self.dim] += 1 if (h >> 8) % 2 else -1
+        return torch.nn.functional.normalize(out + 1e-3, dim=-1)
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    torch.manual_seed(0)
+    cfg = StyleGAN2Config(resolution=64, w_dim=16, n_mlp=2, channel_base=512, channel_max=32)  # all three groups
+    G = randomize(Generator(cfg), seed=1).eval().requires_grad_(False)
+    E = WPlusEncoder(EncoderConfig(resolution=32, num_layers=G.num_layers, w_dim=16, widths=[8, 8, 8, 8])).eval()
+    C = AttributeClassifier(ClassifierConfig(resolution=32, widths=[8, 8], feature_dim=16)).eval()
+    M = TextMapper(TextMapperConfig(text_dim=8, hidden=16, num_layers=G.num_layers, w_dim=16)).eval()
+    T = ImageTextEncoder(ImageTextConfig(resolution=32, widths=[8, 8], embed_dim=8)).eval()
+    for m in (E, C, M, T):
+        m.requires_grad_(False)
+    sentence = HashSentenceEncoder()
+    return TediGANPipeline(G, E, M, sentence, EmbeddingGuidance(T, sentence), C)
+
+
+def test_generate_is_diverse_governed_and_seeded(pipe):
+    out = pipe.generate("She is smiling.", n=3, seed=5)
+    assert out.images.shape == (3, 3, 64, 64) and out.named == {"smile": "smiling"}
+    assert out.governed == pipe.groups["middle"]
+    # the text's layers are shared, the others differ between samples
+    assert torch.equal(out.wp[0, out.governed], out.wp[1, out.governed])
+    others = [i for i in range(pipe.G.num_layers) if i not in out.governed]
+    assert not torch.equal(out.wp[0, others], out.wp[1, others])
+    again = pipe.generate("She is smiling.", n=3, seed=5)
+    assert torch.equal(again.images, out.images)
+    assert not torch.equal(pipe.generate("She is smiling.", n=3, seed=6).images, out.images)
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, "x" * 600])
+def test_bad_descriptions_are_refused_clearly(pipe, text):
+    with pytest.raises(ValueError, match="description"):
+        pipe.generate(text)
+
+
+def test_invert_improves_on_the_encoder_and_reports_progress(pipe):
+    with torch.no_grad():
+        target_wp = pipe.random_codes(1, seed=3)
+        target = pipe.render(target_wp)
+    calls = []
+    inv = pipe.invert(target, steps=40, progress=lambda s, n, losses: calls.append(s))
+    with torch.no_grad():
+        enc_psnr = float(10 * torch.log10(4 / (pipe.render(inv.wp_encoder) - target).pow(2).mean()))
+    assert inv.wp.shape == (1, pipe.G.num_layers, 16) and calls[0] == 1
+    assert inv.psnr > enc_psnr
+    again = pipe.invert(target, steps=40)
+    torch.testing.assert_close(again.wp, inv.wp, atol=1e-5, rtol=1e-5)  # up to float summation order
+
+
+def test_edit_strengths_and_per_group_view(pipe):
+    content = pipe.random_codes(1, seed=1)
+    none = pipe.edit(content, "give her glasses", {"coarse": 0, "middle": 0, "fine": 0})
+    torch.testing.assert_close(none.image, pipe.render(content))
+    full = pipe.edit(content, "give her glasses", {"coarse": 1, "middle": 0.5, "fine": 0})
+    assert set(full.per_group) == {"coarse", "middle", "fine"}
+    c = pipe.groups["coarse"]
+    torch.testing.assert_close(full.wp[:, c], full.style[:, c])
+    # re-rendering from the kept codes is the same image: sliders need no re-inversion
+    torch.testing.assert_close(pipe.render(full.wp), full.image)
+    refined = pipe.edit(content, "give her glasses", {"coarse": 1, "middle": 0, "fine": 0}, steps=5)
+    assert refined.wp.shape == content.shape and torch.isfinite(refined.image).all()
+
+
+def test_mix_interpolate_describe(pipe):
+    a, b = pipe.random_codes(1, seed=1), pipe.random_codes(1, seed=2)
+    wp, img = pipe.mix(a, b, {"fine": 1.0})
+    f = pipe.groups["fine"]
+    assert torch.equal(wp[:, f], b[:, f]) and torch.equal(wp[:, :f[0]], a[:, :f[0]])
+    wp, frames = pipe.interpolate("He has a beard.", "She has long blond hair.", steps=5)
+    assert frames.shape == (5, 3, 64, 64)
+    d = pipe.describe(img, text="She is smiling.", num_distractors=19)
+    assert d.caption.endswith(".") and 1 <= d.rank <= 20 and d.num_candidates == 20 and -1 <= d.score <= 1
+
+
+def test_image_inputs_of_every_kind(tmp_path):
+    rgb = (np.random.default_rng(0).random((40, 60, 3)) * 255).astype(np.uint8)
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "cmyk.jpg")
+    Image.fromarray((np.arange(40 * 60).reshape(40, 60) * 20).astype(np.uint16)).save(tmp_path / "g16.png")
+    Image.fromarray(rgb).convert("RGBA").save(tmp_path / "rgba.png")
+    frames = [Image.fromarray(rgb), Image.fromarray(255 - rgb)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    for name in ("cmyk.jpg", "g16.png", "rgba.png", "anim.gif"):
+        x = to_model_input(tmp_path / name, 16)
+        assert x.shape == (1, 3, 16, 16) and x.min() >= -1 and x.max() <= 1
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    with pytest.raises(ImageError, match="cannot read the image"):
+        to_model_input(tmp_path / "broken.png", 16)
+    Image.fromarray(rgb[:8, :8]).save(tmp_path / "tiny.png")
+    with pytest.raises(ImageError, match="at least 16 px"):
+        to_model_input(tmp_path / "tiny.png", 16)
+    # a decompression bomb: a small file that claims a huge canvas
+    Image.new("1", (9000, 9000)).save(tmp_path / "bomb.png")
+    with pytest.raises(ImageError, match="megapixels"):
+        to_model_input(tmp_path / "bomb.png", 16)
