@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .imaging import save_images
+from .imaging import ImageError, save_images
 from .loading import LoadError, load_generator
 from .models.stylegan2 import NOISE_MODES
 from .zoo import DEFAULT_FAMILY
@@ -90,6 +90,71 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
+# ---- the TediGAN tasks (a model family: generator, encoder, text mapper, guidance, classifier) ----------------
+
+
+def _pipeline(args):
+    from .pipeline import TediGANPipeline
+
+    return TediGANPipeline.from_family(args.family, pick_device(args.device))
+
+
+def _save_all(images: torch.Tensor, out_dir: str, stem: str) -> list[str]:
+    return save_images(images, Path(out_dir) / f"{stem}.png")
+
+
+def cmd_generate(args) -> dict:
+    from .pipeline import check_text
+
+    check_text(args.text)  # before loading any model
+    pipe = _pipeline(args)
+    out = pipe.generate(args.text, n=args.n, seed=args.seed, truncation=args.truncation)
+    files = _save_all(out.images, args.out, "generated")
+    np.save(Path(args.out) / "generated_wp.npy", out.wp.cpu().numpy())
+    return {"command": "generate", "text": args.text, "n": args.n, "seed": args.seed, "named": out.named,
+            "governed_layers": out.governed, "files": files + [str(Path(args.out) / "generated_wp.npy")]}
+
+
+def cmd_invert(args) -> dict:
+    pipe = _pipeline(args)
+    inv = pipe.invert(args.image, steps=args.steps, seed=args.seed)
+    files = _save_all(torch.cat([inv.target, inv.image]), args.out, "inversion")
+    np.save(Path(args.out) / "wp.npy", inv.wp.cpu().numpy())
+    return {"command": "invert", "psnr_db": round(inv.psnr, 2), "steps": inv.steps, "losses": inv.losses,
+            "files": files + [str(Path(args.out) / "wp.npy")]}
+
+
+def cmd_edit(args) -> dict:
+    pipe = _pipeline(args)
+    if args.latent:
+        content = read_latent(args.latent, pipe.G.num_layers, pipe.G.w_dim).to(pipe.device)
+    elif args.image:
+        content = pipe.invert(args.image, steps=args.invert_steps, seed=args.seed).wp
+    else:
+        raise CLIError("edit needs --image PATH or --latent codes.npy")
+    strengths = {g: v for g, v in (("coarse", args.coarse), ("middle", args.middle), ("fine", args.fine))
+                 if v is not None}
+    out = pipe.edit(content, args.text, strengths or None, steps=args.steps)
+    files = _save_all(torch.cat([pipe.render(content), out.image]), args.out, "edit")
+    files += [p for g, img in out.per_group.items() for p in _save_all(img, args.out, f"edit_{g}_only")]
+    np.save(Path(args.out) / "edited_wp.npy", out.wp.cpu().numpy())
+    return {"command": "edit", "text": args.text, "strengths": out.strengths,
+            "files": files + [str(Path(args.out) / "edited_wp.npy")]}
+
+
+def cmd_interpolate(args) -> dict:
+    pipe = _pipeline(args)
+    _, frames = pipe.interpolate(args.text_a, args.text_b, steps=args.steps, seed=args.seed)
+    return {"command": "interpolate", "steps": args.steps, "files": _save_all(frames, args.out, "interpolation")}
+
+
+def cmd_describe(args) -> dict:
+    pipe = _pipeline(args)
+    d = pipe.describe(args.image, text=args.text)
+    return {"command": "describe", "caption": d.caption, "attributes": d.attributes, "score": d.score,
+            "rank": d.rank, "num_candidates": d.num_candidates}
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -115,6 +180,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--save-latent", default=None, help="also write the W+ codes to this .npy")
     p.set_defaults(func=cmd_sample)
+
+    def family(p):
+        p.add_argument("--family", default=DEFAULT_FAMILY, help="zoo name or family folder")
+        p.add_argument("--device", choices=["cpu", "cuda"], default=None)
+        p.add_argument("--seed", type=int, default=0)
+
+    p = sub.add_parser("generate", help="text -> diverse faces")
+    family(p)
+    p.add_argument("--text", required=True)
+    p.add_argument("--n", type=int, default=4)
+    p.add_argument("--truncation", type=float, default=0.8)
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("invert", help="image -> W+ codes (encoder + optimisation)")
+    family(p)
+    p.add_argument("--image", required=True)
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_invert)
+
+    p = sub.add_parser("edit", help="edit an image or W+ codes with a description")
+    family(p)
+    p.add_argument("--text", required=True)
+    p.add_argument("--image", default=None)
+    p.add_argument("--latent", default=None, help="W+ codes from invert (.npy)")
+    p.add_argument("--coarse", type=float, default=None, help="strength of the edit in the coarse layers")
+    p.add_argument("--middle", type=float, default=None)
+    p.add_argument("--fine", type=float, default=None)
+    p.add_argument("--steps", type=int, default=0, help="optimisation steps toward the text")
+    p.add_argument("--invert-steps", type=int, default=100)
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_edit)
+
+    p = sub.add_parser("interpolate", help="faces along the way between two descriptions")
+    family(p)
+    p.add_argument("--text-a", required=True)
+    p.add_argument("--text-b", required=True)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("describe", help="describe a face in words; score a text against it")
+    family(p)
+    p.add_argument("--image", required=True)
+    p.add_argument("--text", default=None)
+    p.set_defaults(func=cmd_describe)
     return ap
 
 
@@ -123,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         t0 = time.perf_counter()
         summary = args.func(args)
-    except (CLIError, LoadError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (CLIError, LoadError, ImageError, ValueError) as e:
+        print(f"error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)

@@ -380,6 +380,7 @@ def load_sentence_encoder(src: str | Path | None = None, device: str | torch.dev
     else:
         path = resolve(src)
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         model = AutoModel.from_pretrained(str(path)).to(device).eval()

@@ -27,7 +27,7 @@ from .synthfaces import ATTRIBUTES
 from .synthfaces.captions import caption, describe, parse
 from .train.encoder import perceptual_fn
 
-__all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS"]
+__all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS", "check_text"]
 
 GROUPS = ("coarse", "middle", "fine")
 
@@ -147,7 +147,7 @@ class TediGANPipeline:
     @torch.inference_mode()
     def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8) -> Generation:
         """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere."""
-        text = _check_text(text)
+        text = check_text(text)
         layers, named = self.governed_layers(text)
         mask = torch.zeros(self.G.num_layers)
         mask[layers] = 1.0
@@ -174,7 +174,7 @@ class TediGANPipeline:
         """Edit W+ codes with a description: the text's code mixed into the content code per layer group
         (TediGAN §3.4); with ``steps`` > 0 the text's code is first refined by optimisation toward the text
         (guidance term) while staying close to the content's image (§3.3)."""
-        text = _check_text(text)
+        text = check_text(text)
         content = content.to(self.device)
         if strengths is None:
             layers, _ = self.governed_layers(text)
@@ -216,7 +216,7 @@ class TediGANPipeline:
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
         """Sentence interpolation (Reed et al. 2016): interpolate the sentence embeddings, map each to W+, keep the
         same random codes in the layers neither text governs."""
-        text_a, text_b = _check_text(text_a), _check_text(text_b)
+        text_a, text_b = check_text(text_a), check_text(text_b)
         e = self.sentence_encoder([text_a, text_b]).to(self.device)
         alphas = torch.linspace(0, 1, steps, device=self.device).view(-1, 1)
         codes = self.mapper(torch.nn.functional.normalize((1 - alphas) * e[:1] + alphas * e[1:], dim=-1))
@@ -240,7 +240,7 @@ class TediGANPipeline:
         visible = {k: v for k, v in values.items() if confidence[k] >= 0.5}
         out = Description(describe(visible), values, confidence)
         if text is not None:
-            text = _check_text(text)
+            text = check_text(text)
             rng = np.random.default_rng(seed)
             distractors = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
                            for _ in range(num_distractors)]
@@ -254,7 +254,7 @@ class TediGANPipeline:
 MAX_TEXT_CHARS = 500
 
 
-def _check_text(text) -> str:
+def check_text(text) -> str:
     """A description must be non-empty text of reasonable length."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("the description is empty: write what the face should look like")

@@ -58,3 +58,30 @@ def compat_available() -> bool:
     if not COMPAT.exists():
         pytest.skip("../shared/compat is not present")
     return True
+
+
+@pytest.fixture(scope="session")
+def tiny_family(tmp_path_factory):
+    """A complete embedded-style family of tiny random models (MiniLM-sized text side), saved like the real one."""
+    from tedigan_demo.models.base import save_pretrained
+    from tedigan_demo.models.classifier import AttributeClassifier, ClassifierConfig
+    from tedigan_demo.models.encoders import EncoderConfig, WPlusEncoder
+    from tedigan_demo.models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
+
+    root = tmp_path_factory.mktemp("family") / "tinyfaces"
+    torch.manual_seed(0)
+    G = randomize(Generator(StyleGAN2Config(resolution=64, w_dim=16, n_mlp=2, channel_base=512, channel_max=32)), 1)
+    parts = {
+        "generator": (G, G.config, "StyleGAN2Generator"),
+        "encoder": (WPlusEncoder(EncoderConfig(resolution=32, num_layers=10, w_dim=16, widths=[8, 8, 8, 8])), None,
+                    "WPlusEncoder"),
+        "classifier": (AttributeClassifier(ClassifierConfig(resolution=32, widths=[8, 8], feature_dim=16)), None,
+                       "AttributeClassifier"),
+        "text_mapper": (TextMapper(TextMapperConfig(text_dim=384, hidden=16, num_layers=10, w_dim=16)), None,
+                        "TextMapper"),
+        "image_text": (ImageTextEncoder(ImageTextConfig(resolution=32, widths=[8, 8], embed_dim=384)), None,
+                       "ImageTextEncoder"),
+    }
+    for name, (model, cfg, kind) in parts.items():
+        save_pretrained(model.eval(), (cfg or model.config).to_dict(), root / name, dtype=torch.float32, kind=kind)
+    return root
