@@ -117,7 +117,7 @@ def cmd_generate(args) -> dict:
 
 def cmd_invert(args) -> dict:
     pipe = _pipeline(args)
-    inv = pipe.invert(args.image, steps=args.steps, seed=args.seed)
+    inv = pipe.invert(args.image, steps=args.steps, seed=args.seed, align=False if args.no_align else "auto")
     files = _save_all(torch.cat([inv.target, inv.image]), args.out, "inversion")
     np.save(Path(args.out) / "wp.npy", inv.wp.cpu().numpy())
     return {"command": "invert", "psnr_db": round(inv.psnr, 2), "steps": inv.steps, "losses": inv.losses,
@@ -129,7 +129,8 @@ def cmd_edit(args) -> dict:
     if args.latent:
         content = read_latent(args.latent, pipe.G.num_layers, pipe.G.w_dim).to(pipe.device)
     elif args.image:
-        content = pipe.invert(args.image, steps=args.invert_steps, seed=args.seed).wp
+        content = pipe.invert(args.image, steps=args.invert_steps, seed=args.seed,
+                              align=False if args.no_align else "auto").wp
     else:
         raise CLIError("edit needs --image PATH or --latent codes.npy")
     strengths = {g: v for g, v in (("coarse", args.coarse), ("middle", args.middle), ("fine", args.fine))
@@ -150,7 +151,7 @@ def cmd_interpolate(args) -> dict:
 
 def cmd_describe(args) -> dict:
     pipe = _pipeline(args)
-    d = pipe.describe(args.image, text=args.text)
+    d = pipe.describe(args.image, text=args.text, align=False if args.no_align else "auto")
     return {"command": "describe", "caption": d.caption, "attributes": d.attributes, "score": d.score,
             "rank": d.rank, "num_candidates": d.num_candidates}
 
@@ -197,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("invert", help="image -> W+ codes (encoder + optimisation)")
     family(p)
     p.add_argument("--image", required=True)
+    p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_invert)
@@ -205,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     family(p)
     p.add_argument("--text", required=True)
     p.add_argument("--image", default=None)
+    p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--latent", default=None, help="W+ codes from invert (.npy)")
     p.add_argument("--coarse", type=float, default=None, help="strength of the edit in the coarse layers")
     p.add_argument("--middle", type=float, default=None)
@@ -225,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("describe", help="describe a face in words; score a text against it")
     family(p)
     p.add_argument("--image", required=True)
+    p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--text", default=None)
     p.set_defaults(func=cmd_describe)
     return ap

@@ -10,7 +10,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageError", "to_uint8", "save_images", "read_image", "to_model_input", "MAX_PIXELS", "MIN_SIDE"]
+__all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "read_image", "to_model_input", "align_face",
+           "MAX_PIXELS", "MIN_SIDE"]
 
 MAX_PIXELS = 40_000_000  # larger images are refused (decompression bombs included)
 MIN_SIDE = 16  # smaller images carry no face to speak of
@@ -111,3 +112,84 @@ def to_model_input(source, resolution: int) -> torch.Tensor:
                                                                 if side >= resolution else Image.Resampling.BICUBIC)
     arr = np.asarray(img, dtype=np.float32) / 127.5 - 1
     return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Face alignment: dlib's 68 landmarks -> the FFHQ crop (Karras et al. 2019, the FFHQ dataset's alignment rule)
+
+
+class NoFaceError(ImageError):
+    """No human face was found in a photo."""
+
+
+def _dlib_models():
+    """dlib's HOG face detector and the 68-point shape predictor of ``face-recognition-models`` (located without
+    importing that package, whose ``__init__`` needs ``pkg_resources``)."""
+    global _DLIB
+    if _DLIB is None:
+        import importlib.util
+
+        try:
+            import dlib
+        except ImportError:
+            raise ImageError("face alignment needs dlib (pip install dlib-bin face-recognition-models)") from None
+        spec = importlib.util.find_spec("face_recognition_models")
+        if spec is None or spec.origin is None:
+            raise ImageError("face alignment needs the 68-landmark model (pip install face-recognition-models)")
+        model = Path(spec.origin).parent / "models" / "shape_predictor_68_face_landmarks.dat"
+        _DLIB = (dlib.get_frontal_face_detector(), dlib.shape_predictor(str(model)))
+    return _DLIB
+
+
+_DLIB = None
+
+
+def face_landmarks(img: Image.Image) -> np.ndarray | None:
+    """68 landmarks ``[68, 2]`` (x, y) of the largest face, or None. Detection runs on a copy at most 1024 px."""
+    detector, predictor = _dlib_models()
+    scale = min(1.0, 1024 / max(img.size))
+    small = img if scale == 1.0 else img.resize((round(img.width * scale), round(img.height * scale)))
+    arr = np.asarray(small.convert("RGB"))
+    faces = detector(arr, 1)
+    if len(faces) == 0:
+        return None
+    face = max(faces, key=lambda r: r.width() * r.height())
+    shape = predictor(arr, face)
+    return np.array([[p.x, p.y] for p in shape.parts()], dtype=np.float64) / scale
+
+
+def ffhq_quad(lm: np.ndarray) -> np.ndarray:
+    """The oriented crop square (4 corners) of the FFHQ alignment, from 68 landmarks."""
+    eye_left, eye_right = lm[36:42].mean(0), lm[42:48].mean(0)
+    eye_avg, eye_to_eye = (eye_left + eye_right) / 2, eye_right - eye_left
+    mouth_avg = (lm[48] + lm[54]) / 2
+    eye_to_mouth = mouth_avg - eye_avg
+    x = eye_to_eye - np.flipud(eye_to_mouth) * [-1, 1]
+    x /= np.hypot(*x)
+    x *= max(np.hypot(*eye_to_eye) * 2.0, np.hypot(*eye_to_mouth) * 1.8)
+    y = np.flipud(x) * [-1, 1]
+    c = eye_avg + eye_to_mouth * 0.1
+    return np.stack([c - x - y, c - x + y, c + x + y, c + x - y])
+
+
+def align_face(source, size: int = 256) -> tuple[Image.Image, np.ndarray]:
+    """Detect the largest face and return its FFHQ-aligned square crop (``size`` px) and the crop quad.
+    Raises ``NoFaceError`` when there is none. Out-of-image parts are filled by reflection, as FFHQ does."""
+    img = read_image(source)
+    lm = face_landmarks(img)
+    if lm is None:
+        raise NoFaceError("no face found in the photo: use a clear, frontal photo of one person (or mark the "
+                          "image as already aligned)")
+    quad = ffhq_quad(lm)
+    pad = int(np.ceil(max(0, -quad.min(), *(quad.max(0) - [img.width, img.height])))) + 4
+    if pad > 4:
+        arr = np.pad(np.asarray(img), ((pad, pad), (pad, pad), (0, 0)), mode="reflect")
+        img, quad = Image.fromarray(arr), quad + pad
+    side = np.hypot(*(quad[3] - quad[0]))
+    if side > 2 * size:  # shrink first so the bilinear quad transform does not alias
+        factor = side / (2 * size)
+        img = img.resize((round(img.width / factor), round(img.height / factor)), Image.Resampling.BOX)
+        quad = quad / factor
+    aligned = img.transform((size, size), Image.Transform.QUAD, (quad + 0.5).flatten().tolist(),
+                            Image.Resampling.BILINEAR)
+    return aligned, quad

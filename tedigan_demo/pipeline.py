@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .imaging import to_model_input
+from .imaging import NoFaceError, align_face, read_image, to_model_input
 from .loading import LoadError, load_generator, load_module, load_sentence_encoder, resolve
 from .method.control import layer_mask, mix
 from .method.guidance import EmbeddingGuidance, TextImageGuidance
@@ -80,10 +80,12 @@ class TediGANPipeline:
     """TediGAN on one model family (generator, image encoder, text mapper, text-image guidance, classifier)."""
 
     def __init__(self, generator, encoder, mapper, sentence_encoder, guidance: TextImageGuidance,
-                 classifier=None, attribute_groups: dict[str, str] | None = None, name: str = "custom"):
+                 classifier=None, attribute_groups: dict[str, str] | None = None, name: str = "custom",
+                 synthetic_domain: bool = True):
         self.G, self.E, self.mapper = generator, encoder, mapper
         self.sentence_encoder, self.guidance, self.classifier = sentence_encoder, guidance, classifier
         self.name = name
+        self.synthetic_domain = synthetic_domain  # the family was trained on the procedural faces
         self.groups = generator.layer_groups
         # which layer group carries each attribute: measured on the family (bench/eval_family.py) when available
         self.attribute_groups = attribute_groups or {a.name: a.group for a in ATTRIBUTES}
@@ -154,11 +156,29 @@ class TediGANPipeline:
         wp = mix(self.random_codes(n, seed, truncation), self.text_code([text]).expand(n, -1, -1), mask)
         return Generation(self.render(wp), wp, layers, named)
 
-    def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0) -> Inversion:
-        """Image (path, PIL image, array or tensor) -> W+: encoder initialisation, then instance-level optimisation
-        with pixel, perceptual and encoder-regularisation terms (TediGAN §3.3 / IDInvert)."""
+    def prepare(self, image, align: bool | str = "auto") -> torch.Tensor:
+        """Any image -> the generator's input ``[1, 3, R, R]``. ``align``: True aligns the largest face to the
+        FFHQ crop (dlib 68 landmarks); False takes the centre square as is; "auto" aligns when a face is found,
+        keeps small square images of the synthetic domain as they are, and otherwise reports that no face was
+        found. Tensors are taken as already aligned."""
+        if isinstance(image, torch.Tensor) or align is False:
+            return to_model_input(image, self.G.resolution)
+        img = read_image(image)
+        try:
+            aligned, _ = align_face(img, size=max(256, self.G.resolution))
+        except NoFaceError:
+            synthetic_like = self.synthetic_domain and img.width == img.height and img.width <= 256
+            if align == "auto" and synthetic_like:
+                return to_model_input(img, self.G.resolution)
+            raise
+        return to_model_input(aligned, self.G.resolution)
+
+    def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0,
+               align: bool | str = "auto") -> Inversion:
+        """Image (path, PIL image, array or tensor) -> W+: alignment, encoder initialisation, then instance-level
+        optimisation with pixel, perceptual and encoder-regularisation terms (TediGAN §3.3 / IDInvert)."""
         torch.manual_seed(seed)
-        target = to_model_input(image, self.G.resolution).to(self.device)
+        target = self.prepare(image, align).to(self.device)
         with torch.inference_mode():
             wp0 = self.E(target)
         weights = InversionWeights(**{**self.inversion.__dict__, "steps": self.inversion.steps if steps is None
@@ -227,13 +247,13 @@ class TediGANPipeline:
         return wp, self.render(wp)
 
     @torch.inference_mode()
-    def describe(self, image, text: str | None = None, num_distractors: int = 99, seed: int = 0) -> Description:
+    def describe(self, image, text: str | None = None, num_distractors: int = 99, seed: int = 0,
+                 align: bool | str = "auto") -> Description:
         """Redescription: the attributes read from the image, in words; given a text, its match score and its
         rank among distractor captions of random faces (R-precision, as in MirrorGAN)."""
         if self.classifier is None:
             raise LoadError(f"family {self.name} has no attribute classifier to describe images with")
-        x = image if isinstance(image, torch.Tensor) and image.ndim == 4 else to_model_input(image, self.G.resolution)
-        x = x.to(self.device)
+        x = self.prepare(image, align).to(self.device)
         idx, conf = self.classifier.predict(x[:1])
         values = {a.name: a.values[int(i)] for a, i in zip(ATTRIBUTES, idx[0])}
         confidence = {a.name: round(float(c), 3) for a, c in zip(ATTRIBUTES, conf[0])}

@@ -47,10 +47,13 @@ def test_generate_edit_interpolate_describe(tmp_path, capsys, tiny_family):
 def test_invert_and_bad_inputs(tmp_path, capsys, tiny_family):
     Image.fromarray((np.random.default_rng(0).random((80, 100, 3)) * 255).astype(np.uint8)).save(tmp_path / "x.png")
     code, out, err = run(capsys, "invert", "--family", tiny_family, "--image", tmp_path / "x.png", "--steps", 3,
-                         "--out", tmp_path / "inv")
+                         "--no-align", "--out", tmp_path / "inv")
     assert code == 0, err
     assert np.load(tmp_path / "inv" / "wp.npy").shape == (1, 10, 16)
     (tmp_path / "bad.png").write_bytes(b"not an image")
+    from skimage import data
+
+    Image.fromarray(data.chelsea()).save(tmp_path / "cat.png")
     cases = [
         (["generate", "--family", tiny_family, "--text", "  ", "--out", tmp_path / "g"], "description is empty"),
         (["invert", "--family", tiny_family, "--image", tmp_path / "bad.png", "--out", tmp_path / "i"],
@@ -58,6 +61,8 @@ def test_invert_and_bad_inputs(tmp_path, capsys, tiny_family):
         (["invert", "--family", tiny_family, "--image", tmp_path / "nope.png", "--out", tmp_path / "i"],
          "no such image file"),
         (["edit", "--family", tiny_family, "--text", "smile", "--out", tmp_path / "e"], "--image PATH or --latent"),
+        (["invert", "--family", tiny_family, "--image", tmp_path / "cat.png", "--out", tmp_path / "i"],
+         "no face found"),
         (["generate", "--family", tmp_path, "--text", "hi", "--out", tmp_path / "g"], "lacks its"),
     ]
     for argv, message in cases:

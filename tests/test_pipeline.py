@@ -124,3 +124,21 @@ def test_image_inputs_of_every_kind(tmp_path):
     Image.new("1", (9000, 9000)).save(tmp_path / "bomb.png")
     with pytest.raises(ImageError, match="megapixels"):
         to_model_input(tmp_path / "bomb.png", 16)
+
+
+def test_alignment_of_real_photos(pipe):
+    from skimage import data
+
+    from tedigan_demo.imaging import NoFaceError, align_face
+
+    aligned, quad = align_face(data.astronaut(), size=256)
+    assert aligned.size == (256, 256)
+    side = np.hypot(*(quad[3] - quad[0]))
+    assert 120 < side < 260  # the astronaut's face is about 170 px across in the 512 px photo
+    x = pipe.prepare(data.astronaut())
+    assert x.shape == (1, 3, 64, 64)
+    with pytest.raises(NoFaceError, match="no face found"):
+        pipe.prepare(data.chelsea())
+    # small square images of the synthetic domain need no alignment; explicit False skips it for anything
+    assert pipe.prepare(np.zeros((64, 64, 3), np.uint8)).shape == (1, 3, 64, 64)
+    assert pipe.prepare(data.chelsea(), align=False).shape == (1, 3, 64, 64)
