@@ -1,0 +1,163 @@
+"""Evaluate the TediGAN method on the embedded family with faces, captions and wordings training never saw.
+
+    python bench/eval_tedigan.py [--family synthfaces64] [--faces 100] [--edits 40] [--json out.json]
+
+* text -> image: attribute accuracy of generated faces on the attributes each caption names (the attribute
+  classifier reads them), for captions in training wordings and in held-out wordings; diversity among the n
+  samples of one caption; R-precision (rank 1 of the caption among 99 captions of other faces, by the family's
+  text-image similarity);
+* editing: invert held-out rendered faces, apply prompts ("make her smile", "give him glasses", ...): success on
+  the target attribute, preservation of the others, PSNR outside the regions the edit concerns (label maps);
+* speed: ms per generate (n=4), per edit at the default steps (inversion included), per re-render from codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
+from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute  # noqa: E402
+from tedigan_demo.synthfaces.captions import caption, values_of  # noqa: E402
+from tedigan_demo.train.common import held_out  # noqa: E402
+
+NAMES = [a.name for a in ATTRIBUTES]
+CLS = {n: i for i, n in enumerate(LABEL_CLASSES)}
+EDITS = [  # prompt, attribute, value, label classes the edit may touch
+    ("make her smile", "smile", "smiling", ["mouth", "lips", "skin"]),
+    ("give him glasses", "glasses", "glasses", ["glasses", "eyes", "skin", "brows", "nose"]),
+    ("blond hair", "hair_color", "blond", ["hair", "brows", "beard"]),
+    ("close her eyes", "eyes", "closed", ["eyes"]),
+    ("give him a beard", "beard", "beard", ["beard", "skin", "lips", "mouth"]),
+    ("she wears red lipstick", "lipstick", "red", ["lips"]),
+    ("open the mouth", "mouth", "open", ["mouth", "lips"]),
+    ("in front of a pink background", "background", "pink", ["background"]),
+]
+
+
+def accuracy_on_named(pred: torch.Tensor, named: list[dict[str, str]], n: int) -> float:
+    ok = tot = 0
+    for i, mentioned in enumerate(named):
+        for name, value in mentioned.items():
+            k = NAMES.index(name)
+            col = pred[i * n : (i + 1) * n, k]
+            ok += int((col == attribute(name).index(value)).sum())
+            tot += n
+    return ok / max(tot, 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", default="synthfaces64")
+    ap.add_argument("--faces", type=int, default=100, help="held-out faces whose captions are generated")
+    ap.add_argument("--n", type=int, default=4, help="samples per caption")
+    ap.add_argument("--edits", type=int, default=40, help="held-out faces edited by each prompt")
+    ap.add_argument("--steps", type=int, default=30, help="inversion steps before editing")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    pipe = TediGANPipeline.from_family(args.family)
+    C = pipe.classifier
+    res: dict = {"family": args.family}
+
+    # ---- text -> image
+    faces = held_out(args.faces, seed=31337)
+    rng = np.random.default_rng(0)
+    for split in ("train", "heldout"):
+        texts, named = [], []
+        for i in range(args.faces):
+            values = {k: v for (k, v), seen in zip(values_of(faces.attributes[i].tolist()).items(),
+                                                    faces.observed[i]) if seen}
+            text, mentioned = caption(values, rng, split)
+            texts.append(text)
+            named.append(mentioned)
+        images = torch.cat([pipe.generate(t, n=args.n, seed=i).images for i, t in enumerate(texts)])
+        pred = C.predict(images)[0]
+        res[f"text_to_image_accuracy_{split}_wordings"] = round(accuracy_on_named(pred, named, args.n), 4)
+        if split == "train":
+            feats = C.features(images).view(args.faces, args.n, -1)
+            within = torch.cdist(feats, feats).sum((1, 2)) / (args.n * (args.n - 1))
+            rand = C.features(pipe.render(pipe.random_codes(200, seed=99)))
+            between = torch.cdist(rand, rand).sum() / (200 * 199)
+            res["diversity_within_caption_vs_random_pairs"] = round(float(within.mean() / between), 3)
+            unnamed_varies = []
+            for i, mentioned in enumerate(named):
+                p = pred[i * args.n : (i + 1) * args.n]
+                for k, name in enumerate(NAMES):
+                    if name not in mentioned:
+                        unnamed_varies.append(float(len(torch.unique(p[:, k])) > 1))
+            res["share_of_unnamed_attributes_that_vary_among_samples"] = round(float(np.mean(unnamed_varies)), 3)
+            # R-precision: rank of each caption among 99 captions of other faces
+            t_emb = pipe.guidance.embed_text(texts)
+            hits = []
+            for i in range(args.faces):
+                others = [j for j in rng.choice(args.faces, size=min(99, args.faces - 1) + 1, replace=False)
+                          if j != i][: min(99, args.faces - 1)]
+                cand = torch.cat([t_emb[i : i + 1], t_emb[others]])
+                sims = pipe.guidance.similarity(images[i * args.n : i * args.n + 1], cand)[0]
+                hits.append(float(sims[0] >= sims.max()))
+            res["r_precision_top1"] = round(float(np.mean(hits)), 3)
+            res["r_precision_candidates"] = min(100, args.faces)
+
+    # ---- editing
+    src = held_out(args.edits, seed=4242)
+    edit_rows = {}
+    for prompt, name, value, classes in EDITS:
+        k, target = NAMES.index(name), attribute(name).index(value)
+        success, kept, psnrs = [], [], []
+        for i in range(args.edits):
+            if int(src.attributes[i, k]) == target or not bool(src.observed[i, k]):
+                continue
+            inv = pipe.invert(src.image[i : i + 1], steps=args.steps)
+            out = pipe.edit(inv.wp, prompt, per_group=False)
+            before, after = C.predict(inv.image)[0][0], C.predict(out.image)[0][0]
+            success.append(float(after[k] == target))
+            others = [j for j in range(len(NAMES)) if j != k and bool(src.observed[i, j])]
+            kept.append(float((before[others] == after[others]).float().mean()))
+            touched = torch.zeros(src.label.shape[1:], dtype=torch.bool)
+            for c in classes:
+                touched |= src.label[i] == CLS[c]
+            touched = F.max_pool2d(touched[None, None].float(), 5, 1, 2)[0, 0] > 0  # a margin around them
+            keep = ~touched
+            if keep.sum() > 0:
+                mse = (out.image[0][:, keep] - inv.image[0][:, keep]).pow(2).mean().clamp(min=1e-10)
+                psnrs.append(float(10 * torch.log10(4 / mse)))
+        edit_rows[prompt] = {"faces": len(success), "success": round(float(np.mean(success)), 3) if success else None,
+                             "others_kept": round(float(np.mean(kept)), 3) if kept else None,
+                             "psnr_untouched_db": round(float(np.mean(psnrs)), 2) if psnrs else None}
+    res["edits"] = edit_rows
+    valid = [r for r in edit_rows.values() if r["success"] is not None]
+    res["edit_success_mean"] = round(float(np.mean([r["success"] for r in valid])), 3)
+    res["edit_others_kept_mean"] = round(float(np.mean([r["others_kept"] for r in valid])), 3)
+
+    # ---- speed (this CPU)
+    torch.set_num_threads(torch.get_num_threads())
+    t = time.perf_counter()
+    for s in range(5):
+        pipe.generate("She has long red hair and is smiling.", n=4, seed=s)
+    res["ms_per_generate_n4"] = round((time.perf_counter() - t) / 5 * 1000, 1)
+    t = time.perf_counter()
+    inv = pipe.invert(src.image[:1])
+    out = pipe.edit(inv.wp, "make her smile")
+    res["ms_per_edit_default_steps_with_inversion"] = round((time.perf_counter() - t) * 1000, 1)
+    res["default_inversion_steps"] = pipe.inversion.steps
+    wp = out.wp
+    t = time.perf_counter()
+    for _ in range(20):
+        pipe.render(wp)
+    res["ms_per_rerender_from_codes"] = round((time.perf_counter() - t) / 20 * 1000, 2)
+    print(json.dumps(res, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
