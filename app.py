@@ -1,0 +1,211 @@
+"""TediGAN Demo: text-guided diverse face generation and manipulation in the browser.
+
+Widgets wired to ``tedigan_demo.demo.Demo``; no model code here. Run: ``python app.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import gradio as gr
+
+from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, Demo, UserError
+from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.zoo import DEFAULT_FAMILY, FAMILIES
+
+try:  # ZeroGPU on Hugging Face Spaces; a no-op elsewhere
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # pragma: no cover - the package is optional
+
+    def gpu(fn):
+        return fn
+
+
+EXAMPLES = REPO_ROOT / "examples"
+FAMILY = os.environ.get("TEDIGAN_FAMILY", DEFAULT_FAMILY)
+DEMO = Demo.load(FAMILY)
+TEXT_EXAMPLES = [
+    "She has long blond hair, wears earrings and is smiling.",
+    "He has a full beard, short black hair and wears glasses.",
+    "A person with red bob-cut hair and freckles in front of a pink background.",
+    "She wears sunglasses and red lipstick and has long brown hair.",
+    "This man is bald, has dark skin and is looking to the left.",
+]
+
+
+def guarded(fn):
+    """Show the user's mistakes as a message in the UI; the server carries on."""
+
+    @functools.wraps(fn)  # keeps the signature: Gradio looks for the progress parameter there
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as e:
+            raise gr.Error(str(e)) from None
+
+    return wrapper
+
+
+@gpu
+@guarded
+def text_to_image(text, n, seed, truncation):
+    images, captions = DEMO.text_to_image(text, n, seed, truncation)
+    return list(zip(images, captions))
+
+
+@gpu
+@guarded
+def invert(image, steps, already_aligned, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+    def report(step, total, losses):
+        progress((step, total), desc=f"optimising W+ (loss {losses['total']:.4f})")
+
+    aligned, recon, psnr, session = DEMO.invert(image, steps, already_aligned, progress=report)
+    return aligned, recon, f"Reconstruction PSNR {psnr:.2f} dB after optimisation", session
+
+
+@gpu
+@guarded
+def apply_text(session, text, coarse, middle, fine, steps):
+    edited, strip, session = DEMO.apply_text(session, text, coarse, middle, fine, steps)
+    return edited, strip, session
+
+
+def rerender(session, coarse, middle, fine):
+    return DEMO.rerender(session, coarse, middle, fine)
+
+
+@guarded
+def export_codes(session, coarse, middle, fine):
+    return DEMO.export_codes(session, coarse, middle, fine)
+
+
+@guarded
+def import_codes(file):
+    return DEMO.import_codes(file)
+
+
+@gpu
+@guarded
+def interpolate(text_a, text_b, steps, seed):
+    frames, gif = DEMO.interpolate(text_a, text_b, steps, seed)
+    return frames, gif
+
+
+@gpu
+@guarded
+def style_mix(seed, text, coarse, middle, fine):
+    return DEMO.style_mix(seed, text, coarse, middle, fine)
+
+
+def about_markdown() -> str:
+    card = REPO_ROOT / "checkpoints" / FAMILY / "README.md"
+    rows = []
+    for name, fam in FAMILIES.items():
+        status = "loaded" if name == FAMILY else "shipped" if all(c.local for c in fam.components.values()) else (
+            "needs its weights from the Hub (not cached here; this machine may be offline)")
+        rows.append(f"| `{name}` | {fam.resolution} px | {fam.description} | {status} |")
+    table = "| family | resolution | what | status |\n|---|---|---|---|\n" + "\n".join(rows)
+    return (f"## Model families\n\n{table}\n\n" + (card.read_text() if card.exists() else ""))
+
+
+with gr.Blocks(title="TediGAN Demo") as demo:
+    gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
+                "(Xia et al., CVPR 2021), running on the embedded model family.")
+    with gr.Tab("Text → Image"):
+        with gr.Row():
+            with gr.Column(scale=2):
+                t2i_text = gr.Textbox(label="Description", lines=2, value=TEXT_EXAMPLES[0])
+                with gr.Row():
+                    t2i_n = gr.Slider(1, MAX_SAMPLES, value=4, step=1, label="Samples")
+                    t2i_seed = gr.Number(value=0, precision=0, label="Seed")
+                    t2i_trunc = gr.Slider(0.3, 1.0, value=0.8, step=0.05, label="Truncation ψ")
+                with gr.Row():
+                    t2i_random = gr.Button("Random seed")
+                    t2i_go = gr.Button("Generate", variant="primary")
+                gr.Examples([[t] for t in TEXT_EXAMPLES], [t2i_text])
+            with gr.Column(scale=3):
+                t2i_gallery = gr.Gallery(label="Samples (each with its redescription and match score)", columns=4,
+                                         height="auto")
+    with gr.Tab("Edit a photo"):
+        session = gr.State(None)
+        with gr.Row():
+            with gr.Column():
+                edit_input = gr.Image(label="Photo", type="pil", sources=["upload", "clipboard"])
+                gr.Examples([[str(EXAMPLES / "astronaut.jpg")], [str(EXAMPLES / "synthface_24.png")],
+                             [str(EXAMPLES / "synthface_58.png")]], [edit_input])
+                with gr.Row():
+                    edit_steps = gr.Slider(0, MAX_STEPS, value=100, step=10, label="Optimisation steps")
+                    edit_aligned = gr.Checkbox(label="Already an aligned face crop", value=False)
+                edit_invert = gr.Button("Invert", variant="primary")
+                with gr.Row():
+                    edit_npy_in = gr.File(label="Continue from W+ codes (.npy)", file_types=[".npy"])
+                    edit_npy_out = gr.File(label="Download W+ codes")
+            with gr.Column():
+                with gr.Row():
+                    edit_aligned_view = gr.Image(label="Aligned input", interactive=False)
+                    edit_recon = gr.Image(label="Reconstruction", interactive=False)
+                edit_fidelity = gr.Markdown()
+                edit_text = gr.Textbox(label="Edit description", value="make her smile")
+                with gr.Row():
+                    coarse = gr.Slider(0, 1, value=0, step=0.05, label="coarse (pose, face shape, glasses)")
+                    middle = gr.Slider(0, 1, value=1, step=0.05, label="middle (hair style, expression, beard)")
+                    fine = gr.Slider(0, 1, value=0, step=0.05, label="fine (colours, textures)")
+                with gr.Row():
+                    edit_refine = gr.Slider(0, 100, value=0, step=5, label="Refine toward the text (steps)")
+                    edit_go = gr.Button("Apply description", variant="primary")
+                    edit_save = gr.Button("Download codes")
+                edit_out = gr.Image(label="Edited", interactive=False)
+                edit_strip = gr.Gallery(label="What each layer group changes", columns=3, height="auto")
+    with gr.Tab("Mix & Interpolate"):
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown("### Sentence interpolation")
+                int_a = gr.Textbox(label="From", value="He has short black hair and a beard.")
+                int_b = gr.Textbox(label="To", value="She has long blond hair and is smiling.")
+                with gr.Row():
+                    int_steps = gr.Slider(2, 16, value=8, step=1, label="Frames")
+                    int_seed = gr.Number(value=0, precision=0, label="Seed")
+                int_go = gr.Button("Interpolate", variant="primary")
+                int_strip = gr.Gallery(label="Strip", columns=8, height="auto")
+                int_gif = gr.Image(label="Animation", interactive=False)
+            with gr.Column():
+                gr.Markdown("### Style mixing: a random face, chosen layer groups from a description")
+                mix_seed = gr.Number(value=3, precision=0, label="Content face (seed)")
+                mix_text = gr.Textbox(label="Style from", value="She has red hair and a pink background.")
+                with gr.Row():
+                    mix_c = gr.Slider(0, 1, value=0, step=0.05, label="coarse")
+                    mix_m = gr.Slider(0, 1, value=0, step=0.05, label="middle")
+                    mix_f = gr.Slider(0, 1, value=1, step=0.05, label="fine")
+                mix_go = gr.Button("Mix", variant="primary")
+                with gr.Row():
+                    mix_content = gr.Image(label="Content", interactive=False)
+                    mix_out = gr.Image(label="Mixed", interactive=False)
+    with gr.Tab("About"):
+        gr.Markdown(about_markdown())
+
+    t2i_go.click(text_to_image, [t2i_text, t2i_n, t2i_seed, t2i_trunc], t2i_gallery, api_name="text_to_image",
+                 concurrency_limit=2)
+    t2i_random.click(lambda: int.from_bytes(os.urandom(3), "big"), None, t2i_seed, api_name="random_seed")
+    edit_invert.click(invert, [edit_input, edit_steps, edit_aligned],
+                      [edit_aligned_view, edit_recon, edit_fidelity, session], api_name="invert", concurrency_limit=1)
+    edit_go.click(apply_text, [session, edit_text, coarse, middle, fine, edit_refine], [edit_out, edit_strip, session],
+                  api_name="edit", concurrency_limit=2)
+    for slider in (coarse, middle, fine):
+        slider.change(rerender, [session, coarse, middle, fine], edit_out, api_name=False, show_progress="hidden",
+                      trigger_mode="always_last", concurrency_limit=4)
+    gr.Button(visible=False).click(rerender, [session, coarse, middle, fine], edit_out, api_name="rerender",
+                                   concurrency_limit=4)
+    edit_save.click(export_codes, [session, coarse, middle, fine], edit_npy_out, api_name="export_codes")
+    edit_npy_in.upload(import_codes, edit_npy_in, [edit_recon, session], api_name="import_codes")
+    int_go.click(interpolate, [int_a, int_b, int_steps, int_seed], [int_strip, int_gif], api_name="interpolate",
+                 concurrency_limit=2)
+    mix_go.click(style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f], [mix_content, mix_out], api_name="style_mix",
+                 concurrency_limit=2)
+
+demo.queue(max_size=64, default_concurrency_limit=2)
+
+if __name__ == "__main__":
+    demo.launch(max_file_size="10mb", server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))

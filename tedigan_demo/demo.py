@@ -1,0 +1,192 @@
+"""The demo's task functions, independent of any UI toolkit: plain inputs (text, PIL images, numbers, arrays),
+plain outputs (PIL images, dicts), and ``UserError`` with a one-line message for anything the user can fix.
+
+``app.py`` wires these to Gradio widgets; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .imaging import ImageError, to_uint8
+from .loading import LoadError
+from .pipeline import GROUPS, TediGANPipeline, check_text
+
+__all__ = ["UserError", "Demo", "EditSession"]
+
+MAX_SAMPLES = 8
+MAX_STEPS = 300
+
+
+class UserError(Exception):
+    """Something the user can fix; ``str`` is the message to show."""
+
+
+def _user_errors(fn):
+    """Turn the library's input errors into ``UserError`` (one line each)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError:
+            raise
+        except (ValueError, ImageError, LoadError) as e:
+            raise UserError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+
+    return wrapper
+
+
+def to_pil(images: torch.Tensor, size: int = 256) -> list[Image.Image]:
+    """Model output -> PIL images, upscaled (nearest for small models: show the real pixels) to ``size``."""
+    out = []
+    for arr in to_uint8(images):
+        img = Image.fromarray(arr)
+        if img.width < size:
+            img = img.resize((size, size), Image.Resampling.NEAREST)
+        out.append(img)
+    return out
+
+
+@dataclass
+class EditSession:
+    """What an edit keeps per user (in ``gr.State``): the content code and the text's style code."""
+
+    content: np.ndarray  # [1, L, D] float32
+    style: np.ndarray | None = None  # [1, L, D]
+    text: str | None = None
+
+
+class Demo:
+    """One loaded pipeline and the tasks of the app."""
+
+    def __init__(self, pipe: TediGANPipeline):
+        self.pipe = pipe
+
+    @classmethod
+    def load(cls, family: str = "synthfaces64", device: str | None = None) -> Demo:
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        demo = cls(TediGANPipeline.from_family(family, device))
+        demo.warm_up()
+        return demo
+
+    def warm_up(self) -> float:
+        """One pass through every network so the first user does not pay for lazy initialisation."""
+        t = time.perf_counter()
+        out = self.pipe.generate("She is smiling.", n=1, seed=0)
+        self.pipe.describe(out.images[:1], text="She is smiling.", num_distractors=3)
+        self.pipe.invert(out.images[:1], steps=1)
+        return time.perf_counter() - t
+
+    # ---- text -> image -----------------------------------------------------------------------------------------
+    @_user_errors
+    def text_to_image(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8):
+        """Returns ``(images, captions)``: each sample with its redescription and match score."""
+        text = check_text(text)
+        n = int(min(max(int(n), 1), MAX_SAMPLES))
+        out = self.pipe.generate(text, n=n, seed=int(seed), truncation=float(truncation))
+        captions = []
+        for i in range(n):
+            d = self.pipe.describe(out.images[i : i + 1], text=text, num_distractors=49, seed=i)
+            captions.append(f"{d.caption} — match {d.score:.2f}, rank {d.rank}/{d.num_candidates}")
+        return to_pil(out.images), captions
+
+    # ---- edit ----------------------------------------------------------------------------------------------------
+    @_user_errors
+    def invert(self, image, steps: int = 100, already_aligned: bool = False, progress=None):
+        """Returns ``(aligned, reconstruction, psnr, session)``."""
+        if image is None:
+            raise UserError("upload a photo (or pick an example) first")
+        steps = int(min(max(int(steps), 0), MAX_STEPS))
+        inv = self.pipe.invert(image, steps=steps, align=False if already_aligned else "auto", progress=progress)
+        session = EditSession(inv.wp.cpu().numpy())
+        return to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, session
+
+    @_user_errors
+    def apply_text(self, session: EditSession | None, text: str, coarse: float, middle: float, fine: float,
+                   steps: int = 0):
+        """Edit the kept code with a description; returns ``(edited, per-group strip, session)``."""
+        if session is None:
+            raise UserError("invert a photo (or load W+ codes) before editing")
+        text = check_text(text)
+        strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+        content = torch.from_numpy(session.content)
+        out = self.pipe.edit(content, text, strengths, steps=int(min(max(int(steps), 0), MAX_STEPS)))
+        session = EditSession(session.content, out.style.cpu().numpy(), text)
+        strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
+        return to_pil(out.image)[0], strip, session
+
+    def rerender(self, session: EditSession | None, coarse: float, middle: float, fine: float):
+        """Slider moved: mix the kept codes again and render (no inversion, no text encoding)."""
+        if session is None or session.style is None:
+            return None
+        strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+        wp, image = self.pipe.mix(torch.from_numpy(session.content), torch.from_numpy(session.style), strengths)
+        return to_pil(image)[0]
+
+    def export_codes(self, session: EditSession | None, coarse: float, middle: float, fine: float) -> str:
+        """Write the current W+ codes to a temporary ``.npy`` for download."""
+        if session is None:
+            raise UserError("nothing to download yet: invert a photo first")
+        wp = torch.from_numpy(session.content)
+        if session.style is not None:
+            wp, _ = self.pipe.mix(wp, torch.from_numpy(session.style),
+                                  {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)})
+        path = Path(tempfile.mkdtemp(prefix="tedigan-")) / "wp.npy"
+        np.save(path, wp.cpu().numpy().astype(np.float32))
+        return str(path)
+
+    @_user_errors
+    def import_codes(self, path: str | None):
+        """Load W+ codes saved earlier; returns ``(render, session)``."""
+        if not path:
+            raise UserError("choose a .npy file of W+ codes")
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as e:
+            raise UserError(f"not a .npy array: {str(e).splitlines()[0]}") from None
+        shape = (self.pipe.G.num_layers, self.pipe.G.w_dim)
+        if arr.ndim == 2:
+            arr = arr[None]
+        if arr.ndim != 3 or arr.shape[1:] != shape or arr.shape[0] < 1:
+            raise UserError(f"the codes have shape {list(arr.shape)}; this model needs [1, {shape[0]}, {shape[1]}]")
+        if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
+            raise UserError("the codes must be finite floating-point numbers")
+        session = EditSession(arr[:1].astype(np.float32))
+        return to_pil(self.pipe.render(torch.from_numpy(session.content)))[0], session
+
+    # ---- mix & interpolate ---------------------------------------------------------------------------------------
+    @_user_errors
+    def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0):
+        """Returns ``(frames, gif_path)``."""
+        steps = int(min(max(int(steps), 2), 16))
+        _, frames = self.pipe.interpolate(text_a, text_b, steps=steps, seed=int(seed))
+        images = to_pil(frames)
+        path = Path(tempfile.mkdtemp(prefix="tedigan-")) / "interpolation.gif"
+        loop = images + images[-2:0:-1]
+        loop[0].save(path, save_all=True, append_images=loop[1:], duration=120, loop=0)
+        return images, str(path)
+
+    @_user_errors
+    def style_mix(self, content_seed: int, style_text: str, coarse: float, middle: float, fine: float):
+        """Content from a random face, the chosen groups from a description's code."""
+        content = self.pipe.random_codes(1, int(content_seed))
+        style = self.pipe.text_code([check_text(style_text)])
+        strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+        _, image = self.pipe.mix(content, style, strengths)
+        return to_pil(self.pipe.render(content))[0], to_pil(image)[0]
+
+
+def image_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
