@@ -1,0 +1,121 @@
+"""The app: its task functions on a tiny family, and every api_name through gradio_client against the server."""
+
+import importlib
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tedigan_demo.demo import Demo, EditSession, UserError
+from tedigan_demo.loading import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def demo(tiny_family):
+    return Demo.load(str(tiny_family), device="cpu")
+
+
+def test_text_to_image_with_redescriptions(demo):
+    images, captions = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
+    assert len(images) == 3 and images[0].size == (256, 256)
+    assert all("match" in c and "rank" in c for c in captions)
+    again, _ = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
+    assert np.array_equal(np.asarray(images[1]), np.asarray(again[1]))
+
+
+def test_edit_flow_sliders_and_codes(demo, tmp_path):
+    aligned, recon, psnr, session = demo.invert(str(REPO_ROOT / "examples" / "synthface_24.png"), steps=3)
+    assert isinstance(session, EditSession) and session.content.shape == (1, 10, 16)
+    edited, strip, session = demo.apply_text(session, "give her glasses", 1.0, 0.0, 0.0)
+    assert [label for _, label in strip] == ["coarse only", "middle only", "fine only"]
+    a = np.asarray(demo.rerender(session, 1.0, 0.0, 0.0))
+    b = np.asarray(demo.rerender(session, 0.0, 1.0, 1.0))
+    assert np.array_equal(a, np.asarray(edited)) and not np.array_equal(a, b)
+    path = demo.export_codes(session, 0.5, 0.5, 0.5)
+    image, restored = demo.import_codes(path)
+    assert restored.content.shape == (1, 10, 16)
+    np.save(tmp_path / "wrong.npy", np.zeros((3, 7)))
+    with pytest.raises(UserError, match="shape"):
+        demo.import_codes(str(tmp_path / "wrong.npy"))
+    (tmp_path / "junk.npy").write_bytes(b"junk")
+    with pytest.raises(UserError, match="not a .npy"):
+        demo.import_codes(str(tmp_path / "junk.npy"))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (None, "upload a photo"),
+    ("broken", "cannot read the image"),
+    ("cat", "no face found"),
+    ("huge", "megapixels"),
+])
+def test_bad_photos_get_clear_messages(demo, tmp_path, bad, message):
+    from skimage import data
+
+    if bad == "broken":
+        (tmp_path / "b.jpg").write_bytes(b"\xff\xd8\xff garbage")
+        bad = str(tmp_path / "b.jpg")
+    elif bad == "cat":
+        bad = Image.fromarray(data.chelsea())
+    elif bad == "huge":
+        Image.new("L", (9000, 9000)).save(tmp_path / "huge.png")
+        bad = str(tmp_path / "huge.png")
+    with pytest.raises(UserError, match=message):
+        demo.invert(bad, steps=1)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "a" * 2000])
+def test_bad_texts(demo, text):
+    with pytest.raises(UserError, match="description"):
+        demo.text_to_image(text)
+    with pytest.raises(UserError, match="description|invert"):
+        demo.apply_text(None, text, 1, 1, 1)
+
+
+def test_odd_script_text_is_fine(demo):
+    images, _ = demo.text_to_image("彼女は笑っている 🙂 — Она улыбается", n=1)
+    assert len(images) == 1
+
+
+def test_interpolate_and_style_mix(demo):
+    frames, gif = demo.interpolate("He has a beard.", "She has blond hair.", steps=4)
+    assert len(frames) == 4 and Image.open(gif).n_frames >= 4
+    content, mixed = demo.style_mix(1, "She has red hair.", 0, 0, 1)
+    assert content.size == mixed.size
+
+
+def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
+    from gradio_client import Client, handle_file
+
+    monkeypatch.setenv("TEDIGAN_FAMILY", str(tiny_family))
+    sys.modules.pop("app", None)
+    sys.path.insert(0, str(REPO_ROOT))
+    app = importlib.import_module("app")
+    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    try:
+        client = Client(app.demo.local_url, verbose=False)
+        names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+        assert {"/text_to_image", "/invert", "/edit", "/rerender", "/export_codes", "/import_codes",
+                "/interpolate", "/style_mix", "/random_seed"} <= names
+        gallery = client.predict("She is smiling.", 2, 1, 0.8, api_name="/text_to_image")
+        assert len(gallery) == 2 and "match" in gallery[0]["caption"]
+        aligned, recon, fidelity = client.predict(handle_file(str(REPO_ROOT / "examples" / "synthface_24.png")),
+                                                     3, False, api_name="/invert")
+        assert "PSNR" in fidelity
+        edited, strip = client.predict("make her smile", 0.0, 1.0, 0.0, 0, api_name="/edit")
+        assert len(strip) == 3
+        again = client.predict(0.0, 1.0, 0.0, api_name="/rerender")
+        assert again is not None
+        codes = client.predict(0.0, 1.0, 0.0, api_name="/export_codes")
+        assert codes.endswith(".npy")
+        client.predict(handle_file(codes), api_name="/import_codes")
+        strip, gif = client.predict("He has a beard.", "She is smiling.", 3, 0, api_name="/interpolate")
+        assert len(strip) == 3
+        client.predict(2, "She has red hair.", 0, 0, 1, api_name="/style_mix")
+        assert isinstance(client.predict(api_name="/random_seed"), (int, float))
+        with pytest.raises(Exception, match="description is empty"):
+            client.predict("   ", 2, 1, 0.8, api_name="/text_to_image")
+        # the server carries on after a user error
+        assert len(client.predict("He has a beard.", 1, 0, 0.8, api_name="/text_to_image")) == 1
+    finally:
+        app.demo.close()
