@@ -57,6 +57,8 @@ def main(argv=None) -> None:
     ap.add_argument("--r1-every", type=int, default=16)
     ap.add_argument("--mixing", type=float, default=0.9)
     ap.add_argument("--ema-kimg", type=float, default=10.0, help="EMA half-life in thousands of images")
+    ap.add_argument("--ema-rampup", type=float, default=0.05,
+                    help="early in training the half-life is at most this fraction of the images seen")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
@@ -100,7 +102,6 @@ def main(argv=None) -> None:
         return
 
     on_terminate(snapshot)  # a kill saves the last steps
-    ema_beta = 0.5 ** (args.batch / (args.ema_kimg * 1000))
     t_end = time.time() + args.minutes * 60
     t0 = time.time()
     start = step
@@ -128,6 +129,8 @@ def main(argv=None) -> None:
         loss_g.backward()
         opt_g.step()
         logs["loss_g"] = loss_g.item()
+        ema_nimg = min(args.ema_kimg * 1000, max(step * args.batch * args.ema_rampup, args.batch))
+        ema_beta = 0.5 ** (args.batch / ema_nimg)
         with torch.no_grad():
             for pe, p in zip(G_ema.parameters(), G.parameters()):
                 pe.lerp_(p, 1 - ema_beta)
