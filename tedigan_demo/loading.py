@@ -40,7 +40,7 @@ from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
 __all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official",
-           "load_official_network", "load_psp_encoder", "load_sentence_encoder", "REPO_ROOT",
+           "load_official_network", "load_psp_encoder", "load_sentence_encoder", "load_clip", "REPO_ROOT",
            "detect_format"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -387,6 +387,30 @@ def load_sentence_encoder(src: str | Path | None = None, device: str | torch.dev
     except (OSError, ValueError) as e:
         raise LoadError(f"cannot load a sentence encoder from {path}: {_first_line(e)}") from None
     return SentenceEncoder(model, tokenizer)
+
+
+def load_clip(src: str | Path = "openai/clip-vit-base-patch32", revision: str = "main",
+              device: str | torch.device = "cpu"):
+    """CLIP (``transformers`` CLIPModel + tokenizer) from a local folder or a Hub repo id, as a ``CLIPGuidance``
+    with TediGAN's official image preprocessing. Honours ``HF_HUB_OFFLINE``."""
+    from .method.guidance import CLIPGuidance
+
+    try:
+        from transformers import AutoTokenizer, CLIPModel
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        raise LoadError("CLIP guidance needs 'transformers' (pip install -r requirements.txt)") from None
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    local = Path(str(src)).expanduser()
+    where = str(local) if local.exists() else str(src)
+    kwargs = {} if local.exists() else {"revision": revision, "local_files_only": hf_constants.HF_HUB_OFFLINE}
+    try:
+        model = CLIPModel.from_pretrained(where, **kwargs).to(device).eval().requires_grad_(False)
+        tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+    except (OSError, ValueError) as e:
+        raise LoadError(f"cannot load CLIP from {where}: {_first_line(e)}") from None
+    return CLIPGuidance(model, tokenizer)
 
 
 def load_module(path: str | Path, device: str | torch.device = "cpu", expect: str | None = None) -> torch.nn.Module:

@@ -55,6 +55,12 @@ FAMILIES: dict[str, Family] = {
                     revision="main",
                     note="commit hash not confirmed from this offline workplace: pinned to 'main'",
                 ),
+                "clip": Component(
+                    "transformers-clip",
+                    repo_id="openai/clip-vit-base-patch32",
+                    revision="main",
+                    note="text-image guidance (TediGAN ext/ uses CLIP ViT-B/32); commit hash not confirmed offline",
+                ),
             },
         ),
     )
