@@ -52,12 +52,13 @@ def attribute(name: str) -> Attribute:
         raise KeyError(f"unknown attribute {name!r}; valid: {', '.join(ATTRIBUTE_NAMES)}") from None
 
 
-# Semantic classes of the label map (in the spirit of CelebAMask-HQ), with the palette used to show them.
+# Semantic classes of the label map (in the spirit of CelebAMask-HQ), with the palette used to show them. Classes
+# that CelebAMask-HQ also has use its colours, so its colour label maps read directly (see synthfaces/labels.py).
 LABEL_CLASSES: tuple[str, ...] = (
     "background", "skin", "nose", "eyes", "brows", "ears", "mouth", "lips", "hair", "glasses", "beard",
     "earrings", "neck", "clothes",
 )
 LABEL_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (0, 0, 0), (204, 0, 0), (76, 153, 0), (51, 51, 255), (204, 0, 204), (102, 51, 0), (102, 204, 0),
-    (255, 255, 0), (0, 0, 204), (204, 204, 0), (255, 153, 51), (0, 204, 204), (255, 51, 153), (0, 153, 153),
+    (0, 0, 0), (204, 0, 0), (76, 153, 0), (51, 51, 255), (0, 255, 255), (102, 51, 0), (102, 204, 0),
+    (255, 255, 0), (0, 0, 204), (204, 204, 0), (153, 102, 255), (0, 204, 204), (255, 153, 51), (0, 204, 0),
 )
