@@ -100,6 +100,12 @@ def style_mix(seed, text, coarse, middle, fine):
     return DEMO.style_mix(seed, text, coarse, middle, fine)
 
 
+def group_label(group: str) -> str:
+    """A slider's label: the attributes the family's measurement says this group controls."""
+    names = [a.replace("_", " ") for a, g in DEMO.pipe.attribute_groups.items() if g == group]
+    return f"{group} ({', '.join(names)})" if names else group
+
+
 def about_markdown() -> str:
     card = REPO_ROOT / "checkpoints" / FAMILY / "README.md"
     rows = []
@@ -150,9 +156,9 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                 edit_fidelity = gr.Markdown()
                 edit_text = gr.Textbox(label="Edit description", value="make her smile")
                 with gr.Row():
-                    coarse = gr.Slider(0, 1, value=0, step=0.05, label="coarse (pose, face shape, glasses)")
-                    middle = gr.Slider(0, 1, value=1, step=0.05, label="middle (hair style, expression, beard)")
-                    fine = gr.Slider(0, 1, value=0, step=0.05, label="fine (colours, textures)")
+                    coarse = gr.Slider(0, 1, value=0, step=0.05, label=group_label("coarse"))
+                    middle = gr.Slider(0, 1, value=1, step=0.05, label=group_label("middle"))
+                    fine = gr.Slider(0, 1, value=0, step=0.05, label=group_label("fine"))
                 with gr.Row():
                     edit_refine = gr.Slider(0, 100, value=0, step=5, label="Refine toward the text (steps)")
                     edit_go = gr.Button("Apply description", variant="primary")

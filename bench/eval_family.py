@@ -69,6 +69,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--n-pairs", type=int, default=400)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--write-groups", action="store_true",
+                    help="write <family>/attribute_groups.json: each attribute's measured dominant layer group")
     args = ap.parse_args()
     torch.set_grad_enabled(False)
     fam = Path(args.family)
@@ -155,6 +157,9 @@ def main() -> None:
     res["seconds"] = round(time.time() - t0, 1)
 
     print(json.dumps(res, indent=1))
+    if args.write_groups:
+        groups = {name: row["dominant"] for name, row in table.items()}
+        (fam / "attribute_groups.json").write_text(json.dumps(groups, indent=1) + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
 
