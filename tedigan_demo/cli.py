@@ -156,6 +156,18 @@ def cmd_describe(args) -> dict:
             "rank": d.rank, "num_candidates": d.num_candidates}
 
 
+def cmd_sketch(args) -> dict:
+    pipe = _pipeline(args)
+    out = pipe.from_sketch(args.sketch, text=args.text, n=args.n, seed=args.seed)
+    return {"command": "sketch", "n": args.n, "named": out.named, "files": _save_all(out.images, args.out, "sketch")}
+
+
+def cmd_label(args) -> dict:
+    pipe = _pipeline(args)
+    out = pipe.from_label(args.label, text=args.text, n=args.n, seed=args.seed, index_space=args.index_space)
+    return {"command": "label", "n": args.n, "named": out.named, "files": _save_all(out.images, args.out, "label")}
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -224,6 +236,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("sketch", help="sketch (+ optional text) -> diverse faces")
+    family(p)
+    p.add_argument("--sketch", required=True, help="dark strokes on a light background, any size")
+    p.add_argument("--text", default=None)
+    p.add_argument("--n", type=int, default=4)
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_sketch)
+
+    p = sub.add_parser("label", help="label map (+ optional text) -> diverse faces")
+    family(p)
+    p.add_argument("--label", required=True, help="colour label map (domain or CelebAMask-HQ palette) or indices")
+    p.add_argument("--index-space", choices=["domain", "celebamask"], default="domain",
+                   help="meaning of the values of a single-channel index image")
+    p.add_argument("--text", default=None)
+    p.add_argument("--n", type=int, default=4)
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_label)
 
     p = sub.add_parser("describe", help="describe a face in words; score a text against it")
     family(p)

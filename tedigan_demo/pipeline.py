@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .imaging import NoFaceError, align_face, read_image, to_model_input
+from .imaging import NoFaceError, align_face, read_image, sketch_to_tensor, to_model_input
 from .loading import LoadError, load_generator, load_module, load_sentence_encoder, resolve
 from .method.control import layer_mask, mix
 from .method.guidance import EmbeddingGuidance, TextImageGuidance
 from .method.inversion import InversionWeights, optimize_wp
-from .synthfaces import ATTRIBUTES
+from .synthfaces import ATTRIBUTES, LABEL_CLASSES
 from .synthfaces.captions import caption, describe, parse
+from .synthfaces.labels import label_from_image
 from .train.encoder import perceptual_fn
 
 __all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS", "check_text"]
@@ -81,10 +82,11 @@ class TediGANPipeline:
 
     def __init__(self, generator, encoder, mapper, sentence_encoder, guidance: TextImageGuidance,
                  classifier=None, attribute_groups: dict[str, str] | None = None, name: str = "custom",
-                 synthetic_domain: bool = True):
+                 synthetic_domain: bool = True, sketch_encoder=None, label_encoder=None):
         self.G, self.E, self.mapper = generator, encoder, mapper
         self.sentence_encoder, self.guidance, self.classifier = sentence_encoder, guidance, classifier
         self.name = name
+        self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
         self.synthetic_domain = synthetic_domain  # the family was trained on the procedural faces
         self.groups = generator.layer_groups
         # which layer group carries each attribute: measured on the family (bench/eval_family.py) when available
@@ -104,7 +106,10 @@ class TediGANPipeline:
             if not (root / part / "config.json").exists():
                 raise LoadError(f"model family at {root} lacks its {part} (expected {root / part}/config.json)")
         G = load_generator(root / "generator", device).requires_grad_(False)
-        for part in ("encoder", "text_mapper", "image_text", "classifier"):
+        for part in ("encoder", "text_mapper", "image_text", "classifier", "sketch_encoder", "label_encoder"):
+            if part.endswith("_encoder") and part != "encoder" and not (root / part / "config.json").exists():
+                parts[part] = None  # optional modalities
+                continue
             parts[part] = load_module(root / part, device).requires_grad_(False)
         sentence = load_sentence_encoder(device=device)
         guidance = EmbeddingGuidance(parts["image_text"], sentence)
@@ -115,7 +120,7 @@ class TediGANPipeline:
 
             groups = json.loads(card.read_text())
         return cls(G, parts["encoder"], parts["text_mapper"], sentence, guidance, parts["classifier"], groups,
-                   name=Path(root).name)
+                   name=Path(root).name, sketch_encoder=parts["sketch_encoder"], label_encoder=parts["label_encoder"])
 
     @property
     def device(self) -> torch.device:
@@ -231,6 +236,44 @@ class TediGANPipeline:
         wp = mix(content.to(self.device), style.to(self.device),
                  layer_mask(self.G.num_layers, self.groups, strengths))
         return wp, self.render(wp)
+
+    # ---- sketch / label map -> faces (the third modality) -----------------------------------------------------
+    @torch.inference_mode()
+    def from_sketch(self, sketch, text: str | None = None, n: int = 4, seed: int = 0,
+                    truncation: float = 0.8) -> Generation:
+        """A sketch (strokes on a canvas, any size) -> n diverse faces; optional text for the appearance."""
+        if self.sketch_encoder is None:
+            raise LoadError(f"family {self.name} has no sketch encoder")
+        x = sketch_to_tensor(sketch, self.sketch_encoder.config.resolution).to(self.device)
+        return self._from_structure(self.sketch_encoder(x), text, n, seed, truncation)
+
+    @torch.inference_mode()
+    def from_label(self, label, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
+                   index_space: str = "domain") -> Generation:
+        """A label map (colour image in the legend's palette, or class indices) -> n diverse faces."""
+        if self.label_encoder is None:
+            raise LoadError(f"family {self.name} has no label-map encoder")
+        idx = torch.from_numpy(label_from_image(label, self.label_encoder.config.resolution, index_space))
+        x = torch.nn.functional.one_hot(idx, len(LABEL_CLASSES)).permute(2, 0, 1)[None].float().to(self.device)
+        return self._from_structure(self.label_encoder(x), text, n, seed, truncation)
+
+    def _from_structure(self, code, text, n, seed, truncation) -> Generation:
+        """The modality's code in the layers that carry structure (coarse, middle), random codes or the text's code
+        in the others (appearance)."""
+        structure = self.groups["coarse"] + self.groups["middle"]
+        mask = torch.zeros(self.G.num_layers)
+        mask[structure] = 1.0
+        appearance = self.random_codes(n, seed, truncation)
+        named: dict[str, str] = {}
+        if text is not None and str(text).strip():
+            text = check_text(text)
+            layers, named = self.governed_layers(text)
+            text_layers = [i for i in layers if i not in structure] or self.groups["fine"]
+            text_mask = torch.zeros(self.G.num_layers)
+            text_mask[text_layers] = 1.0
+            appearance = mix(appearance, self.text_code([text]).expand(n, -1, -1), text_mask)
+        wp = mix(appearance, code.expand(n, -1, -1), mask)
+        return Generation(self.render(wp), wp, structure, named)
 
     @torch.inference_mode()
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:

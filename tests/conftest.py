@@ -81,6 +81,10 @@ def tiny_family(tmp_path_factory):
                         "TextMapper"),
         "image_text": (ImageTextEncoder(ImageTextConfig(resolution=32, widths=[8, 8], embed_dim=384)), None,
                        "ImageTextEncoder"),
+        "sketch_encoder": (WPlusEncoder(EncoderConfig(resolution=32, in_channels=1, num_layers=10, w_dim=16,
+                                                      widths=[8, 8, 8, 8])), None, "WPlusEncoder"),
+        "label_encoder": (WPlusEncoder(EncoderConfig(resolution=32, in_channels=14, num_layers=10, w_dim=16,
+                                                     widths=[8, 8, 8, 8])), None, "WPlusEncoder"),
     }
     for name, (model, cfg, kind) in parts.items():
         save_pretrained(model.eval(), (cfg or model.config).to_dict(), root / name, dtype=torch.float32, kind=kind)

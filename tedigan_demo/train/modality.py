@@ -1,0 +1,105 @@
+"""Train the sketch -> W+ and label map -> W+ encoders of the embedded family, "in the same way" as the image
+encoder (TediGAN §3.4): on the domain's sketches / label maps, against the frozen generator, with
+
+* a latent loss toward the image encoder's code of the matching face, weighted toward the layers that carry
+  structure (coarse and middle), since a sketch or a label map says nothing about colour;
+* an image-space loss: the label map predicted by the attribute classifier is not available, so structure is
+  checked through the reconstruction's perceptual features (attribute-classifier trunk) against the face.
+
+    nice -n 10 python -m tedigan_demo.train.modality --modality sketch --family checkpoints/synthfaces64 --minutes 10
+    nice -n 10 python -m tedigan_demo.train.modality --modality label --family checkpoints/synthfaces64 --minutes 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..loading import load_generator, load_module
+from ..models.base import save_pretrained
+from ..models.encoders import EncoderConfig, WPlusEncoder
+from ..synthfaces import LABEL_CLASSES, FaceBatch
+from .common import RunState, check_finite, face_stream, on_terminate
+from .encoder import perceptual_fn
+
+
+def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
+    """The encoder's input for a batch: sketch ``[N, 1, R, R]`` in [0, 1] or one-hot label ``[N, K, R, R]``."""
+    if modality == "sketch":
+        return faces.sketch
+    return F.one_hot(faces.label, len(LABEL_CLASSES)).permute(0, 3, 1, 2).float()
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--modality", choices=["sketch", "label"], required=True)
+    ap.add_argument("--family", default="checkpoints/synthfaces64")
+    ap.add_argument("--run", default=None, help="default runs/<modality>_encoder")
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--w-appearance", type=float, default=0.1, help="latent-loss weight of the fine layers")
+    ap.add_argument("--w-perceptual", type=float, default=0.5)
+    ap.add_argument("--save-minutes", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    family = Path(args.family)
+    G = load_generator(family / "generator").float().requires_grad_(False)
+    E = load_module(family / "encoder").float().requires_grad_(False)
+    C = load_module(family / "classifier").float().requires_grad_(False)
+    perceptual = perceptual_fn(C)
+    in_ch = 1 if args.modality == "sketch" else len(LABEL_CLASSES)
+    M = WPlusEncoder(EncoderConfig(in_channels=in_ch, num_layers=G.num_layers, w_dim=G.w_dim))
+    weights = torch.full((1, G.num_layers, 1), args.w_appearance)
+    weights[:, G.layer_groups["coarse"] + G.layer_groups["middle"]] = 1.0
+    run = RunState(args.run or f"runs/{args.modality}_encoder")
+    opt = torch.optim.Adam(M.parameters(), lr=args.lr)
+    step = 0
+    state = run.load()
+    if state is not None:
+        M.load_state_dict(state["M"]), opt.load_state_dict(state["opt"])
+        step = int(state["step"])
+    else:
+        with torch.no_grad():
+            M.w_avg.copy_(E.w_avg)
+
+    def snapshot():
+        run.save({"M": M.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(step)})
+        M.eval()
+        save_pretrained(M, M.config.to_dict(), family / f"{args.modality}_encoder", kind="WPlusEncoder")
+        M.train()
+
+    on_terminate(snapshot)
+    t_end = time.time() + args.minutes * 60
+    start = step
+    for step, faces in face_stream(args.batch, args.seed + 3, G.resolution, start=start):  # noqa: B020
+        wp = M(modality_input(faces, args.modality))
+        with torch.no_grad():
+            target = E(faces.image)
+        loss_lat = ((wp - target).pow(2) * weights).mean()
+        rec = G.synthesize(wp, "const")
+        loss_feat = F.mse_loss(perceptual(rec), perceptual(faces.image))
+        loss = loss_lat + args.w_perceptual * loss_feat
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        logs = {"latent": loss_lat.item(), "perceptual": loss_feat.item()}
+        check_finite(logs, step)
+        if step % 20 == 0:
+            run.log({"step": step, **{k: round(v, 5) for k, v in logs.items()}})
+        if run.due(args.save_minutes) or time.time() > t_end:
+            step += 1
+            snapshot()
+            if time.time() > t_end:
+                break
+
+
+if __name__ == "__main__":
+    main()
