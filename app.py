@@ -12,6 +12,7 @@ import gradio as gr
 
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, Demo, UserError
 from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 from tedigan_demo.zoo import DEFAULT_FAMILY, FAMILIES
 
 try:  # ZeroGPU on Hugging Face Spaces; a no-op elsewhere
@@ -85,6 +86,26 @@ def export_codes(session, coarse, middle, fine):
 @guarded
 def import_codes(file):
     return DEMO.import_codes(file)
+
+
+@gpu
+@guarded
+def from_sketch(sketch, text, n, seed):
+    return DEMO.from_sketch(sketch, text, n, seed)
+
+
+@gpu
+@guarded
+def from_label(label, text, n, seed):
+    return DEMO.from_label(label, text, n, seed)
+
+
+def label_legend() -> str:
+    cells = " ".join(f'<span style="display:inline-block;margin:2px 6px"><span style="display:inline-block;'
+                     f'width:14px;height:14px;background:rgb{tuple(rgb)};border:1px solid #888;vertical-align:middle">'
+                     f'</span> {name}</span>' for name, rgb in zip(LABEL_CLASSES, LABEL_PALETTE))
+    note = "CelebAMask-HQ colour maps and single-channel class-index images work too."
+    return f"<div>{cells}</div><small>{note}</small>"
 
 
 @gpu
@@ -165,6 +186,27 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                     edit_save = gr.Button("Download codes")
                 edit_out = gr.Image(label="Edited", interactive=False)
                 edit_strip = gr.Gallery(label="What each layer group changes", columns=3, height="auto")
+    with gr.Tab("Sketch / Label → Image"):
+        with gr.Row():
+            with gr.Column():
+                sk_pad = gr.Sketchpad(label="Sketch (dark strokes; or upload a drawing)", type="pil",
+                                      canvas_size=(256, 256), brush=gr.Brush(colors=["#000000"], default_size=3))
+                gr.Examples([[str(EXAMPLES / "sketch_24.png")], [str(EXAMPLES / "sketch_58.png")]], [sk_pad])
+            with gr.Column():
+                lb_pad = gr.ImageEditor(label="Label map (upload, or paint with the legend's colours)", type="pil",
+                                        canvas_size=(256, 256),
+                                        brush=gr.Brush(colors=[f"#{r:02x}{g:02x}{b:02x}" for r, g, b in LABEL_PALETTE],
+                                                       default_size=8, color_mode="fixed"))
+                gr.HTML(label_legend())
+                gr.Examples([[str(EXAMPLES / "label_24.png")], [str(EXAMPLES / "label_58.png")]], [lb_pad])
+        with gr.Row():
+            mm_text = gr.Textbox(label="Optional description (appearance)", value="She has red hair.")
+            mm_n = gr.Slider(1, MAX_SAMPLES, value=4, step=1, label="Samples")
+            mm_seed = gr.Number(value=0, precision=0, label="Seed")
+        with gr.Row():
+            sk_go = gr.Button("Faces from the sketch", variant="primary")
+            lb_go = gr.Button("Faces from the label map", variant="primary")
+        mm_gallery = gr.Gallery(label="Results", columns=4, height="auto")
     with gr.Tab("Mix & Interpolate"):
         with gr.Row():
             with gr.Column():
@@ -206,6 +248,10 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                                    concurrency_limit=4)
     edit_save.click(export_codes, [session, coarse, middle, fine], edit_npy_out, api_name="export_codes")
     edit_npy_in.upload(import_codes, edit_npy_in, [edit_recon, session], api_name="import_codes")
+    sk_go.click(from_sketch, [sk_pad, mm_text, mm_n, mm_seed], mm_gallery, api_name="from_sketch",
+                concurrency_limit=2)
+    lb_go.click(from_label, [lb_pad, mm_text, mm_n, mm_seed], mm_gallery, api_name="from_label",
+                concurrency_limit=2)
     int_go.click(interpolate, [int_a, int_b, int_steps, int_seed], [int_strip, int_gif], api_name="interpolate",
                  concurrency_limit=2)
     mix_go.click(style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f], [mix_content, mix_out], api_name="style_mix",

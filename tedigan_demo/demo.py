@@ -164,6 +164,28 @@ class Demo:
         session = EditSession(arr[:1].astype(np.float32))
         return to_pil(self.pipe.render(torch.from_numpy(session.content)))[0], session
 
+    # ---- sketch / label map -> faces ---------------------------------------------------------------------------
+    @staticmethod
+    def _editor_image(value):
+        """A Sketchpad / ImageEditor value (dict with a ``composite``) or a plain image."""
+        if isinstance(value, dict):
+            value = value.get("composite") if value.get("composite") is not None else value.get("background")
+        if value is None:
+            raise UserError("draw or upload an input first")
+        return value
+
+    @_user_errors
+    def from_sketch(self, sketch, text: str = "", n: int = 4, seed: int = 0):
+        out = self.pipe.from_sketch(self._editor_image(sketch), text=text or None, n=int(min(max(int(n), 1),
+                                    MAX_SAMPLES)), seed=int(seed))
+        return to_pil(out.images)
+
+    @_user_errors
+    def from_label(self, label, text: str = "", n: int = 4, seed: int = 0):
+        out = self.pipe.from_label(self._editor_image(label), text=text or None, n=int(min(max(int(n), 1),
+                                   MAX_SAMPLES)), seed=int(seed))
+        return to_pil(out.images)
+
     # ---- mix & interpolate ---------------------------------------------------------------------------------------
     @_user_errors
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0):

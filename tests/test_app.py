@@ -77,6 +77,18 @@ def test_odd_script_text_is_fine(demo):
     assert len(images) == 1
 
 
+def test_sketch_and_label_tabs(demo):
+    sketch = Image.open(REPO_ROOT / "examples" / "sketch_24.png")
+    assert len(demo.from_sketch({"background": None, "layers": [], "composite": sketch}, "", 2, 0)) == 2
+    assert len(demo.from_label(Image.open(REPO_ROOT / "examples" / "label_58.png"), "red hair", 3, 1)) == 3
+    with pytest.raises(UserError, match="blank"):
+        demo.from_sketch({"background": None, "layers": [], "composite": Image.new("RGBA", (256, 256))}, "", 1, 0)
+    with pytest.raises(UserError, match="draw or upload"):
+        demo.from_label(None, "", 1, 0)
+    with pytest.raises(UserError, match="all background"):
+        demo.from_label(Image.new("RGB", (64, 64)), "", 1, 0)
+
+
 def test_interpolate_and_style_mix(demo):
     frames, gif = demo.interpolate("He has a beard.", "She has blond hair.", steps=4)
     assert len(frames) == 4 and Image.open(gif).n_frames >= 4
@@ -96,7 +108,7 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
         client = Client(app.demo.local_url, verbose=False)
         names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
         assert {"/text_to_image", "/invert", "/edit", "/rerender", "/export_codes", "/import_codes",
-                "/interpolate", "/style_mix", "/random_seed"} <= names
+                "/interpolate", "/style_mix", "/random_seed", "/from_sketch", "/from_label"} <= names
         gallery = client.predict("She is smiling.", 2, 1, 0.8, api_name="/text_to_image")
         assert len(gallery) == 2 and "match" in gallery[0]["caption"]
         aligned, recon, fidelity = client.predict(handle_file(str(REPO_ROOT / "examples" / "synthface_24.png")),
@@ -112,6 +124,12 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
         strip, gif = client.predict("He has a beard.", "She is smiling.", 3, 0, api_name="/interpolate")
         assert len(strip) == 3
         client.predict(2, "She has red hair.", 0, 0, 1, api_name="/style_mix")
+        sketch = {"background": handle_file(str(REPO_ROOT / "examples" / "sketch_24.png")), "layers": [],
+                  "composite": handle_file(str(REPO_ROOT / "examples" / "sketch_24.png"))}
+        assert len(client.predict(sketch, "", 2, 0, api_name="/from_sketch")) == 2
+        label = {"background": handle_file(str(REPO_ROOT / "examples" / "label_24.png")), "layers": [],
+                 "composite": handle_file(str(REPO_ROOT / "examples" / "label_24.png"))}
+        assert len(client.predict(label, "blond hair", 2, 0, api_name="/from_label")) == 2
         assert isinstance(client.predict(api_name="/random_seed"), (int, float))
         with pytest.raises(Exception, match="description is empty"):
             client.predict("   ", 2, 1, 0.8, api_name="/text_to_image")
