@@ -23,7 +23,6 @@ from tedigan_demo.method.control import layer_mask, mix  # noqa: E402
 from tedigan_demo.method.inversion import InversionWeights, optimize_wp  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
-from tedigan_demo.train.encoder import perceptual_fn  # noqa: E402
 
 NAMES = [a.name for a in ATTRIBUTES]
 
@@ -124,7 +123,7 @@ def main() -> None:
                                                              inv.attributes, inv.observed), 4)
         m = args.n_optimize
         weights = InversionWeights(perceptual=0.5, encoder=2.0, lr=0.01, steps=args.steps)
-        perceptual = perceptual_fn(C)
+        perceptual = C.perceptual
         with torch.enable_grad():
             wp_opt, _ = optimize_wp(lambda w: G.synthesize(w, "const"), inv.image[:m], wp_enc[:m], weights,
                                     perceptual=perceptual, encoder=E)

@@ -26,7 +26,6 @@ from .method.inversion import InversionWeights, optimize_wp
 from .synthfaces import ATTRIBUTES, LABEL_CLASSES
 from .synthfaces.captions import caption, describe, parse
 from .synthfaces.labels import label_from_image
-from .train.encoder import perceptual_fn
 
 __all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS", "check_text"]
 
@@ -91,7 +90,7 @@ class TediGANPipeline:
         self.groups = generator.layer_groups
         # which layer group carries each attribute: measured on the family (bench/eval_family.py) when available
         self.attribute_groups = attribute_groups or {a.name: a.group for a in ATTRIBUTES}
-        self.perceptual = perceptual_fn(classifier) if classifier is not None else None
+        self.perceptual = classifier.perceptual if classifier is not None else None
         self.inversion = InversionWeights(perceptual=0.5 if classifier is not None else 0.0, encoder=2.0,
                                           text=1.0, lr=0.01, steps=100)
 

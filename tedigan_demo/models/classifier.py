@@ -51,6 +51,18 @@ class AttributeClassifier(nn.Module):
             images = F.interpolate(images, size=self.config.resolution, mode="area")
         return self.project(self.trunk(images))
 
+    def perceptual(self, images: torch.Tensor) -> torch.Tensor:
+        """Features after each stride-2 block, each scaled by 1/sqrt(channels) and flattened: ``[N, F]``. The
+        perceptual network of the embedded family (the role VGG16 conv4_3 plays for the FFHQ families)."""
+        if images.shape[-1] != self.config.resolution:
+            images = F.interpolate(images, size=self.config.resolution, mode="area")
+        feats, out = [], images
+        for i, layer in enumerate(self.trunk):
+            out = layer(out)
+            if i % 6 == 5 and i < 6 * (len(self.config.widths) - 1):  # end of a block, all but the deepest
+                feats.append(out.flatten(1) / out.shape[1] ** 0.5)
+        return torch.cat(feats, 1)
+
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         f = self.features(images)
         return [head(f) for head in self.heads]

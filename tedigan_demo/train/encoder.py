@@ -27,21 +27,6 @@ from .common import RunState, check_finite, face_stream, on_terminate
 from .generator import mixed_wp
 
 
-def perceptual_fn(classifier):
-    """Features of the classifier's first stages (normalised per channel), as the perceptual network."""
-    trunk = classifier.trunk
-
-    def features(x: torch.Tensor) -> torch.Tensor:
-        out, feats = x, []
-        for i, layer in enumerate(trunk):
-            out = layer(out)
-            if i in (5, 11, 17):  # after each stride-2 block
-                feats.append(out.flatten(1) / (out.shape[1] ** 0.5))
-        return torch.cat(feats, 1)
-
-    return features
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", default="checkpoints/synthfaces64", help="folder with generator/ and classifier/")
@@ -61,7 +46,7 @@ def main(argv=None) -> None:
 
     G: Generator = load_generator(family / "generator").float().requires_grad_(False)
     classifier = load_module(family / "classifier").float().eval().requires_grad_(False)
-    perceptual = perceptual_fn(classifier)
+    perceptual = classifier.perceptual
     E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim))
     run = RunState(args.run)
     opt = torch.optim.Adam(E.parameters(), lr=args.lr)

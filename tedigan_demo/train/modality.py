@@ -24,7 +24,6 @@ from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
 from .common import RunState, check_finite, face_stream, on_terminate
-from .encoder import perceptual_fn
 
 
 def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
@@ -54,7 +53,7 @@ def main(argv=None) -> None:
     G = load_generator(family / "generator").float().requires_grad_(False)
     E = load_module(family / "encoder").float().requires_grad_(False)
     C = load_module(family / "classifier").float().requires_grad_(False)
-    perceptual = perceptual_fn(C)
+    perceptual = C.perceptual
     in_ch = 1 if args.modality == "sketch" else len(LABEL_CLASSES)
     M = WPlusEncoder(EncoderConfig(in_channels=in_ch, num_layers=G.num_layers, w_dim=G.w_dim))
     weights = torch.full((1, G.num_layers, 1), args.w_appearance)
