@@ -56,14 +56,29 @@ def on_terminate(callback) -> None:
 
 
 class RunState:
-    """A run folder: ``state.pt`` (resumable, tensors only: loaded with weights_only=True) and ``log.jsonl``."""
+    """A run folder: ``state.pt`` (resumable, tensors only: loaded with weights_only=True) and ``log.jsonl``;
+    the run's time budget and snapshot interval."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, minutes: float = float("inf"), save_minutes: float = 4.0,
+                 log_every: int = 20):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "state.pt"
         self.log_path = self.folder / "log.jsonl"
-        self.last_save = time.time()
+        self.last_save = self.started = time.time()
+        self.t_end = self.started + minutes * 60
+        self.save_minutes, self.log_every = save_minutes, log_every
+
+    def end_step(self, step: int, losses: dict[str, float], snapshot, **extra) -> bool:
+        """After a training step: stop on NaN, log every ``log_every`` steps, snapshot when due (``snapshot`` gets
+        the step to resume from). Returns True when the time budget is spent (the snapshot is then taken)."""
+        check_finite(losses, step)
+        if step % self.log_every == 0:
+            self.log({"step": step, **{k: round(v, 5) for k, v in losses.items()}, **extra})
+        out_of_time = time.time() > self.t_end
+        if out_of_time or self.due(self.save_minutes):
+            snapshot(step + 1)
+        return out_of_time
 
     def load(self) -> dict | None:
         return torch.load(self.path, map_location="cpu", weights_only=True) if self.path.exists() else None

@@ -12,7 +12,6 @@ Two kinds of batches each step:
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import torch
@@ -23,7 +22,7 @@ from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..models.stylegan2 import Generator
 from .augment import degrade
-from .common import RunState, check_finite, face_stream, on_terminate
+from .common import RunState, face_stream, on_terminate
 from .generator import mixed_wp
 
 
@@ -48,7 +47,7 @@ def main(argv=None) -> None:
     classifier = load_module(family / "classifier").float().eval().requires_grad_(False)
     perceptual = classifier.perceptual
     E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim))
-    run = RunState(args.run)
+    run = RunState(args.run, args.minutes, args.save_minutes)
     opt = torch.optim.Adam(E.parameters(), lr=args.lr)
     step = 0
     state = run.load()
@@ -59,15 +58,14 @@ def main(argv=None) -> None:
         with torch.no_grad():
             E.w_avg.copy_(G.mean_w().view(1, 1, -1))
 
-    def snapshot():
-        run.save({"E": E.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(step)})
+    def snapshot(next_step: int):
+        run.save({"E": E.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(next_step)})
         out = family / "encoder"
         E.eval()
         save_pretrained(E, E.config.to_dict(), out, kind="WPlusEncoder")
         E.train()
 
-    on_terminate(snapshot)  # a kill saves the last steps
-    t_end = time.time() + args.minutes * 60
+    on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     gen = torch.Generator().manual_seed(args.seed)
     start = step
     for step, faces in face_stream(args.batch, args.seed + 1, G.resolution, start=start):  # noqa: B020
@@ -88,15 +86,9 @@ def main(argv=None) -> None:
         opt.step()
         logs = {"rec": loss_rec.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
                 "syn_rec": loss_syn_rec.item()}
-        check_finite(logs, step)
-        if step % 20 == 0:
-            psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
-            run.log({"step": step, **{k: round(v, 5) for k, v in logs.items()}, "psnr_domain": round(psnr, 2)})
-        if run.due(args.save_minutes) or time.time() > t_end:
-            step += 1
-            snapshot()
-            if time.time() > t_end:
-                break
+        psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
+        if run.end_step(step, logs, snapshot, psnr_domain=round(psnr, 2)):
+            break
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ..models.base import load_state_strict, read_pretrained, save_pretrained
 from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
-from .common import RunState, check_finite, face_stream, on_terminate
+from .common import RunState, face_stream, on_terminate
 
 EMBEDDED_CONFIG = dict(resolution=64, w_dim=128, n_mlp=4, channel_base=2048, channel_max=128, lr_mlp=0.01)
 
@@ -68,7 +68,7 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    run = RunState(args.run)
+    run = RunState(args.run, args.minutes, args.save_minutes)
     cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
     G, D = Generator(cfg), Discriminator(cfg)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
@@ -87,9 +87,9 @@ def main(argv=None) -> None:
         load_state_strict(G, g_state), load_state_strict(G_ema, g_state), load_state_strict(D, d_state)
         step = int((Path(args.init) / "train_state" / "step.txt").read_text())
 
-    def snapshot():
+    def snapshot(next_step: int):
         run.save({"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
-                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": torch.tensor(step)})
+                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": torch.tensor(next_step)})
         save_grid(G_ema, run.folder / "samples.png")
 
     if args.export:
@@ -101,9 +101,7 @@ def main(argv=None) -> None:
         print(f"exported step {step} ({step * args.batch / 1000:.0f} kimg) to {out}")
         return
 
-    on_terminate(snapshot)  # a kill saves the last steps
-    t_end = time.time() + args.minutes * 60
-    t0 = time.time()
+    on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step
     for step, faces in face_stream(args.batch, args.seed, cfg.resolution, start=start):  # noqa: B020
         real = faces.image
@@ -136,16 +134,9 @@ def main(argv=None) -> None:
                 pe.lerp_(p, 1 - ema_beta)
             for be, b in zip(G_ema.buffers(), G.buffers()):
                 be.copy_(b)
-        check_finite(logs, step)
-        if step % 20 == 0:
-            rate = (time.time() - t0) / max(1, step - start + 1)
-            run.log({"step": step, "kimg": step * args.batch / 1000, "sec_per_step": round(rate, 3),
-                     **{k: round(v, 4) for k, v in logs.items()}})
-        if run.due(args.save_minutes) or time.time() > t_end:
-            step += 1
-            snapshot()
-            if time.time() > t_end:
-                break
+        rate = (time.time() - run.started) / (step - start + 1)
+        if run.end_step(step, logs, snapshot, kimg=step * args.batch / 1000, sec_per_step=round(rate, 3)):
+            break
 
 
 if __name__ == "__main__":

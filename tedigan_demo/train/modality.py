@@ -13,7 +13,6 @@ encoder (TediGAN §3.4): on the domain's sketches / label maps, against the froz
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import torch
@@ -23,7 +22,7 @@ from ..loading import load_generator, load_module
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
-from .common import RunState, check_finite, face_stream, on_terminate
+from .common import RunState, face_stream, on_terminate
 
 
 def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
@@ -58,7 +57,7 @@ def main(argv=None) -> None:
     M = WPlusEncoder(EncoderConfig(in_channels=in_ch, num_layers=G.num_layers, w_dim=G.w_dim))
     weights = torch.full((1, G.num_layers, 1), args.w_appearance)
     weights[:, G.layer_groups["coarse"] + G.layer_groups["middle"]] = 1.0
-    run = RunState(args.run or f"runs/{args.modality}_encoder")
+    run = RunState(args.run or f"runs/{args.modality}_encoder", args.minutes, args.save_minutes)
     opt = torch.optim.Adam(M.parameters(), lr=args.lr)
     step = 0
     state = run.load()
@@ -69,14 +68,13 @@ def main(argv=None) -> None:
         with torch.no_grad():
             M.w_avg.copy_(E.w_avg)
 
-    def snapshot():
-        run.save({"M": M.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(step)})
+    def snapshot(next_step: int):
+        run.save({"M": M.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(next_step)})
         M.eval()
         save_pretrained(M, M.config.to_dict(), family / f"{args.modality}_encoder", kind="WPlusEncoder")
         M.train()
 
-    on_terminate(snapshot)
-    t_end = time.time() + args.minutes * 60
+    on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step
     for step, faces in face_stream(args.batch, args.seed + 3, G.resolution, start=start):  # noqa: B020
         wp = M(modality_input(faces, args.modality))
@@ -90,14 +88,8 @@ def main(argv=None) -> None:
         loss.backward()
         opt.step()
         logs = {"latent": loss_lat.item(), "perceptual": loss_feat.item()}
-        check_finite(logs, step)
-        if step % 20 == 0:
-            run.log({"step": step, **{k: round(v, 5) for k, v in logs.items()}})
-        if run.due(args.save_minutes) or time.time() > t_end:
-            step += 1
-            snapshot()
-            if time.time() > t_end:
-                break
+        if run.end_step(step, logs, snapshot):
+            break
 
 
 if __name__ == "__main__":

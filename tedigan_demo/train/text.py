@@ -14,7 +14,6 @@ Captions use the training wordings only; the held-out wordings are for evaluatio
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMap
 from ..synthfaces import ATTRIBUTES, attribute
 from ..synthfaces.captions import caption, values_of
 from .augment import degrade
-from .common import RunState, check_finite, face_stream, on_terminate
+from .common import RunState, face_stream, on_terminate
 
 NAMES = [a.name for a in ATTRIBUTES]
 
@@ -68,7 +67,7 @@ def main(argv=None) -> None:
     image_text = ImageTextEncoder(ImageTextConfig(embed_dim=text_encoder.dim))
     params = list(mapper.parameters()) + list(image_text.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
-    run = RunState(args.run)
+    run = RunState(args.run, args.minutes, args.save_minutes)
     step = 0
     state = run.load()
     if state is not None:
@@ -79,14 +78,13 @@ def main(argv=None) -> None:
         with torch.no_grad():
             mapper.w_avg.copy_(E.w_avg)
 
-    def snapshot():
+    def snapshot(next_step: int):
         run.save({"mapper": mapper.state_dict(), "image_text": image_text.state_dict(), "opt": opt.state_dict(),
-                  "step": torch.tensor(step)})
+                  "step": torch.tensor(next_step)})
         save_pretrained(mapper, mapper.config.to_dict(), family / "text_mapper", kind="TextMapper")
         save_pretrained(image_text, image_text.config.to_dict(), family / "image_text", kind="ImageTextEncoder")
 
-    on_terminate(snapshot)  # a kill saves the last steps
-    t_end = time.time() + args.minutes * 60
+    on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     gen = torch.Generator().manual_seed(args.seed)
     start = step
     for step, faces in face_stream(args.batch, args.seed + 2, G.resolution, start=start):  # noqa: B020
@@ -111,15 +109,9 @@ def main(argv=None) -> None:
         loss.backward()
         opt.step()
         logs = {"clip": loss_clip.item(), "map": loss_map.item(), "attr": loss_attr.item()}
-        check_finite(logs, step)
-        if step % 20 == 0:
-            acc = (logits.argmax(1) == labels).float().mean().item()
-            run.log({"step": step, **{k: round(v, 4) for k, v in logs.items()}, "batch_retrieval_acc": round(acc, 3)})
-        if run.due(args.save_minutes) or time.time() > t_end:
-            step += 1
-            snapshot()
-            if time.time() > t_end:
-                break
+        acc = (logits.argmax(1) == labels).float().mean().item()
+        if run.end_step(step, logs, snapshot, batch_retrieval_acc=round(acc, 3)):
+            break
 
 
 if __name__ == "__main__":
