@@ -157,6 +157,14 @@ def _resolve_hub(ref: HubRef, cache_dir, local_files_only) -> Path:
 # Reading files
 
 
+def _load_strict(model: torch.nn.Module, state: dict, source: str) -> torch.nn.Module:
+    """``load_state_strict`` with its mismatch turned into a one-line ``LoadError``."""
+    try:
+        return load_state_strict(model, state, source=source)
+    except StateDictMismatch as e:
+        raise LoadError(str(e)) from None
+
+
 def read_official(path: Path) -> dict:
     """Read an official PyTorch checkpoint without running arbitrary pickled code."""
     try:
@@ -260,10 +268,7 @@ def load_official_network(path: str | Path, device: str | torch.device = "cpu") 
         model, state = VGG16Perceptual(), obj
     else:
         raise LoadError(f"{path.name} is a {fmt} checkpoint, not an encoder or a VGG16 network")
-    try:
-        load_state_strict(model, state, source=path.name)
-    except StateDictMismatch as e:
-        raise LoadError(str(e)) from None
+    _load_strict(model, state, source=path.name)
     return model.to(device).eval(), fmt
 
 
@@ -285,10 +290,7 @@ def load_psp_encoder(path: str | Path, device: str | torch.device = "cpu"
     n_styles = sum(1 for k in state if re.fullmatch(r"styles\.\d+\.linear\.weight", k))
     encoder = GradualStyleEncoder(PSPEncoderConfig(input_nc=state["input_layer.0.weight"].shape[1],
                                                    style_count=n_styles))
-    try:
-        load_state_strict(encoder, state, source=f"{path.name} (encoder.*)")
-    except StateDictMismatch as e:
-        raise LoadError(str(e)) from None
+    _load_strict(encoder, state, source=f"{path.name} (encoder.*)")
     latent_avg = obj.get("latent_avg")
     if not isinstance(latent_avg, torch.Tensor):
         raise LoadError(f"{path.name} has no 'latent_avg' tensor")
@@ -313,10 +315,7 @@ def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[torch
         lod = state.get("synthesis.lod")
         if isinstance(lod, torch.Tensor) and lod.numel() == 1 and float(lod) != 0.0:
             raise LoadError(f"{path.name}: level of detail {float(lod):g} is not supported (a finished model has 0)")
-        try:
-            load_state_strict(G1, state, source=path.name)
-        except StateDictMismatch as e:
-            raise LoadError(str(e)) from None
+        _load_strict(G1, state, source=path.name)
         return G1.to(device).eval(), extras
     if fmt == "rosinality":
         sd = obj["g_ema"]
@@ -329,10 +328,7 @@ def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[torch
     else:
         sd = obj
     G = Generator(_config_from_rosinality(sd))
-    try:
-        load_state_strict(G, sd, source=path.name)
-    except StateDictMismatch as e:
-        raise LoadError(str(e)) from None
+    _load_strict(G, sd, source=path.name)
     return G.to(device).eval(), extras
 
 
@@ -431,10 +427,7 @@ def load_module(path: str | Path, device: str | torch.device = "cpu", expect: st
         model = module_cls(config_cls(**config))
     except (TypeError, ValueError) as e:
         raise LoadError(f"bad {kind} config in {path / CONFIG_NAME}: {e}") from None
-    try:
-        load_state_strict(model, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
-    except StateDictMismatch as e:
-        raise LoadError(str(e)) from None
+    _load_strict(model, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
     return model.to(device).eval()
 
 

@@ -12,7 +12,7 @@ import torch
 
 from ..synthfaces import FaceBatch, render_seeds
 
-__all__ = ["RunState", "face_stream", "check_finite", "held_out", "on_terminate"]
+__all__ = ["RunState", "face_stream", "check_finite", "held_out", "on_terminate", "setup", "frozen_parts"]
 
 
 class NonFiniteLoss(RuntimeError):
@@ -40,6 +40,21 @@ def held_out(n: int, resolution: int = 64, seed: int = 12345) -> FaceBatch:
     """A fixed set of evaluation faces (odd seeds: never seen in training)."""
     seeds = (np.random.default_rng(seed).integers(0, 2**40, n) * 2 + 1).tolist()
     return render_seeds(seeds, resolution)
+
+
+def setup(args) -> None:
+    """Threads and seed of a training run (``args.threads``, ``args.seed``)."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+
+def frozen_parts(family: str | Path, *parts: str) -> list[torch.nn.Module]:
+    """Load parts of a family folder (``generator``, ``encoder``, ``classifier``...) in fp32, frozen."""
+    from ..loading import load_generator, load_module
+
+    family = Path(family)
+    return [(load_generator(family / p) if p == "generator" else load_module(family / p)).float()
+            .requires_grad_(False) for p in parts]
 
 
 def on_terminate(callback) -> None:

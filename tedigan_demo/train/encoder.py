@@ -17,12 +17,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..loading import load_generator, load_module
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
-from ..models.stylegan2 import Generator
 from .augment import degrade
-from .common import RunState, face_stream, on_terminate
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup
 from .generator import mixed_wp
 
 
@@ -39,12 +37,9 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    setup(args)
     family = Path(args.family)
-
-    G: Generator = load_generator(family / "generator").float().requires_grad_(False)
-    classifier = load_module(family / "classifier").float().eval().requires_grad_(False)
+    G, classifier = frozen_parts(family, "generator", "classifier")
     perceptual = classifier.perceptual
     E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim))
     run = RunState(args.run, args.minutes, args.save_minutes)

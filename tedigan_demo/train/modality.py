@@ -18,11 +18,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..loading import load_generator, load_module
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
-from .common import RunState, face_stream, on_terminate
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup
 
 
 def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
@@ -46,12 +45,9 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    setup(args)
     family = Path(args.family)
-    G = load_generator(family / "generator").float().requires_grad_(False)
-    E = load_module(family / "encoder").float().requires_grad_(False)
-    C = load_module(family / "classifier").float().requires_grad_(False)
+    G, E, C = frozen_parts(family, "generator", "encoder", "classifier")
     perceptual = C.perceptual
     in_ch = 1 if args.modality == "sketch" else len(LABEL_CLASSES)
     M = WPlusEncoder(EncoderConfig(in_channels=in_ch, num_layers=G.num_layers, w_dim=G.w_dim))

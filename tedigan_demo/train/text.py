@@ -20,13 +20,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..loading import load_generator, load_module, load_sentence_encoder
+from ..loading import load_sentence_encoder
 from ..models.base import save_pretrained
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
 from ..synthfaces import ATTRIBUTES, attribute
 from ..synthfaces.captions import caption, values_of
 from .augment import degrade
-from .common import RunState, face_stream, on_terminate
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup
 
 NAMES = [a.name for a in ATTRIBUTES]
 
@@ -56,12 +56,9 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    setup(args)
     family = Path(args.family)
-    G = load_generator(family / "generator").float().requires_grad_(False)
-    E = load_module(family / "encoder").float().requires_grad_(False)
-    C = load_module(family / "classifier").float().requires_grad_(False)
+    G, E, C = frozen_parts(family, "generator", "encoder", "classifier")
     text_encoder = load_sentence_encoder()
     mapper = TextMapper(TextMapperConfig(text_dim=text_encoder.dim, num_layers=G.num_layers, w_dim=G.w_dim))
     image_text = ImageTextEncoder(ImageTextConfig(embed_dim=text_encoder.dim))
