@@ -288,6 +288,20 @@ class TediGANPipeline:
         wp = mix(self.random_codes(1, seed).expand(steps, -1, -1), codes, mask)
         return wp, self.render(wp)
 
+    def _distractors(self, seed: int, num: int) -> torch.Tensor:
+        """Embeddings of ``num`` captions of random faces (deterministic in ``seed``), computed once per seed:
+        redescription scores every result against them, so they stay off the request path."""
+        key = (seed, num)
+        cache = self.__dict__.setdefault("_distractor_cache", {})
+        if key not in cache:
+            rng = np.random.default_rng(seed)
+            texts = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
+                     for _ in range(num)]
+            if len(cache) >= _DISTRACTOR_CACHE_SIZE:
+                cache.pop(next(iter(cache)), None)
+            cache[key] = self.guidance.embed_text(texts)
+        return cache[key]
+
     @torch.inference_mode()
     def describe(self, image, text: str | None = None, num_distractors: int = 99, seed: int = 0,
                  align: bool | str = "auto") -> Description:
@@ -303,10 +317,8 @@ class TediGANPipeline:
         out = Description(describe(visible), values, confidence)
         if text is not None:
             text = check_text(text)
-            rng = np.random.default_rng(seed)
-            distractors = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
-                           for _ in range(num_distractors)]
-            sims = self.guidance.similarity(x[:1], self.guidance.embed_text([text] + distractors).to(self.device))[0]
+            candidates = torch.cat([self.guidance.embed_text([text]), self._distractors(seed, num_distractors)])
+            sims = self.guidance.similarity(x[:1], candidates.to(self.device))[0]
             out.score = round(float(sims[0]), 4)
             out.rank = int((sims[1:] > sims[0]).sum()) + 1
             out.num_candidates = num_distractors + 1
@@ -314,6 +326,7 @@ class TediGANPipeline:
 
 
 MAX_TEXT_CHARS = 500
+_DISTRACTOR_CACHE_SIZE = 64
 
 
 def check_text(text) -> str:
