@@ -95,6 +95,20 @@ class RunState:
             snapshot(step + 1)
         return out_of_time
 
+    def resume(self, **parts) -> int | None:
+        """Load each part (module or optimizer) from ``state.pt`` under its name; the step to continue from, or
+        None when the run has no state yet."""
+        state = self.load()
+        if state is None:
+            return None
+        for name, part in parts.items():
+            part.load_state_dict(state[name])
+        return int(state["step"])
+
+    def save_parts(self, next_step: int, **parts) -> None:
+        """Save each part's state dict under its name, with the step to resume from."""
+        self.save({**{name: part.state_dict() for name, part in parts.items()}, "step": torch.tensor(next_step)})
+
     def load(self) -> dict | None:
         return torch.load(self.path, map_location="cpu", weights_only=True) if self.path.exists() else None
 

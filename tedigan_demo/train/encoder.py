@@ -44,21 +44,16 @@ def main(argv=None) -> None:
     E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim))
     run = RunState(args.run, args.minutes, args.save_minutes)
     opt = torch.optim.Adam(E.parameters(), lr=args.lr)
-    step = 0
-    state = run.load()
-    if state is not None:
-        E.load_state_dict(state["E"]), opt.load_state_dict(state["opt"])
-        step = int(state["step"])
-    else:
+    parts = {"E": E, "opt": opt}
+    step = run.resume(**parts)
+    if step is None:
+        step = 0
         with torch.no_grad():
             E.w_avg.copy_(G.mean_w().view(1, 1, -1))
 
     def snapshot(next_step: int):
-        run.save({"E": E.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(next_step)})
-        out = family / "encoder"
-        E.eval()
-        save_pretrained(E, E.config.to_dict(), out, kind="WPlusEncoder")
-        E.train()
+        run.save_parts(next_step, **parts)
+        save_pretrained(E, E.config.to_dict(), family / "encoder", kind="WPlusEncoder")  # weights only: mode-free
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     gen = torch.Generator().manual_seed(args.seed)

@@ -75,21 +75,17 @@ def main(argv=None) -> None:
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
     r1_ratio = args.r1_every / (args.r1_every + 1)
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr * r1_ratio, betas=(0.0, 0.99**r1_ratio))
-    step = 0
-    state = run.load()
-    if state is not None:
-        G.load_state_dict(state["G"]), D.load_state_dict(state["D"]), G_ema.load_state_dict(state["G_ema"])
-        opt_g.load_state_dict(state["opt_g"]), opt_d.load_state_dict(state["opt_d"])
-        step = int(state["step"])
-    elif args.init:
+    parts = {"G": G, "D": D, "G_ema": G_ema, "opt_g": opt_g, "opt_d": opt_d}
+    step = run.resume(**parts)
+    if step is None and args.init:
         _, g_state = read_pretrained(Path(args.init) / "generator")
         _, d_state = read_pretrained(Path(args.init) / "train_state" / "discriminator")
         load_state_strict(G, g_state), load_state_strict(G_ema, g_state), load_state_strict(D, d_state)
         step = int((Path(args.init) / "train_state" / "step.txt").read_text())
+    step = step or 0
 
     def snapshot(next_step: int):
-        run.save({"G": G.state_dict(), "D": D.state_dict(), "G_ema": G_ema.state_dict(),
-                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "step": torch.tensor(next_step)})
+        run.save_parts(next_step, **parts)
         save_grid(G_ema, run.folder / "samples.png")
 
     if args.export:

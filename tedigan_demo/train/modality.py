@@ -55,20 +55,16 @@ def main(argv=None) -> None:
     weights[:, G.layer_groups["coarse"] + G.layer_groups["middle"]] = 1.0
     run = RunState(args.run or f"runs/{args.modality}_encoder", args.minutes, args.save_minutes)
     opt = torch.optim.Adam(M.parameters(), lr=args.lr)
-    step = 0
-    state = run.load()
-    if state is not None:
-        M.load_state_dict(state["M"]), opt.load_state_dict(state["opt"])
-        step = int(state["step"])
-    else:
+    parts = {"M": M, "opt": opt}
+    step = run.resume(**parts)
+    if step is None:
+        step = 0
         with torch.no_grad():
             M.w_avg.copy_(E.w_avg)
 
     def snapshot(next_step: int):
-        run.save({"M": M.state_dict(), "opt": opt.state_dict(), "step": torch.tensor(next_step)})
-        M.eval()
+        run.save_parts(next_step, **parts)
         save_pretrained(M, M.config.to_dict(), family / f"{args.modality}_encoder", kind="WPlusEncoder")
-        M.train()
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step

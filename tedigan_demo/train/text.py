@@ -65,19 +65,15 @@ def main(argv=None) -> None:
     params = list(mapper.parameters()) + list(image_text.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
     run = RunState(args.run, args.minutes, args.save_minutes)
-    step = 0
-    state = run.load()
-    if state is not None:
-        mapper.load_state_dict(state["mapper"]), image_text.load_state_dict(state["image_text"])
-        opt.load_state_dict(state["opt"])
-        step = int(state["step"])
-    else:
+    parts = {"mapper": mapper, "image_text": image_text, "opt": opt}
+    step = run.resume(**parts)
+    if step is None:
+        step = 0
         with torch.no_grad():
             mapper.w_avg.copy_(E.w_avg)
 
     def snapshot(next_step: int):
-        run.save({"mapper": mapper.state_dict(), "image_text": image_text.state_dict(), "opt": opt.state_dict(),
-                  "step": torch.tensor(next_step)})
+        run.save_parts(next_step, **parts)
         save_pretrained(mapper, mapper.config.to_dict(), family / "text_mapper", kind="TextMapper")
         save_pretrained(image_text, image_text.config.to_dict(), family / "image_text", kind="ImageTextEncoder")
 
