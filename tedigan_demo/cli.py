@@ -168,6 +168,14 @@ def cmd_label(args) -> dict:
     return {"command": "label", "n": args.n, "named": out.named, "files": _save_all(out.images, args.out, "label")}
 
 
+def cmd_convert(args) -> dict:
+    from .loading import convert_official
+
+    parts = convert_official(args.src, args.out, torch.float16 if args.fp16 else torch.float32, args.clip)
+    return {"command": "convert", "out": args.out, "parts": parts,
+            "next": f"python -m tedigan_demo generate --family {args.out} ... (or upload the folder to the Hub)"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -261,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--text", default=None)
     p.set_defaults(func=cmd_describe)
+
+    p = sub.add_parser("convert", help="official checkpoint files -> a safetensors family folder")
+    p.add_argument("src", help="folder holding official files under their published names "
+                               "(styleganinv_ffhq256_*.pth, vgg16.pth, stylegan2-ffhq-config-f.pt, psp_*.pt)")
+    p.add_argument("out", help="output family folder")
+    p.add_argument("--fp16", action="store_true", help="store half-precision weights (half the size)")
+    p.add_argument("--clip", default="openai/clip-vit-base-patch32", help="CLIP for text guidance (Hub id or folder)")
+    p.set_defaults(func=cmd_convert)
     return ap
 
 

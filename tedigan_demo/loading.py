@@ -34,14 +34,15 @@ from huggingface_hub import hf_hub_download
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from .models.base import CONFIG_NAME, WEIGHTS_NAME, StateDictMismatch, load_state_strict
+from .models.base import CONFIG_NAME, WEIGHTS_NAME, StateDictMismatch, load_state_strict, save_pretrained
 from .models.stylegan1 import StyleGAN1Config, StyleGAN1Generator
 from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
 __all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official",
            "load_official_network", "load_psp_encoder", "load_sentence_encoder", "load_clip", "REPO_ROOT",
-           "detect_format"]
+           "detect_format", "FamilyParts", "family_sources", "load_family", "load_part", "family_status",
+           "weights_dir", "OFFICIAL_FILES", "convert_official"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,6 +134,11 @@ def resolve(src: str | Path | HubRef, component: str = "generator", cache_dir: s
             if not path.exists():
                 raise LoadError(f"shipped weights of {name}:{comp or component} are missing at {path}")
             return path
+        if c.filename and (weights_dir() / c.filename).exists():
+            return weights_dir() / c.filename
+        if c.repo_id is None:
+            raise LoadError(f"{name}:{comp or component} needs {c.filename} in {weights_dir()} (set TEDIGAN_WEIGHTS "
+                            f"to another folder); get it from {c.note}")
         return _resolve_hub(HubRef(c.repo_id, c.filename, c.revision), cache_dir, local_files_only)
     if text.startswith("hf://"):
         return _resolve_hub(HubRef.parse(text), cache_dir, local_files_only)
@@ -141,6 +147,11 @@ def resolve(src: str | Path | HubRef, component: str = "generator", cache_dir: s
         return path
     raise LoadError(f"no such file, folder or model family: {text!r} (families: {', '.join(FAMILIES)}; Hub: "
                     "hf://owner/repo/file[@revision])")
+
+
+def weights_dir() -> Path:
+    """The folder where official files published outside the Hub are looked up (``$TEDIGAN_WEIGHTS``)."""
+    return Path(os.environ.get("TEDIGAN_WEIGHTS") or REPO_ROOT / "weights").expanduser()
 
 
 def _resolve_hub(ref: HubRef, cache_dir, local_files_only) -> Path:
@@ -245,12 +256,14 @@ def _config_from_idinvert(sd: dict[str, torch.Tensor]) -> StyleGAN1Config:
     return cfg
 
 
-def load_official_network(path: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, str]:
-    """Load IDInvert's encoder (``styleganinv_ffhq256_encoder.pth``) or its VGG16 (``vgg16.pth``) strictly."""
+def load_official_network(path: str | Path, device: str | torch.device = "cpu", obj: dict | None = None
+                          ) -> tuple[torch.nn.Module, str]:
+    """Load IDInvert's encoder (``styleganinv_ffhq256_encoder.pth``) or its VGG16 (``vgg16.pth``) strictly
+    (``obj``: the file's contents when already read)."""
     from .models.idinvert import IDInvertEncoder, IDInvertEncoderConfig, VGG16Perceptual
 
     path = Path(path)
-    obj = read_official(path)
+    obj = read_official(path) if obj is None else obj
     fmt = detect_format(obj)
     if fmt == "idinvert-encoder":
         last = max(int(m.group(1)) for k in obj if (m := re.fullmatch(r"block(\d+)\.fc\.weight", str(k))))
@@ -272,36 +285,40 @@ def load_official_network(path: str | Path, device: str | torch.device = "cpu") 
     return model.to(device).eval(), fmt
 
 
-def load_psp_encoder(path: str | Path, device: str | torch.device = "cpu"
-                     ) -> tuple[torch.nn.Module, torch.Tensor, dict]:
-    """Load the ``encoder.*`` part of a pSp checkpoint strictly: (GradualStyleEncoder, latent_avg [18, 512], opts).
+def load_psp_encoder(path: str | Path, device: str | torch.device = "cpu", obj: dict | None = None
+                     ) -> tuple[torch.nn.Module, dict]:
+    """Load the ``encoder.*`` part and ``latent_avg`` of a pSp checkpoint strictly: (``PSPEncoder``, opts).
 
-    The W+ code pSp renders is ``encoder(x) + latent_avg``; the ``decoder.*`` part loads with ``load_generator``.
+    The encoder renders ``GradualStyleEncoder(x) + latent_avg``, as pSp does with ``start_from_latent_avg``; the
+    ``decoder.*`` part loads with ``load_generator``.
     """
-    from .models.psp import GradualStyleEncoder, PSPEncoderConfig
+    from .models.psp import PSPEncoder, PSPEncoderConfig
 
     path = Path(path)
-    obj = read_official(path)
+    obj = read_official(path) if obj is None else obj
     if detect_format(obj) != "psp":
         raise LoadError(f"{path.name} is not a pSp checkpoint (no 'state_dict' with 'decoder.*' keys)")
-    state = {k.removeprefix("encoder."): v for k, v in obj["state_dict"].items() if k.startswith("encoder.")}
-    if "input_layer.0.weight" not in state:
+    state = {k: v for k, v in obj["state_dict"].items() if k.startswith("encoder.")}
+    if "encoder.input_layer.0.weight" not in state:
         raise LoadError(f"{path.name} has no pSp encoder weights ('encoder.input_layer.0.weight' is missing)")
-    n_styles = sum(1 for k in state if re.fullmatch(r"styles\.\d+\.linear\.weight", k))
-    encoder = GradualStyleEncoder(PSPEncoderConfig(input_nc=state["input_layer.0.weight"].shape[1],
-                                                   style_count=n_styles))
-    _load_strict(encoder, state, source=f"{path.name} (encoder.*)")
     latent_avg = obj.get("latent_avg")
     if not isinstance(latent_avg, torch.Tensor):
         raise LoadError(f"{path.name} has no 'latent_avg' tensor")
+    n_styles = sum(1 for k in state if re.fullmatch(r"encoder\.styles\.\d+\.linear\.weight", k))
+    input_nc = state["encoder.input_layer.0.weight"].shape[1]
+    kind = {1: "sketch", 3: "image"}.get(input_nc, "label")
+    encoder = PSPEncoder(PSPEncoderConfig(input_nc=input_nc, style_count=n_styles, input_kind=kind))
+    state["latent_avg"] = latent_avg.float().reshape(-1, encoder.config.w_dim).expand(n_styles, -1)
+    _load_strict(encoder, state, source=f"{path.name} (encoder.*, latent_avg)")
     opts = obj.get("opts") if isinstance(obj.get("opts"), dict) else vars(obj["opts"]) if "opts" in obj else {}
-    return encoder.to(device).eval(), latent_avg.float().to(device), opts
+    return encoder.to(device).eval(), opts
 
 
-def load_official(path: Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict]:
+def load_official(path: Path, device: str | torch.device = "cpu", obj: dict | None = None
+                  ) -> tuple[torch.nn.Module, dict]:
     """Load an official generator checkpoint strictly (rosinality / pSp StyleGAN2, IDInvert StyleGAN);
     returns the generator and extras (``format``, ``latent_avg``)."""
-    obj = read_official(path)
+    obj = read_official(path) if obj is None else obj
     fmt = detect_format(obj)
     extras: dict = {"format": fmt}
     if fmt == "idinvert":
@@ -336,6 +353,8 @@ def _model_types() -> dict[str, tuple[type, type]]:
     """``model_type`` in config.json -> (module class, config class), for the project's own models."""
     from .models.classifier import AttributeClassifier, ClassifierConfig
     from .models.encoders import EncoderConfig, WPlusEncoder
+    from .models.idinvert import IDInvertEncoder, IDInvertEncoderConfig, VGG16Perceptual
+    from .models.psp import PSPEncoder, PSPEncoderConfig
     from .models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
 
     return {
@@ -345,6 +364,9 @@ def _model_types() -> dict[str, tuple[type, type]]:
         "WPlusEncoder": (WPlusEncoder, EncoderConfig),
         "TextMapper": (TextMapper, TextMapperConfig),
         "ImageTextEncoder": (ImageTextEncoder, ImageTextConfig),
+        "IDInvertEncoder": (IDInvertEncoder, IDInvertEncoderConfig),
+        "VGG16Perceptual": (VGG16Perceptual, dict),
+        "PSPEncoder": (PSPEncoder, PSPEncoderConfig),
     }
 
 
@@ -424,7 +446,7 @@ def load_module(path: str | Path, device: str | torch.device = "cpu", expect: st
         raise LoadError(f"{path} holds a {kind}, not a {expect}")
     module_cls, config_cls = types[kind]
     try:
-        model = module_cls(config_cls(**config))
+        model = module_cls() if config_cls is dict else module_cls(config_cls(**config))
     except (TypeError, ValueError) as e:
         raise LoadError(f"bad {kind} config in {path / CONFIG_NAME}: {e}") from None
     _load_strict(model, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
@@ -454,3 +476,180 @@ def load_generator(src: str | Path | HubRef, device: str | torch.device = "cpu",
     G, extras = load_official(path, device)
     G.latent_avg = extras.get("latent_avg")
     return G
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Model families: every part of one family, from a zoo name, a folder in the project's format, or official files
+
+# official file name -> the part it is in a family
+OFFICIAL_FILES = {
+    "styleganinv_ffhq256_generator.pth": "generator",
+    "styleganinv_ffhq256_encoder.pth": "encoder",
+    "vgg16.pth": "perceptual",
+    "stylegan2-ffhq-config-f.pt": "generator",
+    "psp_ffhq_encode.pt": "encoder",
+    "psp_celebs_sketch_to_face.pt": "sketch_encoder",
+    "psp_celebs_seg_to_face.pt": "label_encoder",
+}
+PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
+         "label_encoder")
+FAMILY_SETTINGS = "family.json"  # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision"}
+
+
+@dataclass
+class FamilyParts:
+    """The loaded networks of one model family (``None`` where the family has no such part)."""
+
+    name: str
+    generator: torch.nn.Module
+    encoder: torch.nn.Module
+    guidance: torch.nn.Module  # a ``method.guidance.TextImageGuidance``
+    sentence_encoder: object = None
+    text_mapper: torch.nn.Module | None = None
+    classifier: torch.nn.Module | None = None
+    perceptual: torch.nn.Module | None = None
+    sketch_encoder: torch.nn.Module | None = None
+    label_encoder: torch.nn.Module | None = None
+    attribute_groups: dict | None = None
+    synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
+
+
+def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
+    """Where each part of a family lives: (name, part -> local path, settings). ``src`` is a zoo name, a folder
+    in the project's format (``<part>/config.json`` each, optional ``family.json``), or a folder of official files
+    under their published names. Missing required parts raise ``LoadError`` naming them and where to get them."""
+    from .zoo import REQUIRED_PARTS
+
+    text = str(src)
+    if text in FAMILIES and not Path(text).exists():
+        fam = family(text)
+        if any(c.local for c in fam.components.values()):
+            return family_sources(resolve(text, "generator").parent)
+        paths, problems = {}, []
+        for part in fam.components:
+            if part == "clip":
+                continue
+            try:
+                paths[part] = resolve(f"{text}:{part}")
+            except LoadError as e:
+                if part in REQUIRED_PARTS:
+                    problems.append(str(e))
+        if problems:
+            raise LoadError(f"family {text} is not available: " + "; ".join(problems))
+        clip = fam.components["clip"]
+        local_clip = weights_dir() / clip.repo_id.split("/")[-1]
+        settings = {"guidance": fam.guidance, "clip": str(local_clip) if local_clip.exists() else clip.repo_id,
+                    "clip_revision": clip.revision}
+        return text, paths, settings
+    root = resolve(text)
+    if root.is_file():
+        raise LoadError(f"{root} is a file: a model family is a folder (or a zoo name: {', '.join(FAMILIES)})")
+    settings = {}
+    if (root / FAMILY_SETTINGS).exists():
+        try:
+            settings = json.loads((root / FAMILY_SETTINGS).read_text())
+        except json.JSONDecodeError as e:
+            raise LoadError(f"{root / FAMILY_SETTINGS} is not valid JSON: {_first_line(e)}") from None
+    paths = {p: root / p for p in PARTS if (root / p / CONFIG_NAME).exists()}
+    paths |= {role: root / f for f, role in OFFICIAL_FILES.items() if (root / f).exists() and role not in paths}
+    settings.setdefault("guidance", "embedding" if "image_text" in paths else "clip")
+    local_clip = [d / "clip-vit-base-patch32" for d in (root, weights_dir()) if (d / "clip-vit-base-patch32").is_dir()]
+    settings.setdefault("clip", str(local_clip[0]) if local_clip else "openai/clip-vit-base-patch32")
+    needed = ("generator", "encoder") + (("text_mapper", "image_text") if settings["guidance"] == "embedding" else ())
+    missing = [p for p in needed if p not in paths]
+    if missing:
+        raise LoadError(f"model family at {root} lacks its {', '.join(missing)} (a <part>/config.json folder each, "
+                        f"or the official files {', '.join(OFFICIAL_FILES)})")
+    return root.name, paths, settings
+
+
+def load_part(part: str, path: Path, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """One part of a family from a project-format folder or an official file (format detected, loaded strictly)."""
+    if path.is_dir():
+        model = load_module(path, device)
+    elif part == "generator":
+        model = load_generator(path, device)
+    else:
+        obj = read_official(path)
+        fmt = detect_format(obj)
+        if fmt == "psp" and part in ("encoder", "sketch_encoder", "label_encoder"):
+            model, _ = load_psp_encoder(path, device, obj)
+        elif fmt in ("idinvert-encoder", "vgg16"):
+            model, _ = load_official_network(path, device, obj)
+        else:
+            raise LoadError(f"{path.name} is a {fmt} checkpoint, which is not a {part}")
+    return model.requires_grad_(False)
+
+
+def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyParts:
+    """Load every part of a model family once, in inference mode, with its text-image guidance."""
+    from .method.guidance import EmbeddingGuidance
+
+    name, paths, settings = family_sources(src)
+    parts = {part: load_part(part, path, device) for part, path in paths.items()}
+    sentence = None
+    if settings["guidance"] == "embedding":
+        sentence = load_sentence_encoder(settings.get("sentence_encoder"), device=device)
+        guidance = EmbeddingGuidance(parts.pop("image_text"), sentence)
+    elif settings["guidance"] == "clip":
+        guidance = load_clip(settings["clip"], settings.get("clip_revision", "main"), device)
+        parts.pop("image_text", None)
+    else:
+        raise LoadError(f"unknown guidance {settings['guidance']!r} in {name}'s {FAMILY_SETTINGS}")
+    groups = None
+    root = paths["generator"].parent
+    if (root / "attribute_groups.json").exists():
+        groups = json.loads((root / "attribute_groups.json").read_text())
+    return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
+                       synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
+                                                          and settings["guidance"] == "embedding")),
+                       **parts)
+
+
+def family_status(name: str) -> str | None:
+    """``None`` when every required part of the zoo family ``name`` is on this machine (shipped, in the weights
+    folder or in the Hub cache); else one line saying what is missing. Downloads nothing."""
+    from huggingface_hub import try_to_load_from_cache
+
+    from .zoo import REQUIRED_PARTS
+
+    fam = family(name)
+    missing = []
+    for part in REQUIRED_PARTS:
+        comp = fam.components.get(part)
+        if comp is None:
+            continue
+        if comp.local:
+            ok = (REPO_ROOT / comp.local).exists()
+        elif part == "clip":
+            ok = (weights_dir() / comp.repo_id.split("/")[-1]).exists() or isinstance(
+                try_to_load_from_cache(comp.repo_id, "config.json", revision=comp.revision), str)
+        else:
+            ok = comp.filename is not None and (weights_dir() / comp.filename).exists() or (
+                comp.repo_id is not None
+                and isinstance(try_to_load_from_cache(comp.repo_id, comp.filename, revision=comp.revision), str))
+        if not ok:
+            missing.append(comp.filename or comp.repo_id)
+    if not missing:
+        return None
+    return f"not on this machine: {', '.join(missing)} (put official files in {weights_dir()} or the Hub cache)"
+
+
+def convert_official(src: str | Path, out: str | Path, dtype: torch.dtype = torch.float32,
+                     clip: str = "openai/clip-vit-base-patch32") -> dict[str, str]:
+    """Official files in ``src`` (under their published names) -> a project-format family folder ``out``: one
+    ``config.json`` + ``model.safetensors`` per part and a ``family.json``; ready for ``from_family(out)`` or an
+    upload to one's own Hub repository. Returns part -> source file name."""
+    src, out = Path(src), Path(out)
+    found = {role: src / name for name, role in OFFICIAL_FILES.items() if (src / name).is_file()}
+    if not found:
+        raise LoadError(f"no official files in {src} (expected any of: {', '.join(OFFICIAL_FILES)})")
+    kinds = {Generator: "StyleGAN2Generator"}
+    for part, path in found.items():
+        model = load_part(part, path)
+        config = model.config.to_dict() if hasattr(model, "config") else {}
+        save_pretrained(model, config, out / part, dtype=dtype, kind=kinds.get(type(model)))
+    settings = {"guidance": "clip", "clip": clip, "clip_revision": "main",
+                "converted_from": {part: path.name for part, path in found.items()}}
+    (out / FAMILY_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n")
+    return settings["converted_from"]

@@ -19,13 +19,13 @@ import numpy as np
 import torch
 
 from .imaging import NoFaceError, align_face, read_image, sketch_to_tensor, to_model_input
-from .loading import LoadError, load_generator, load_module, load_sentence_encoder, resolve
+from .loading import LoadError, load_family
 from .method.control import layer_mask, mix
-from .method.guidance import EmbeddingGuidance, TextImageGuidance
+from .method.guidance import TextImageGuidance
 from .method.inversion import InversionWeights, optimize_wp
 from .synthfaces import ATTRIBUTES, LABEL_CLASSES
 from .synthfaces.captions import caption, describe, parse
-from .synthfaces.labels import label_from_image
+from .synthfaces.labels import CELEBAMASK_CLASSES, label_from_image, to_celebamask
 
 __all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS", "check_text"]
 
@@ -77,12 +77,18 @@ def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 class TediGANPipeline:
-    """TediGAN on one model family (generator, image encoder, text mapper, text-image guidance, classifier)."""
+    """TediGAN on one model family: generator, image encoder, text-image guidance, and where the family has them a
+    text encoder into W+ (``text_mapper``), an attribute classifier, a perceptual network, sketch / label encoders.
 
-    def __init__(self, generator, encoder, mapper, sentence_encoder, guidance: TextImageGuidance,
-                 classifier=None, attribute_groups: dict[str, str] | None = None, name: str = "custom",
-                 synthetic_domain: bool = True, sketch_encoder=None, label_encoder=None):
-        self.G, self.E, self.mapper = generator, encoder, mapper
+    The embedded family maps text into W+ with its text mapper (TediGAN §3.2). The official FFHQ families publish no
+    such encoder: there the text's code is found by optimisation under CLIP guidance (the official code's
+    behaviour), which costs ``text_steps`` generator passes per request.
+    """
+
+    def __init__(self, generator, encoder, guidance: TextImageGuidance, *, text_mapper=None, sentence_encoder=None,
+                 classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
+                 attribute_groups: dict[str, str] | None = None, name: str = "custom", synthetic_domain: bool = True):
+        self.G, self.E, self.mapper = generator, encoder, text_mapper
         self.sentence_encoder, self.guidance, self.classifier = sentence_encoder, guidance, classifier
         self.name = name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
@@ -90,36 +96,27 @@ class TediGANPipeline:
         self.groups = generator.layer_groups
         # which layer group carries each attribute: measured on the family (bench/eval_family.py) when available
         self.attribute_groups = attribute_groups or {a.name: a.group for a in ATTRIBUTES}
-        self.perceptual = classifier.perceptual if classifier is not None else None
-        self.inversion = InversionWeights(perceptual=0.5 if classifier is not None else 0.0, encoder=2.0,
-                                          text=1.0, lr=0.01, steps=100)
+        if perceptual is not None:  # official VGG16 conv4_3 features: the official weights (inversion_losses.json)
+            self.perceptual = perceptual
+            self.inversion = InversionWeights(pixel=1.0, perceptual=5e-5, encoder=2.0, lr=0.01, steps=100)
+            self.editing = InversionWeights(pixel=1.0, perceptual=5e-5, encoder=2.0, text=2.0, lr=0.01)
+        else:  # the embedded family: the attribute classifier's features serve as the perceptual network
+            self.perceptual = classifier.perceptual if classifier is not None else None
+            self.inversion = InversionWeights(perceptual=0.5 if classifier is not None else 0.0, encoder=2.0,
+                                              lr=0.01, steps=100)
+            self.editing = InversionWeights(pixel=0.5, perceptual=0.0, encoder=0.5, text=2.0, lr=0.01)
+        # optimisation steps that find a text's code when the family has no text encoder into W+
+        self.text_steps = 0 if text_mapper is not None else 50
 
     # ---- loading ---------------------------------------------------------------------------------------------
     @classmethod
     def from_family(cls, family: str | Path = "synthfaces64", device: str | torch.device = "cpu"):
-        """Load every component of an embedded-style family folder (or zoo name) once, in inference mode."""
-        root = resolve(family, "generator")
-        root = root.parent if (root / "config.json").exists() else root
-        parts = {}
-        for part in ("generator", "encoder", "text_mapper", "image_text", "classifier"):
-            if not (root / part / "config.json").exists():
-                raise LoadError(f"model family at {root} lacks its {part} (expected {root / part}/config.json)")
-        G = load_generator(root / "generator", device).requires_grad_(False)
-        for part in ("encoder", "text_mapper", "image_text", "classifier", "sketch_encoder", "label_encoder"):
-            if part.endswith("_encoder") and part != "encoder" and not (root / part / "config.json").exists():
-                parts[part] = None  # optional modalities
-                continue
-            parts[part] = load_module(root / part, device).requires_grad_(False)
-        sentence = load_sentence_encoder(device=device)
-        guidance = EmbeddingGuidance(parts["image_text"], sentence)
-        groups = None
-        card = root / "attribute_groups.json"
-        if card.exists():
-            import json
-
-            groups = json.loads(card.read_text())
-        return cls(G, parts["encoder"], parts["text_mapper"], sentence, guidance, parts["classifier"], groups,
-                   name=Path(root).name, sketch_encoder=parts["sketch_encoder"], label_encoder=parts["label_encoder"])
+        """Load every part of a family (zoo name, project-format folder or folder of official files) once."""
+        p = load_family(family, device)
+        return cls(p.generator, p.encoder, p.guidance, text_mapper=p.text_mapper,
+                   sentence_encoder=p.sentence_encoder, classifier=p.classifier, perceptual=p.perceptual,
+                   sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder,
+                   attribute_groups=p.attribute_groups, name=p.name, synthetic_domain=p.synthetic_domain)
 
     @property
     def device(self) -> torch.device:
@@ -134,6 +131,8 @@ class TediGANPipeline:
     @torch.inference_mode()
     def text_code(self, texts: list[str]) -> torch.Tensor:
         """Descriptions -> W+ codes ``[T, L, D]`` (TediGAN's text encoder into the generator's W+)."""
+        if self.mapper is None:
+            raise LoadError(f"family {self.name} has no text encoder into W+; its text codes come from optimisation")
         return self.mapper(self.sentence_encoder(texts).to(self.device))
 
     def governed_layers(self, text: str) -> tuple[list[int], dict[str, str]]:
@@ -144,20 +143,35 @@ class TediGANPipeline:
             return list(range(self.G.num_layers)), named
         return sorted(i for g in groups for i in self.groups[g]), named
 
+    def _mask(self, layers: list[int]) -> torch.Tensor:
+        mask = torch.zeros(self.G.num_layers)
+        mask[layers] = 1.0
+        return mask
+
     @torch.inference_mode()
     def random_codes(self, n: int, seed: int, truncation: float = 0.8) -> torch.Tensor:
         z = self.G.sample_z(n, torch.Generator().manual_seed(seed))
         return self.G.truncate(self.G.map_to_wp(z), truncation)
 
+    def text_style(self, text: str, start: torch.Tensor, mask: torch.Tensor, steps: int = 0,
+                   progress: Callable | None = None) -> torch.Tensor:
+        """The text's style code for each code of ``start`` ``[N, L, D]``, over the layers of ``mask``: the text
+        encoder's code (refined by ``steps`` of guided optimisation when > 0), or, for families without a text
+        encoder, ``start`` optimised toward the text under the guidance (``steps`` or ``text_steps``)."""
+        if self.mapper is not None:
+            style = self.text_code([text]).expand(len(start), -1, -1)
+            return self._refine(start, style, text, mask, steps, progress) if steps > 0 else style
+        return self._refine(start, start, text, mask, steps or self.text_steps, progress)
+
     # ---- the tasks ---------------------------------------------------------------------------------------------
-    @torch.inference_mode()
-    def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8) -> Generation:
+    def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8, steps: int = 0,
+                 progress: Callable | None = None) -> Generation:
         """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere."""
         text = check_text(text)
         layers, named = self.governed_layers(text)
-        mask = torch.zeros(self.G.num_layers)
-        mask[layers] = 1.0
-        wp = mix(self.random_codes(n, seed, truncation), self.text_code([text]).expand(n, -1, -1), mask)
+        mask = self._mask(layers)
+        base = self.random_codes(n, seed, truncation)
+        wp = mix(base, self.text_style(text, base, mask, steps, progress), mask)
         return Generation(self.render(wp), wp, layers, named)
 
     def prepare(self, image, align: bool | str = "auto") -> torch.Tensor:
@@ -203,9 +217,9 @@ class TediGANPipeline:
         if strengths is None:
             layers, _ = self.governed_layers(text)
             strengths = {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
-        style = self.text_code([text]).expand(len(content), -1, -1)
-        if steps > 0:
-            style = self._refine(content, style, text, strengths, steps, progress)
+        # the style code is found over every group the user might turn up later; the sliders then only mix
+        search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or {g: 1.0 for g in GROUPS}
+        style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress)
         wp = mix(content, style, layer_mask(self.G.num_layers, self.groups, strengths))
         groups_only = {}
         if per_group:
@@ -214,20 +228,21 @@ class TediGANPipeline:
                                                                                {g: strengths.get(g, 0.0) or 1.0})))
         return Edit(wp, content, style, self.render(wp), dict(strengths), groups_only)
 
-    def _refine(self, content, style, text, strengths, steps, progress):
-        """Optimise the mixed code toward the text while keeping the un-edited layers' image (identity)."""
-        mask = layer_mask(self.G.num_layers, self.groups, strengths)
-        with torch.inference_mode():
-            target = self.render(content)
-        t = self.guidance.embed_text([text]).to(self.device)
-        start = mix(content, style, mask).clone()
-        weights = InversionWeights(pixel=0.5, perceptual=0.0, encoder=0.5, text=2.0, lr=0.01, steps=steps)
-        with torch.enable_grad():
-            wp, _ = optimize_wp(lambda w: self.G.synthesize(w, "const"), target, start, weights, encoder=self.E,
-                                text_loss=lambda img: self.guidance.loss(img, t), progress=progress)
-        # express the result as a style code, so the per-group sliders keep working
-        return torch.where(mask.view(1, -1, 1).to(wp) > 0, content + (wp - content) / mask.clamp(min=1e-6)
-                           .view(1, -1, 1).to(wp), style)
+    def _refine(self, content, style, text, mask, steps, progress):
+        """Optimise the mixed code toward the text while keeping the un-edited layers' image (identity); returns
+        the result as a style code, so that the per-group sliders keep working."""
+        with torch.inference_mode(False):
+            content, style, mask = (t.detach().clone().to(self.device) for t in (content, style, mask))
+            m = mask.view(1, -1, 1)
+            with torch.no_grad():
+                target = self.G.synthesize(content, "const")
+                t = self.guidance.embed_text([text]).to(self.device)
+            weights = InversionWeights(**{**self.editing.__dict__, "steps": steps})
+            with torch.enable_grad():
+                wp, _ = optimize_wp(lambda w: self.G.synthesize(w, "const"), target, mix(content, style, mask),
+                                    weights, perceptual=self.perceptual, encoder=self.E,
+                                    text_loss=lambda img: self.guidance.loss(img, t), progress=progress)
+            return torch.where(m > 0, content + (wp - content) / m.clamp(min=1e-6), style)
 
     @torch.inference_mode()
     def mix(self, content: torch.Tensor, style: torch.Tensor, strengths: dict[str, float]) -> tuple:
@@ -237,55 +252,67 @@ class TediGANPipeline:
         return wp, self.render(wp)
 
     # ---- sketch / label map -> faces (the third modality) -----------------------------------------------------
-    @torch.inference_mode()
-    def from_sketch(self, sketch, text: str | None = None, n: int = 4, seed: int = 0,
-                    truncation: float = 0.8) -> Generation:
+    def from_sketch(self, sketch, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
+                    steps: int = 0) -> Generation:
         """A sketch (strokes on a canvas, any size) -> n diverse faces; optional text for the appearance."""
         if self.sketch_encoder is None:
             raise LoadError(f"family {self.name} has no sketch encoder")
-        x = sketch_to_tensor(sketch, self.sketch_encoder.config.resolution).to(self.device)
-        return self._from_structure(self.sketch_encoder(x), text, n, seed, truncation)
+        x = sketch_to_tensor(sketch, _input_resolution(self.sketch_encoder)).to(self.device)
+        with torch.inference_mode():
+            code = self.sketch_encoder(x)
+        return self._from_structure(code, text, n, seed, truncation, steps)
 
-    @torch.inference_mode()
     def from_label(self, label, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
-                   index_space: str = "domain") -> Generation:
+                   index_space: str = "domain", steps: int = 0) -> Generation:
         """A label map (colour image in the legend's palette, or class indices) -> n diverse faces."""
         if self.label_encoder is None:
             raise LoadError(f"family {self.name} has no label-map encoder")
-        idx = torch.from_numpy(label_from_image(label, self.label_encoder.config.resolution, index_space))
-        x = torch.nn.functional.one_hot(idx, len(LABEL_CLASSES)).permute(2, 0, 1)[None].float().to(self.device)
-        return self._from_structure(self.label_encoder(x), text, n, seed, truncation)
+        idx = label_from_image(label, _input_resolution(self.label_encoder), index_space)
+        classes = _in_channels(self.label_encoder)
+        if classes == len(CELEBAMASK_CLASSES):  # pSp's label model reads CelebAMask-HQ's classes
+            idx = to_celebamask(idx)
+        elif classes != len(LABEL_CLASSES):
+            raise LoadError(f"the label encoder of {self.name} reads {classes} classes, neither the domain's "
+                            f"{len(LABEL_CLASSES)} nor CelebAMask-HQ's {len(CELEBAMASK_CLASSES)}")
+        idx = torch.from_numpy(idx)
+        x = torch.nn.functional.one_hot(idx, classes).permute(2, 0, 1)[None].float().to(self.device)
+        with torch.inference_mode():
+            code = self.label_encoder(x)
+        return self._from_structure(code, text, n, seed, truncation, steps)
 
-    def _from_structure(self, code, text, n, seed, truncation) -> Generation:
+    def _from_structure(self, code, text, n, seed, truncation, steps=0) -> Generation:
         """The modality's code in the layers that carry structure (coarse, middle), random codes or the text's code
         in the others (appearance)."""
         structure = self.groups["coarse"] + self.groups["middle"]
-        mask = torch.zeros(self.G.num_layers)
-        mask[structure] = 1.0
         appearance = self.random_codes(n, seed, truncation)
         named: dict[str, str] = {}
         if text is not None and str(text).strip():
             text = check_text(text)
             layers, named = self.governed_layers(text)
-            text_layers = [i for i in layers if i not in structure] or self.groups["fine"]
-            text_mask = torch.zeros(self.G.num_layers)
-            text_mask[text_layers] = 1.0
-            appearance = mix(appearance, self.text_code([text]).expand(n, -1, -1), text_mask)
-        wp = mix(appearance, code.expand(n, -1, -1), mask)
+            text_mask = self._mask([i for i in layers if i not in structure] or self.groups["fine"])
+            start = mix(appearance, code.expand(n, -1, -1), self._mask(structure))
+            appearance = mix(appearance, self.text_style(text, start, text_mask, steps), text_mask)
+        wp = mix(appearance, code.expand(n, -1, -1), self._mask(structure))
         return Generation(self.render(wp), wp, structure, named)
 
-    @torch.inference_mode()
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
         """Sentence interpolation (Reed et al. 2016): interpolate the sentence embeddings, map each to W+, keep the
-        same random codes in the layers neither text governs."""
+        same random codes in the layers neither text governs. Without a text encoder into W+, the two texts'
+        optimised codes are interpolated instead."""
         text_a, text_b = check_text(text_a), check_text(text_b)
-        e = self.sentence_encoder([text_a, text_b]).to(self.device)
-        alphas = torch.linspace(0, 1, steps, device=self.device).view(-1, 1)
-        codes = self.mapper(torch.nn.functional.normalize((1 - alphas) * e[:1] + alphas * e[1:], dim=-1))
         layers = sorted(set(self.governed_layers(text_a)[0]) | set(self.governed_layers(text_b)[0]))
-        mask = torch.zeros(self.G.num_layers)
-        mask[layers] = 1.0
-        wp = mix(self.random_codes(1, seed).expand(steps, -1, -1), codes, mask)
+        mask = self._mask(layers)
+        base = self.random_codes(1, seed)
+        alphas = torch.linspace(0, 1, steps, device=self.device).view(-1, 1, 1)
+        if self.mapper is not None:
+            with torch.inference_mode():
+                e = self.sentence_encoder([text_a, text_b]).to(self.device)
+                codes = self.mapper(torch.nn.functional.normalize((1 - alphas[:, 0]) * e[:1] + alphas[:, 0] * e[1:],
+                                                                  dim=-1))
+        else:
+            a, b = (self.text_style(t, base, mask) for t in (text_a, text_b))
+            codes = torch.lerp(a, b, alphas)
+        wp = mix(base.expand(steps, -1, -1), codes, mask)
         return wp, self.render(wp)
 
     def _distractors(self, seed: int, num: int) -> torch.Tensor:
@@ -303,16 +330,32 @@ class TediGANPipeline:
         return cache[key]
 
     @torch.inference_mode()
+    def read_attributes(self, x: torch.Tensor) -> tuple[dict[str, str], dict[str, float]]:
+        """Attribute values of one image ``[1, 3, R, R]`` and their confidences: the family's attribute classifier,
+        or, without one, zero-shot through the text-image guidance (one prompt per value, softmax over values)."""
+        if self.classifier is not None:
+            idx, conf = self.classifier.predict(x[:1])
+            return ({a.name: a.values[int(i)] for a, i in zip(ATTRIBUTES, idx[0])},
+                    {a.name: round(float(c), 3) for a, c in zip(ATTRIBUTES, conf[0])})
+        prompts = self.__dict__.get("_value_prompts")
+        if prompts is None:
+            texts = [f"a photo of a face; {a.name.replace('_', ' ')}: {v}" for a in ATTRIBUTES for v in a.values]
+            prompts = self._value_prompts = self.guidance.embed_text(texts).to(self.device)
+        sims = self.guidance.similarity(x[:1], prompts)[0]
+        values, confidence, start = {}, {}, 0
+        for a in ATTRIBUTES:
+            p = torch.softmax(100 * sims[start:start + len(a.values)], 0)  # CLIP's logit scale
+            values[a.name], confidence[a.name] = a.values[int(p.argmax())], round(float(p.max()), 3)
+            start += len(a.values)
+        return values, confidence
+
+    @torch.inference_mode()
     def describe(self, image, text: str | None = None, num_distractors: int = 99, seed: int = 0,
                  align: bool | str = "auto") -> Description:
         """Redescription: the attributes read from the image, in words; given a text, its match score and its
         rank among distractor captions of random faces (R-precision, as in MirrorGAN)."""
-        if self.classifier is None:
-            raise LoadError(f"family {self.name} has no attribute classifier to describe images with")
         x = self.prepare(image, align).to(self.device)
-        idx, conf = self.classifier.predict(x[:1])
-        values = {a.name: a.values[int(i)] for a, i in zip(ATTRIBUTES, idx[0])}
-        confidence = {a.name: round(float(c), 3) for a, c in zip(ATTRIBUTES, conf[0])}
+        values, confidence = self.read_attributes(x)
         visible = {k: v for k, v in values.items() if confidence[k] >= 0.5}
         out = Description(describe(visible), values, confidence)
         if text is not None:
@@ -323,6 +366,16 @@ class TediGANPipeline:
             out.rank = int((sims[1:] > sims[0]).sum()) + 1
             out.num_candidates = num_distractors + 1
         return out
+
+
+def _input_resolution(encoder) -> int:
+    """The input size an encoder reads (pSp: 256; the embedded encoders: their config)."""
+    return getattr(encoder, "input_resolution", None) or encoder.config.resolution
+
+
+def _in_channels(encoder) -> int:
+    cfg = encoder.config
+    return getattr(cfg, "input_nc", None) or getattr(cfg, "in_channels", 3)
 
 
 MAX_TEXT_CHARS = 500

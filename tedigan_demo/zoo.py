@@ -1,14 +1,16 @@
 """The model zoo: one table of named model families -> components -> where their weights live.
 
-A component is either shipped inside this repository (``local``: a folder under ``checkpoints/``) or fetched from
-the Hugging Face Hub (``repo_id``, ``filename``, pinned ``revision``) into the standard Hub cache.
+A component is either shipped inside this repository (``local``: a folder under ``checkpoints/``), fetched from
+the Hugging Face Hub (``repo_id``, ``filename``, pinned ``revision``) into the standard Hub cache, or, for official
+files published only elsewhere (``note`` says where), looked up by ``filename`` in the local weights folder
+(``$TEDIGAN_WEIGHTS``, default ``weights/`` in the repository).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Component", "Family", "FAMILIES", "family", "DEFAULT_FAMILY"]
+__all__ = ["Component", "Family", "FAMILIES", "family", "DEFAULT_FAMILY", "REQUIRED_PARTS"]
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,24 @@ class Family:
     description: str
     resolution: int
     components: dict[str, Component] = field(default_factory=dict)
+    guidance: str = "embedding"  # text-image guidance: the family's own image-text encoder, or "clip"
 
     def component(self, name: str) -> Component:
         if name not in self.components:
             raise ValueError(f"family {self.name!r} has no component {name!r}; it has: {', '.join(self.components)}")
         return self.components[name]
 
+
+CLIP = Component(
+    "transformers-clip",
+    repo_id="openai/clip-vit-base-patch32",
+    revision="main",
+    note="text-image guidance (TediGAN uses CLIP ViT-B/32); commit hash not confirmed from this offline workplace",
+)
+IDINVERT_SOURCE = ("the IDInvert release (github.com/genforce/idinvert_pytorch, 'Pre-trained Models': Google Drive "
+                   "links for styleganinv_ffhq256_generator.pth, styleganinv_ffhq256_encoder.pth and vgg16.pth)")
+PSP_SOURCE = ("the pSp / TediGAN releases (github.com/eladrich/pixel2style2pixel and github.com/IIGROUP/TediGAN, "
+              "ext/pretrained_models)")
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -44,8 +58,23 @@ FAMILIES: dict[str, Family] = {
             {"generator": Component("pretrained", local="checkpoints/synthfaces64/generator")},
         ),
         Family(
+            "ffhq-256",
+            "TediGAN's own base: IDInvert StyleGAN on FFHQ 256 px (14 W+ layers), its in-domain encoder, VGG16 "
+            "perceptual loss and CLIP guidance.",
+            256,
+            {
+                "generator": Component("idinvert", filename="styleganinv_ffhq256_generator.pth", note=IDINVERT_SOURCE),
+                "encoder": Component("idinvert-encoder", filename="styleganinv_ffhq256_encoder.pth",
+                                     note=IDINVERT_SOURCE),
+                "perceptual": Component("vgg16", filename="vgg16.pth", note=IDINVERT_SOURCE),
+                "clip": CLIP,
+            },
+            guidance="clip",
+        ),
+        Family(
             "ffhq-1024",
-            "rosinality StyleGAN2 config-f on FFHQ 1024 px (the generator of TediGAN's multi-modal extension).",
+            "rosinality StyleGAN2 config-f on FFHQ 1024 px with pSp encoders (image, sketch, label map) and CLIP: "
+            "TediGAN's multi-modal extension.",
             1024,
             {
                 "generator": Component(
@@ -55,16 +84,25 @@ FAMILIES: dict[str, Family] = {
                     revision="main",
                     note="commit hash not confirmed from this offline workplace: pinned to 'main'",
                 ),
-                "clip": Component(
-                    "transformers-clip",
-                    repo_id="openai/clip-vit-base-patch32",
+                "encoder": Component("psp", filename="psp_ffhq_encode.pt", note=PSP_SOURCE),
+                "sketch_encoder": Component(
+                    "psp",
+                    repo_id="huggan/TediGAN_sketch",
+                    filename="psp_celebs_sketch_to_face.pt",
                     revision="main",
-                    note="text-image guidance (TediGAN ext/ uses CLIP ViT-B/32); commit hash not confirmed offline",
+                    note="public copy of TediGAN's sketch model; file name and commit not confirmed offline",
                 ),
+                "label_encoder": Component("psp", filename="psp_celebs_seg_to_face.pt", note=PSP_SOURCE),
+                "perceptual": Component("vgg16", filename="vgg16.pth", note=IDINVERT_SOURCE),
+                "clip": CLIP,
             },
+            guidance="clip",
         ),
     )
 }
+
+# parts a family cannot work without; the others (perceptual network, sketch / label encoders) are optional
+REQUIRED_PARTS = ("generator", "encoder", "clip")
 
 DEFAULT_FAMILY = "synthfaces64"
 

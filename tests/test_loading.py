@@ -111,13 +111,15 @@ def test_refuses_to_unpickle_arbitrary_objects(tmp_path):
 
 def test_zoo_table_and_names():
     assert family("ffhq-1024").component("generator").filename == "stylegan2-ffhq-config-f.pt"
-    with pytest.raises(ValueError, match="valid: synthfaces64, ffhq-1024"):
+    with pytest.raises(ValueError, match="valid: synthfaces64, ffhq-256, ffhq-1024"):
         family("ffhq-512")
     with pytest.raises(ValueError, match="no component"):
         family("ffhq-1024").component("vocoder")
     for fam in FAMILIES.values():
         for comp in fam.components.values():
-            assert (comp.local is None) != (comp.repo_id is None) and comp.revision
+            # shipped, on the Hub, or an official file published elsewhere (the note says where)
+            assert comp.local or comp.repo_id or (comp.filename and "github.com" in comp.note)
+            assert not (comp.local and comp.repo_id) and comp.revision
     with pytest.raises(LoadError, match="no such file, folder or model family"):
         resolve("no/such/thing.pt")
 

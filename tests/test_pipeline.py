@@ -43,7 +43,8 @@ def pipe():
     for m in (E, C, M, T):
         m.requires_grad_(False)
     sentence = HashSentenceEncoder()
-    return TediGANPipeline(G, E, M, sentence, EmbeddingGuidance(T, sentence), C)
+    return TediGANPipeline(G, E, EmbeddingGuidance(T, sentence), text_mapper=M, sentence_encoder=sentence,
+                           classifier=C)
 
 
 def test_generate_is_diverse_governed_and_seeded(pipe):

@@ -22,14 +22,17 @@ def psp_file(tmp_path_factory):
 def test_psp_label_checkpoint_loads_both_parts_strictly(psp_file, compat_available):
     path, state = psp_file
     assert len(state) == 792
-    encoder, latent_avg, opts = load_psp_encoder(path)
-    assert encoder.config.input_nc == 19 and latent_avg.shape == (18, 512) and opts["label_nc"] == 19
+    encoder, opts = load_psp_encoder(path)
+    assert encoder.config.input_nc == 19 and encoder.config.input_kind == "label" and opts["label_nc"] == 19
+    assert encoder.latent_avg.shape == (18, 512)
     decoder = load_generator(path)
     assert decoder.num_layers == 18
     one_hot = torch.zeros(1, 19, 256, 256)
     one_hot[:, 0] = 1
     with torch.no_grad():
-        wp = encoder(one_hot) + latent_avg
+        wp = encoder(one_hot)
+        offsets = encoder.encoder(one_hot)
+    torch.testing.assert_close(wp, offsets + encoder.latent_avg)
     assert wp.shape == (1, 18, 512) and torch.isfinite(wp).all()
 
 
@@ -37,7 +40,7 @@ def test_psp_encoder_errors(tmp_path, psp_file, compat_available):
     _, state = psp_file
     partial = {k: v for k, v in state.items() if k != "encoder.styles.17.linear.bias"}
     torch.save({"state_dict": partial, "latent_avg": torch.zeros(18, 512)}, tmp_path / "p.pt")
-    with pytest.raises(LoadError, match=r"1 missing: styles\.17\.linear\.bias"):
+    with pytest.raises(LoadError, match=r"1 missing: encoder\.styles\.17\.linear\.bias"):
         load_psp_encoder(tmp_path / "p.pt")
     decoder_only = {k: v for k, v in state.items() if k.startswith("decoder.")}
     torch.save({"state_dict": decoder_only, "latent_avg": torch.zeros(18, 512),

@@ -14,7 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["PSPEncoderConfig", "GradualStyleEncoder"]
+__all__ = ["PSPEncoderConfig", "GradualStyleEncoder", "PSPEncoder", "PSP_INPUT_RESOLUTION"]
+
+PSP_INPUT_RESOLUTION = 256  # pSp encoders read 256 x 256 inputs
 
 # IR-SE-50: (in, depth, units) per stage; the first unit of each stage has stride 2.
 IR50_STAGES = ((64, 64, 3), (64, 128, 4), (128, 256, 14), (256, 512, 3))
@@ -27,6 +29,7 @@ class PSPEncoderConfig:
     coarse_ind: int = 3  # styles[:coarse_ind] read the 16x16 map ...
     middle_ind: int = 7  # ... styles[coarse_ind:middle_ind] the 32x32 map, the rest the 64x64 map.
     w_dim: int = 512
+    input_kind: str = "image"  # what the encoder reads: "image" (RGB [-1, 1]), "sketch" ([0, 1]) or "label" (one-hot)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,3 +129,26 @@ class GradualStyleEncoder(nn.Module):
         p1 = self._upsample_add(p2, self.latlayer2(c1))
         latents += [self.styles[j](p1) for j in range(cfg.middle_ind, cfg.style_count)]
         return torch.stack(latents, 1)
+
+
+class PSPEncoder(nn.Module):
+    """A pSp encoder as TediGAN uses it: ``encoder(x) + latent_avg`` (``start_from_latent_avg``), with the input
+    resized to 256 x 256 first (bilinear for images and sketches; label maps must arrive one-hot at 256).
+
+    The state keys (``encoder.*``, ``latent_avg``) mirror the official checkpoint's, so a converted folder and the
+    official ``.pt`` file hold the same tensors under the same names.
+    """
+
+    input_resolution = PSP_INPUT_RESOLUTION
+
+    def __init__(self, config: PSPEncoderConfig | None = None, **kwargs):
+        super().__init__()
+        self.config = cfg = config or PSPEncoderConfig(**kwargs)
+        self.encoder = GradualStyleEncoder(cfg)
+        self.register_buffer("latent_avg", torch.zeros(cfg.style_count, cfg.w_dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] != PSP_INPUT_RESOLUTION and self.config.input_kind != "label":
+            x = F.interpolate(x, size=(PSP_INPUT_RESOLUTION, PSP_INPUT_RESOLUTION), mode="bilinear",
+                              align_corners=False, antialias=x.shape[-1] > PSP_INPUT_RESOLUTION)
+        return self.encoder(x) + self.latent_avg

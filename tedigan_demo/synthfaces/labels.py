@@ -13,7 +13,8 @@ from PIL import Image
 from ..imaging import ImageError, read_image
 from .attributes import LABEL_CLASSES, LABEL_PALETTE
 
-__all__ = ["CELEBAMASK_CLASSES", "CELEBAMASK_PALETTE", "CELEBAMASK_TO_DOMAIN", "label_from_image", "colorize"]
+__all__ = ["CELEBAMASK_CLASSES", "CELEBAMASK_PALETTE", "CELEBAMASK_TO_DOMAIN", "DOMAIN_TO_CELEBAMASK",
+           "label_from_image", "to_celebamask", "colorize"]
 
 CELEBAMASK_CLASSES = ("background", "skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
                       "mouth", "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth")
@@ -25,6 +26,12 @@ _D = {name: i for i, name in enumerate(LABEL_CLASSES)}
 CELEBAMASK_TO_DOMAIN = tuple(_D[n] for n in (
     "background", "skin", "nose", "glasses", "eyes", "eyes", "brows", "brows", "ears", "ears", "mouth", "lips",
     "lips", "hair", "hair", "earrings", "neck", "neck", "clothes"))
+# domain class -> CelebAMask-HQ class (paired parts: the person's left one, on the image's right; see to_celebamask;
+# CelebAMask-HQ has no beard class: its annotators painted beards as skin)
+DOMAIN_TO_CELEBAMASK = tuple(CELEBAMASK_CLASSES.index(n) for n in (
+    "background", "skin", "nose", "l_eye", "l_brow", "l_ear", "mouth", "u_lip", "hair", "eye_g", "skin", "ear_r",
+    "neck", "cloth"))
+_RIGHT_OF = {CELEBAMASK_CLASSES.index(f"l_{p}"): CELEBAMASK_CLASSES.index(f"r_{p}") for p in ("eye", "brow", "ear")}
 # every colour either palette uses -> the domain class it means
 _COLOURS = np.array(list(LABEL_PALETTE) + list(CELEBAMASK_PALETTE), dtype=np.float64)
 _CLASSES = np.array(list(range(len(LABEL_PALETTE))) + list(CELEBAMASK_TO_DOMAIN))
@@ -68,6 +75,16 @@ def label_from_image(source, resolution: int, index_space: str = "domain") -> np
                                                                     Image.Resampling.NEAREST), dtype=np.int64)
     if (out == 0).all():
         raise ImageError("the label map is all background: paint at least the face (skin) region")
+    return out
+
+
+def to_celebamask(label: np.ndarray) -> np.ndarray:
+    """Domain class indices ``[H, W]`` -> CelebAMask-HQ's 19 (pSp's label model): paired parts in the image's left
+    half are the person's right ones."""
+    out = np.array(DOMAIN_TO_CELEBAMASK)[np.asarray(label)]
+    left_half = np.arange(out.shape[1])[None, :] < out.shape[1] / 2
+    for left_id, right_id in _RIGHT_OF.items():
+        out[(out == left_id) & left_half] = right_id
     return out
 
 

@@ -1,0 +1,144 @@
+"""The official FFHQ families end to end on random weights in the official formats and containers (full-size
+networks, exact compat key names and shapes): loading from the zoo through the weights folder, from a folder of
+official files, conversion to safetensors, and every pipeline method."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from conftest import compat_state_dict
+
+from tedigan_demo.cli import main as cli
+from tedigan_demo.loading import LoadError, family_status
+from tedigan_demo.pipeline import TediGANPipeline
+
+
+def _encoder_state(name: str, seed: int) -> dict:
+    """Random encoder weights at a sane scale (He-style fan-in scaling, positive variances): finite codes."""
+    sd = compat_state_dict(name, seed)
+    return {k: (v.abs() + 0.5 if "running_var" in k else v / v[0].numel() ** 0.5 if v.ndim >= 2 else v)
+            for k, v in sd.items()}
+
+
+@pytest.fixture(scope="module")
+def ffhq256_dir(tmp_path_factory, tiny_clip_dir, compat_available):
+    """A weights folder as a user would fill it: IDInvert's three files and a (tiny) CLIP."""
+    root = tmp_path_factory.mktemp("weights")
+    torch.save(compat_state_dict("styleganinv_ffhq256_generator.json", 1), root / "styleganinv_ffhq256_generator.pth")
+    torch.save(_encoder_state("styleganinv_ffhq256_encoder.json", 2), root / "styleganinv_ffhq256_encoder.pth")
+    torch.save(compat_state_dict("vgg16_perceptual.json", 3), root / "vgg16.pth")
+    shutil.copytree(tiny_clip_dir, root / "clip-vit-base-patch32")
+    return root
+
+
+@pytest.fixture(scope="module")
+def ffhq256(ffhq256_dir):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TEDIGAN_WEIGHTS", str(ffhq256_dir))
+        assert family_status("ffhq-256") is None
+        pipe = TediGANPipeline.from_family("ffhq-256")
+    pipe.text_steps = 1
+    return pipe
+
+
+def test_ffhq256_status_names_the_missing_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEDIGAN_WEIGHTS", str(tmp_path))
+    status = family_status("ffhq-256")
+    assert "styleganinv_ffhq256_generator.pth" in status and "styleganinv_ffhq256_encoder.pth" in status
+    with pytest.raises(LoadError, match="needs styleganinv_ffhq256_generator.pth in .*idinvert_pytorch"):
+        TediGANPipeline.from_family("ffhq-256")
+
+
+def test_ffhq256_every_pipeline_method(ffhq256, ffhq256_dir):
+    pipe = ffhq256
+    assert (pipe.G.num_layers, pipe.G.resolution, pipe.mapper, pipe.classifier) == (14, 256, None, None)
+    assert pipe.inversion.perceptual == 5e-5 and pipe.inversion.encoder == 2.0  # the official weights
+    gen = pipe.generate("She has blond hair.", n=2, seed=0)
+    assert gen.images.shape == (2, 3, 256, 256) and gen.wp.shape == (2, 14, 512)
+    assert gen.governed == pipe.groups["fine"]  # hair colour: the fine layers; the others stay random
+    torch.testing.assert_close(gen.wp[:, pipe.groups["coarse"]], pipe.random_codes(2, 0)[:, pipe.groups["coarse"]])
+    again = pipe.generate("She has blond hair.", n=2, seed=0)
+    torch.testing.assert_close(gen.wp, again.wp)
+
+    seen = []
+    inv = pipe.invert(gen.images[:1], steps=2, progress=lambda s, t, losses: seen.append((s, set(losses))))
+    assert inv.wp.shape == (1, 14, 512) and np.isfinite(inv.psnr)
+    assert seen[-1] == (2, {"pixel", "perceptual", "encoder", "total"})
+
+    edit = pipe.edit(inv.wp, "make her smile", {"coarse": 0, "middle": 1, "fine": 0}, steps=1)
+    assert edit.image.shape == (1, 3, 256, 256) and set(edit.per_group) == {"coarse", "middle", "fine"}
+    untouched = pipe.groups["coarse"] + pipe.groups["fine"]
+    torch.testing.assert_close(edit.wp[:, untouched], inv.wp[:, untouched])
+    assert not torch.equal(edit.wp[:, pipe.groups["middle"]], inv.wp[:, pipe.groups["middle"]])
+
+    wp, image = pipe.mix(inv.wp, gen.wp[1:], {"fine": 1.0})
+    torch.testing.assert_close(wp[:, pipe.groups["fine"]], gen.wp[1:, pipe.groups["fine"]])
+    codes, frames = pipe.interpolate("He has a beard.", "She is smiling.", steps=3)
+    assert frames.shape == (3, 3, 256, 256)
+
+    d = pipe.describe(gen.images[:1], text="She has blond hair.", num_distractors=5)
+    assert d.caption.endswith(".") and set(d.confidence) == set(d.attributes) and 1 <= d.rank <= 6
+    with pytest.raises(LoadError, match="no sketch encoder"):
+        pipe.from_sketch(np.zeros((64, 64)))
+
+
+def test_ffhq256_folder_of_official_files_and_conversion(ffhq256, ffhq256_dir, tmp_path, capsys):
+    out = tmp_path / "converted"
+    assert cli(["convert", str(ffhq256_dir), str(out), "--clip", str(ffhq256_dir / "clip-vit-base-patch32")]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(summary["parts"]) == {"generator", "encoder", "perceptual"}
+    assert sorted(p.name for p in out.iterdir()) == ["encoder", "family.json", "generator", "perceptual"]
+    converted = TediGANPipeline.from_family(out)
+    wp = ffhq256.random_codes(1, 5)
+    # fp32 conversion: the same networks, the same images
+    torch.testing.assert_close(converted.render(wp), ffhq256.render(wp), atol=1e-4, rtol=1e-4)
+    x = ffhq256.render(wp)
+    with torch.no_grad():
+        torch.testing.assert_close(converted.E(x), ffhq256.E(x), atol=1e-3, rtol=1e-3)
+        torch.testing.assert_close(converted.perceptual(x), ffhq256.perceptual(x), atol=1e-3, rtol=1e-3)
+    direct = TediGANPipeline.from_family(ffhq256_dir)  # the folder of official files itself
+    torch.testing.assert_close(direct.render(wp), ffhq256.render(wp))
+    assert cli(["convert", str(tmp_path / "nothing"), str(tmp_path / "o")]) == 2
+    assert "no official files" in capsys.readouterr().err
+
+
+def _psp_file(path, input_nc: int, decoder: dict, seed: int):
+    enc = _encoder_state({1: "psp_encoder_sketch.json", 19: "psp_encoder_label.json"}.get(input_nc,
+                                                                                          "psp_encoder_sketch.json"),
+                         seed)
+    if input_nc == 3:  # psp_ffhq_encode.pt: the same encoder reading RGB
+        enc["input_layer.0.weight"] = torch.randn(64, 3, 3, 3) * 0.1
+    state = {**{"encoder." + k: v for k, v in enc.items()}, **{"decoder." + k: v for k, v in decoder.items()}}
+    opts = {"encoder_type": "GradualStyleEncoder", "input_nc": input_nc, "start_from_latent_avg": True}
+    torch.save({"state_dict": state, "opts": opts, "latent_avg": torch.randn(18, 512) * 0.1}, path)
+
+
+def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_clip_dir, compat_available):
+    decoder = compat_state_dict("psp_stylegan2_1024_generator.json", 4)
+    # rosinality initialises the mapping weights as randn / lr_mul (0.01): without that, z barely reaches w
+    decoder = {k: v * 100 if k.startswith("style.") and k.endswith(".weight") else v for k, v in decoder.items()}
+    torch.save({"g_ema": decoder, "latent_avg": torch.randn(512) * 0.1}, tmp_path / "stylegan2-ffhq-config-f.pt")
+    _psp_file(tmp_path / "psp_ffhq_encode.pt", 3, decoder, 5)
+    _psp_file(tmp_path / "psp_celebs_sketch_to_face.pt", 1, decoder, 6)
+    _psp_file(tmp_path / "psp_celebs_seg_to_face.pt", 19, decoder, 7)
+    (tmp_path / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(tiny_clip_dir)}))
+    pipe = TediGANPipeline.from_family(tmp_path)
+    assert pipe.G.num_layers == 18 and pipe.perceptual is None
+    assert pipe.sketch_encoder.config.input_kind == "sketch" and pipe.label_encoder.config.input_nc == 19
+    sketch = np.full((300, 300), 255, np.uint8)
+    sketch[100:200, 140:160] = 0
+    out = pipe.from_sketch(sketch, n=2, seed=1)
+    structure = pipe.groups["coarse"] + pipe.groups["middle"]
+    assert out.images.shape == (2, 3, 1024, 1024)
+    torch.testing.assert_close(out.wp[0, structure], out.wp[1, structure])  # one structure, two appearances
+    assert not torch.equal(out.wp[0, pipe.groups["fine"]], out.wp[1, pipe.groups["fine"]])
+    label = np.zeros((64, 64), np.int64)
+    label[16:48, 16:48] = 1  # skin
+    label[24:28, 20:28] = 3  # eyes, on both sides: CelebAMask-HQ's l_eye / r_eye
+    label[24:28, 36:44] = 3
+    lab = pipe.from_label(label, n=1, seed=0)
+    assert lab.wp.shape == (1, 18, 512) and torch.isfinite(lab.images).all()
+    inv = pipe.invert(out.images[:1], steps=1)
+    assert inv.wp.shape == (1, 18, 512)
