@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 
 import gradio as gr
 
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, Demo, UserError
-from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.loading import REPO_ROOT, family_status
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 from tedigan_demo.zoo import DEFAULT_FAMILY, FAMILIES
 
@@ -27,7 +28,27 @@ except ImportError:  # pragma: no cover - the package is optional
 
 EXAMPLES = REPO_ROOT / "examples"
 FAMILY = os.environ.get("TEDIGAN_FAMILY", DEFAULT_FAMILY)
-DEMO = Demo.load(FAMILY)
+DEMO = Demo.load(FAMILY)  # the default family, loaded and warmed up before the server starts
+DEMOS = {FAMILY: DEMO}
+# other zoo families are offered when their weights are on this machine (weights folder or Hub cache)
+STATUS = {name: None if name == FAMILY else family_status(name) for name in FAMILIES}
+CHOICES = [FAMILY] + [name for name, problem in STATUS.items() if problem is None and name != FAMILY]
+_loading = threading.Lock()
+
+
+def demo_for(family: str | None) -> Demo:
+    """The loaded ``Demo`` of a family offered in the selector (loaded once, on first use)."""
+    family = family or FAMILY
+    if family not in DEMOS:
+        if family not in CHOICES:
+            raise UserError(f"model family {family!r} is not available here: {STATUS.get(family) or 'unknown'}")
+        with _loading:
+            if family not in DEMOS:
+                try:
+                    DEMOS[family] = Demo.load(family)
+                except Exception as e:  # a broken download or file: say so, keep serving the others
+                    raise UserError(f"could not load {family}: {str(e).splitlines()[0]}") from None
+    return DEMOS[family]
 TEXT_EXAMPLES = [
     "She has long blond hair, wears earrings and is smiling.",
     "He has a full beard, short black hair and wears glasses.",
@@ -52,52 +73,53 @@ def guarded(fn):
 
 @gpu
 @guarded
-def text_to_image(text, n, seed, truncation):
-    images, captions = DEMO.text_to_image(text, n, seed, truncation)
+def text_to_image(text, n, seed, truncation, family=FAMILY):
+    images, captions = demo_for(family).text_to_image(text, n, seed, truncation)
     return list(zip(images, captions))
 
 
 @gpu
 @guarded
-def invert(image, steps, already_aligned, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+def invert(image, steps, already_aligned, family=FAMILY, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
     def report(step, total, losses):
         progress((step, total), desc=f"optimising W+ (loss {losses['total']:.4f})")
 
-    aligned, recon, psnr, session = DEMO.invert(image, steps, already_aligned, progress=report)
+    aligned, recon, psnr, session = demo_for(family).invert(image, steps, already_aligned, progress=report)
     return aligned, recon, f"Reconstruction PSNR {psnr:.2f} dB after optimisation", session
 
 
 @gpu
 @guarded
-def apply_text(session, text, coarse, middle, fine, steps):
-    edited, strip, session = DEMO.apply_text(session, text, coarse, middle, fine, steps)
+def apply_text(session, text, coarse, middle, fine, steps, family=FAMILY):
+    edited, strip, session = demo_for(family).apply_text(session, text, coarse, middle, fine, steps)
     return edited, strip, session
 
 
-def rerender(session, coarse, middle, fine):
-    return DEMO.rerender(session, coarse, middle, fine)
+@guarded
+def rerender(session, coarse, middle, fine, family=FAMILY):
+    return demo_for(family).rerender(session, coarse, middle, fine)
 
 
 @guarded
-def export_codes(session, coarse, middle, fine):
-    return DEMO.export_codes(session, coarse, middle, fine)
+def export_codes(session, coarse, middle, fine, family=FAMILY):
+    return demo_for(family).export_codes(session, coarse, middle, fine)
 
 
 @guarded
-def import_codes(file):
-    return DEMO.import_codes(file)
+def import_codes(file, family=FAMILY):
+    return demo_for(family).import_codes(file)
 
 
 @gpu
 @guarded
-def from_sketch(sketch, text, n, seed):
-    return DEMO.from_sketch(sketch, text, n, seed)
+def from_sketch(sketch, text, n, seed, family=FAMILY):
+    return demo_for(family).from_sketch(sketch, text, n, seed)
 
 
 @gpu
 @guarded
-def from_label(label, text, n, seed):
-    return DEMO.from_label(label, text, n, seed)
+def from_label(label, text, n, seed, family=FAMILY):
+    return demo_for(family).from_label(label, text, n, seed)
 
 
 def label_legend() -> str:
@@ -110,37 +132,48 @@ def label_legend() -> str:
 
 @gpu
 @guarded
-def interpolate(text_a, text_b, steps, seed):
-    frames, gif = DEMO.interpolate(text_a, text_b, steps, seed)
+def interpolate(text_a, text_b, steps, seed, family=FAMILY):
+    frames, gif = demo_for(family).interpolate(text_a, text_b, steps, seed)
     return frames, gif
 
 
 @gpu
 @guarded
-def style_mix(seed, text, coarse, middle, fine):
-    return DEMO.style_mix(seed, text, coarse, middle, fine)
+def style_mix(seed, text, coarse, middle, fine, family=FAMILY):
+    return demo_for(family).style_mix(seed, text, coarse, middle, fine)
 
 
-def group_label(group: str) -> str:
+def group_label(group: str, family: str = FAMILY) -> str:
     """A slider's label: the attributes the family's measurement says this group controls."""
-    names = [a.replace("_", " ") for a, g in DEMO.pipe.attribute_groups.items() if g == group]
+    names = [a.replace("_", " ") for a, g in demo_for(family).pipe.attribute_groups.items() if g == group]
     return f"{group} ({', '.join(names)})" if names else group
+
+
+@guarded
+def switch_family(family):
+    """Load the chosen family (once) and relabel the sliders by what its layer groups control; the edit session
+    is cleared, since W+ codes belong to one generator."""
+    demo_for(family)
+    return (*(gr.update(label=group_label(g, family)) for g in ("coarse", "middle", "fine")), None)
 
 
 def about_markdown() -> str:
     card = REPO_ROOT / "checkpoints" / FAMILY / "README.md"
     rows = []
     for name, fam in FAMILIES.items():
-        status = "loaded" if name == FAMILY else "shipped" if all(c.local for c in fam.components.values()) else (
-            "needs its weights from the Hub (not cached here; this machine may be offline)")
+        status = "loaded (default)" if name == FAMILY else "offered in the selector" if STATUS[name] is None else (
+            STATUS[name])
         rows.append(f"| `{name}` | {fam.resolution} px | {fam.description} | {status} |")
     table = "| family | resolution | what | status |\n|---|---|---|---|\n" + "\n".join(rows)
     return (f"## Model families\n\n{table}\n\n" + (card.read_text() if card.exists() else ""))
 
 
 with gr.Blocks(title="TediGAN Demo") as demo:
-    gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
-                "(Xia et al., CVPR 2021), running on the embedded model family.")
+    with gr.Row():
+        gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
+                    "(Xia et al., CVPR 2021).")
+        family_pick = gr.Dropdown(CHOICES, value=FAMILY, label="Model family",
+                                  info="others appear when their weights are on this machine (see About)")
     with gr.Tab("Text → Image"):
         with gr.Row():
             with gr.Column(scale=2):
@@ -234,28 +267,31 @@ with gr.Blocks(title="TediGAN Demo") as demo:
     with gr.Tab("About"):
         gr.Markdown(about_markdown())
 
-    t2i_go.click(text_to_image, [t2i_text, t2i_n, t2i_seed, t2i_trunc], t2i_gallery, api_name="text_to_image",
-                 concurrency_limit=2)
+    fam = [family_pick]  # every task runs on the family chosen in the selector
+    t2i_go.click(text_to_image, [t2i_text, t2i_n, t2i_seed, t2i_trunc, *fam], t2i_gallery,
+                 api_name="text_to_image", concurrency_limit=2)
     t2i_random.click(lambda: int.from_bytes(os.urandom(3), "big"), None, t2i_seed, api_name="random_seed")
-    edit_invert.click(invert, [edit_input, edit_steps, edit_aligned],
+    edit_invert.click(invert, [edit_input, edit_steps, edit_aligned, *fam],
                       [edit_aligned_view, edit_recon, edit_fidelity, session], api_name="invert", concurrency_limit=1)
-    edit_go.click(apply_text, [session, edit_text, coarse, middle, fine, edit_refine], [edit_out, edit_strip, session],
-                  api_name="edit", concurrency_limit=2)
+    edit_go.click(apply_text, [session, edit_text, coarse, middle, fine, edit_refine, *fam],
+                  [edit_out, edit_strip, session], api_name="edit", concurrency_limit=2)
+    sliders = [session, coarse, middle, fine, *fam]
     for slider in (coarse, middle, fine):
-        slider.change(rerender, [session, coarse, middle, fine], edit_out, api_name=False, show_progress="hidden",
+        slider.change(rerender, sliders, edit_out, api_name=False, show_progress="hidden",
                       trigger_mode="always_last", concurrency_limit=4)
-    gr.Button(visible=False).click(rerender, [session, coarse, middle, fine], edit_out, api_name="rerender",
-                                   concurrency_limit=4)
-    edit_save.click(export_codes, [session, coarse, middle, fine], edit_npy_out, api_name="export_codes")
-    edit_npy_in.upload(import_codes, edit_npy_in, [edit_recon, session], api_name="import_codes")
-    sk_go.click(from_sketch, [sk_pad, mm_text, mm_n, mm_seed], mm_gallery, api_name="from_sketch",
+    gr.Button(visible=False).click(rerender, sliders, edit_out, api_name="rerender", concurrency_limit=4)
+    edit_save.click(export_codes, sliders, edit_npy_out, api_name="export_codes")
+    edit_npy_in.upload(import_codes, [edit_npy_in, *fam], [edit_recon, session], api_name="import_codes")
+    sk_go.click(from_sketch, [sk_pad, mm_text, mm_n, mm_seed, *fam], mm_gallery, api_name="from_sketch",
                 concurrency_limit=2)
-    lb_go.click(from_label, [lb_pad, mm_text, mm_n, mm_seed], mm_gallery, api_name="from_label",
+    lb_go.click(from_label, [lb_pad, mm_text, mm_n, mm_seed, *fam], mm_gallery, api_name="from_label",
                 concurrency_limit=2)
-    int_go.click(interpolate, [int_a, int_b, int_steps, int_seed], [int_strip, int_gif], api_name="interpolate",
-                 concurrency_limit=2)
-    mix_go.click(style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f], [mix_content, mix_out], api_name="style_mix",
-                 concurrency_limit=2)
+    int_go.click(interpolate, [int_a, int_b, int_steps, int_seed, *fam], [int_strip, int_gif],
+                 api_name="interpolate", concurrency_limit=2)
+    mix_go.click(style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f, *fam], [mix_content, mix_out],
+                 api_name="style_mix", concurrency_limit=2)
+    family_pick.change(switch_family, family_pick, [coarse, middle, fine, session], api_name="switch_family",
+                       concurrency_limit=1)
 
 demo.queue(max_size=64, default_concurrency_limit=2)
 

@@ -82,7 +82,7 @@ class Demo:
     def warm_up(self) -> float:
         """One pass through every network so the first user does not pay for lazy initialisation."""
         t = time.perf_counter()
-        out = self.pipe.generate("She is smiling.", n=1, seed=0)
+        out = self.pipe.generate("She is smiling.", n=1, seed=0, steps=1 if self.pipe.mapper is None else 0)
         self.pipe.describe(out.images[:1], text="She is smiling.", num_distractors=3)
         self.pipe.invert(out.images[:1], steps=1)
         return time.perf_counter() - t
@@ -117,6 +117,7 @@ class Demo:
         """Edit the kept code with a description; returns ``(edited, per-group strip, session)``."""
         if session is None:
             raise UserError("invert a photo (or load W+ codes) before editing")
+        self.check_session(session)
         text = check_text(text)
         strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
         content = torch.from_numpy(session.content)
@@ -125,10 +126,19 @@ class Demo:
         strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
         return to_pil(out.image)[0], strip, session
 
+    def check_session(self, session: EditSession) -> EditSession:
+        """Codes kept from another model family (the user switched) cannot be rendered by this one."""
+        if session.content.shape[1:] != (self.pipe.G.num_layers, self.pipe.G.w_dim):
+            raise UserError(f"these W+ codes {list(session.content.shape)} belong to another model family: invert "
+                            f"the photo again with {self.pipe.name}")
+        return session
+
+    @_user_errors
     def rerender(self, session: EditSession | None, coarse: float, middle: float, fine: float):
         """Slider moved: mix the kept codes again and render (no inversion, no text encoding)."""
         if session is None or session.style is None:
             return None
+        self.check_session(session)
         strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
         wp, image = self.pipe.mix(torch.from_numpy(session.content), torch.from_numpy(session.style), strengths)
         return to_pil(image)[0]
@@ -202,7 +212,7 @@ class Demo:
     def style_mix(self, content_seed: int, style_text: str, coarse: float, middle: float, fine: float):
         """Content from a random face, the chosen groups from a description's code."""
         content = self.pipe.random_codes(1, int(content_seed))
-        style = self.pipe.text_code([check_text(style_text)])
+        style = self.pipe.text_style(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
         strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
         _, image = self.pipe.mix(content, style, strengths)
         return to_pil(self.pipe.render(content))[0], to_pil(image)[0]

@@ -142,3 +142,27 @@ def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_
     assert lab.wp.shape == (1, 18, 512) and torch.isfinite(lab.images).all()
     inv = pipe.invert(out.images[:1], steps=1)
     assert inv.wp.shape == (1, 18, 512)
+
+
+def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family, monkeypatch):
+    import importlib
+    import sys
+
+    from tedigan_demo.loading import REPO_ROOT
+
+    monkeypatch.setenv("TEDIGAN_FAMILY", str(tiny_family))
+    monkeypatch.setenv("TEDIGAN_WEIGHTS", str(ffhq256_dir))
+    sys.modules.pop("app", None)
+    monkeypatch.syspath_prepend(str(REPO_ROOT))
+    app = importlib.import_module("app")
+    assert app.CHOICES == [str(tiny_family), "synthfaces64", "ffhq-256"]  # ffhq-1024: files not there
+    assert "stylegan2-ffhq-config-f.pt" in app.STATUS["ffhq-1024"]
+    assert "offered in the selector" in app.about_markdown()
+    *labels, session = app.switch_family("ffhq-256")
+    assert session is None and all("label" in u for u in labels)
+    app.DEMOS["ffhq-256"].pipe.text_steps = 1
+    gallery = app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
+    assert len(gallery) == 1 and gallery[0][0].size == (256, 256) and "match" in gallery[0][1]
+    with pytest.raises(app.gr.Error, match="not available here"):
+        app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-1024")
+    sys.modules.pop("app", None)
