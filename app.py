@@ -184,40 +184,40 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                     t2i_trunc = gr.Slider(0.3, 1.0, value=0.8, step=0.05, label="Truncation ψ")
                 with gr.Row():
                     t2i_random = gr.Button("Random seed")
-                    t2i_go = gr.Button("Generate", variant="primary")
+                    t2i_go = gr.Button("Generate", variant="primary", elem_id="t2i-go")
                 gr.Examples([[t] for t in TEXT_EXAMPLES], [t2i_text])
             with gr.Column(scale=3):
                 t2i_gallery = gr.Gallery(label="Samples (each with its redescription and match score)", columns=4,
-                                         height="auto")
+                                         height="auto", elem_id="t2i-gallery")
     with gr.Tab("Edit a photo"):
         session = gr.State(None)
         with gr.Row():
             with gr.Column():
-                edit_input = gr.Image(label="Photo", type="pil", sources=["upload", "clipboard"])
+                edit_input = gr.Image(label="Photo", type="pil", sources=["upload", "clipboard"], elem_id="edit-input")
                 gr.Examples([[str(EXAMPLES / "astronaut.jpg")], [str(EXAMPLES / "synthface_24.png")],
                              [str(EXAMPLES / "synthface_58.png")]], [edit_input])
                 with gr.Row():
                     edit_steps = gr.Slider(0, MAX_STEPS, value=100, step=10, label="Optimisation steps")
                     edit_aligned = gr.Checkbox(label="Already an aligned face crop", value=False)
-                edit_invert = gr.Button("Invert", variant="primary")
+                edit_invert = gr.Button("Invert", variant="primary", elem_id="edit-invert")
                 with gr.Row():
                     edit_npy_in = gr.File(label="Continue from W+ codes (.npy)", file_types=[".npy"])
                     edit_npy_out = gr.File(label="Download W+ codes")
             with gr.Column():
                 with gr.Row():
                     edit_aligned_view = gr.Image(label="Aligned input", interactive=False)
-                    edit_recon = gr.Image(label="Reconstruction", interactive=False)
+                    edit_recon = gr.Image(label="Reconstruction", interactive=False, elem_id="edit-recon")
                 edit_fidelity = gr.Markdown()
                 edit_text = gr.Textbox(label="Edit description", value="make her smile")
                 with gr.Row():
-                    coarse = gr.Slider(0, 1, value=0, step=0.05, label=group_label("coarse"))
+                    coarse = gr.Slider(0, 1, value=0, step=0.05, label=group_label("coarse"), elem_id="slider-coarse")
                     middle = gr.Slider(0, 1, value=1, step=0.05, label=group_label("middle"))
                     fine = gr.Slider(0, 1, value=0, step=0.05, label=group_label("fine"))
                 with gr.Row():
                     edit_refine = gr.Slider(0, 100, value=0, step=5, label="Refine toward the text (steps)")
-                    edit_go = gr.Button("Apply description", variant="primary")
+                    edit_go = gr.Button("Apply description", variant="primary", elem_id="edit-go")
                     edit_save = gr.Button("Download codes")
-                edit_out = gr.Image(label="Edited", interactive=False)
+                edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
                 edit_strip = gr.Gallery(label="What each layer group changes", columns=3, height="auto")
     with gr.Tab("Sketch / Label → Image"):
         with gr.Row():
@@ -229,7 +229,7 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                 lb_pad = gr.ImageEditor(label="Label map (upload, or paint with the legend's colours)", type="pil",
                                         canvas_size=(256, 256),
                                         brush=gr.Brush(colors=[f"#{r:02x}{g:02x}{b:02x}" for r, g, b in LABEL_PALETTE],
-                                                       default_size=8, color_mode="fixed"))
+                                                       default_size=8, color_mode="fixed"), elem_id="label-input")
                 gr.HTML(label_legend())
                 gr.Examples([[str(EXAMPLES / "label_24.png")], [str(EXAMPLES / "label_58.png")]], [lb_pad])
         with gr.Row():
@@ -237,9 +237,9 @@ with gr.Blocks(title="TediGAN Demo") as demo:
             mm_n = gr.Slider(1, MAX_SAMPLES, value=4, step=1, label="Samples")
             mm_seed = gr.Number(value=0, precision=0, label="Seed")
         with gr.Row():
-            sk_go = gr.Button("Faces from the sketch", variant="primary")
-            lb_go = gr.Button("Faces from the label map", variant="primary")
-        mm_gallery = gr.Gallery(label="Results", columns=4, height="auto")
+            sk_go = gr.Button("Faces from the sketch", variant="primary", elem_id="sketch-go")
+            lb_go = gr.Button("Faces from the label map", variant="primary", elem_id="label-go")
+        mm_gallery = gr.Gallery(label="Results", columns=4, height="auto", elem_id="mm-gallery")
     with gr.Tab("Mix & Interpolate"):
         with gr.Row():
             with gr.Column():
@@ -249,8 +249,8 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                 with gr.Row():
                     int_steps = gr.Slider(2, 16, value=8, step=1, label="Frames")
                     int_seed = gr.Number(value=0, precision=0, label="Seed")
-                int_go = gr.Button("Interpolate", variant="primary")
-                int_strip = gr.Gallery(label="Strip", columns=8, height="auto")
+                int_go = gr.Button("Interpolate", variant="primary", elem_id="int-go")
+                int_strip = gr.Gallery(label="Strip", columns=8, height="auto", elem_id="int-strip")
                 int_gif = gr.Image(label="Animation", interactive=False)
             with gr.Column():
                 gr.Markdown("### Style mixing: a random face, chosen layer groups from a description")
@@ -260,10 +260,10 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                     mix_c = gr.Slider(0, 1, value=0, step=0.05, label="coarse")
                     mix_m = gr.Slider(0, 1, value=0, step=0.05, label="middle")
                     mix_f = gr.Slider(0, 1, value=1, step=0.05, label="fine")
-                mix_go = gr.Button("Mix", variant="primary")
+                mix_go = gr.Button("Mix", variant="primary", elem_id="mix-go")
                 with gr.Row():
                     mix_content = gr.Image(label="Content", interactive=False)
-                    mix_out = gr.Image(label="Mixed", interactive=False)
+                    mix_out = gr.Image(label="Mixed", interactive=False, elem_id="mix-out")
     with gr.Tab("About"):
         gr.Markdown(about_markdown())
 
