@@ -8,6 +8,11 @@
   text-image similarity);
 * editing: invert held-out rendered faces, apply prompts ("make her smile", "give him glasses", ...): success on
   the target attribute, preservation of the others, PSNR outside the regions the edit concerns (label maps);
+* sketch / label map -> faces (held-out faces' sketches and label maps): agreement of the results' structural
+  attributes with the source face's; with a description of appearance, the share of its named attributes present;
+  label-map fidelity as the IoU of the result's head silhouette (pixels unlike the background colour) with the
+  label map's non-background region, next to the same IoU of the source image itself (the measure's ceiling);
+  diversity among the n results;
 * speed: ms per generate (n=4), per edit at the default steps (inversion included), per re-render from codes.
 """
 
@@ -44,6 +49,65 @@ EDITS = [  # prompt, attribute, value, label classes the edit may touch
 ]
 
 
+# attributes a sketch or label map shows (the layout of the face), and the appearance a text can add to them
+STRUCTURAL = ["pose", "face_shape", "glasses", "hair_style", "eyes", "smile", "mouth", "beard", "earrings"]
+APPEARANCE = ["hair_color", "skin_tone", "eye_color", "lipstick", "background", "freckles"]
+
+
+def silhouette(images: torch.Tensor, threshold: float = 0.35) -> torch.Tensor:
+    """[N, 3, R, R] -> [N, R, R] bool: pixels whose colour is far from the background colour (the median of the
+    top row and the upper halves of the side columns, where the domain's faces never reach)."""
+    r = images.shape[-1]
+    border = torch.cat([images[:, :, 0, :], images[:, :, : r // 2, 0], images[:, :, : r // 2, -1]], 2)
+    bg = border.median(2).values[:, :, None, None]
+    return (images - bg).norm(dim=1) > threshold
+
+
+def iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return (a & b).flatten(1).sum(1) / (a | b).flatten(1).sum(1).clamp(min=1)
+
+
+def eval_multimodal(pipe, C, faces: int, n: int) -> dict:
+    """Sketch and label map of held-out faces -> n results each; see the module docstring."""
+    src = held_out(faces, seed=777)
+    rng = np.random.default_rng(5)
+    struct = [NAMES.index(a) for a in STRUCTURAL]
+    rand = C.features(pipe.render(pipe.random_codes(200, seed=98)))
+    between = float(torch.cdist(rand, rand).sum() / (200 * 199))
+    out = {"faces": faces, "samples_per_input": n, "structural_attributes": STRUCTURAL}
+    ceiling = iou(silhouette(src.image), src.label != CLS["background"])
+    out["silhouette_iou_of_the_source_images"] = round(float(ceiling.mean()), 3)  # the measure's ceiling
+    random_faces = pipe.render(pipe.random_codes(faces, seed=97))  # chance: unrelated faces vs the same maps
+    out["silhouette_iou_of_random_generated_faces"] = round(float(iou(silhouette(random_faces),
+                                                                      src.label != CLS["background"]).mean()), 3)
+    for modality in ("sketch", "label"):
+        agree, named_ok, ious, diversity = [], [], [], []
+        for i in range(faces):
+            inp = src.sketch[i, 0].numpy() * 255 if modality == "sketch" else src.label[i].numpy()
+            run = pipe.from_sketch if modality == "sketch" else pipe.from_label
+            res = run(inp.astype(np.uint8) if modality == "sketch" else inp, n=n, seed=i)
+            pred = C.predict(res.images)[0]
+            seen = [k for k in struct if bool(src.observed[i, k])]
+            agree.append(float((pred[:, seen] == src.attributes[i, seen]).float().mean()))
+            ious.append(float(iou(silhouette(res.images), (src.label[i] != CLS["background"]).expand(n, -1, -1))
+                              .mean()))
+            feats = C.features(res.images)
+            diversity.append(float(torch.cdist(feats, feats).sum() / (n * (n - 1))) / between)
+            # with text: two appearance attributes with random values
+            names = rng.choice(APPEARANCE, 2, replace=False)
+            values = {a: attribute(a).values[int(rng.integers(len(attribute(a).values)))] for a in names}
+            text, mentioned = caption(values, rng, "heldout")
+            res_t = run(inp.astype(np.uint8) if modality == "sketch" else inp, text=text, n=n, seed=i)
+            pred_t = C.predict(res_t.images)[0]
+            for a, v in mentioned.items():
+                named_ok.append(float((pred_t[:, NAMES.index(a)] == attribute(a).index(v)).float().mean()))
+        out[modality] = {"structural_agreement": round(float(np.mean(agree)), 3),
+                         "with_text_named_attributes_present": round(float(np.mean(named_ok)), 3),
+                         "silhouette_iou": round(float(np.mean(ious)), 3),
+                         "diversity_within_vs_random_pairs": round(float(np.mean(diversity)), 3)}
+    return out
+
+
 def accuracy_on_named(pred: torch.Tensor, named: list[dict[str, str]], n: int) -> float:
     ok = tot = 0
     for i, mentioned in enumerate(named):
@@ -62,98 +126,108 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=4, help="samples per caption")
     ap.add_argument("--edits", type=int, default=40, help="held-out faces edited by each prompt")
     ap.add_argument("--steps", type=int, default=30, help="inversion steps before editing")
+    ap.add_argument("--modal-faces", type=int, default=60, help="held-out faces whose sketch / label map is used")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: text,edit,modal,speed")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     pipe = TediGANPipeline.from_family(args.family)
     C = pipe.classifier
     res: dict = {"family": args.family}
+    skip = set(filter(None, args.skip.split(",")))
 
     # ---- text -> image
-    faces = held_out(args.faces, seed=31337)
-    rng = np.random.default_rng(0)
-    for split in ("train", "heldout"):
-        texts, named = [], []
-        for i in range(args.faces):
-            values = {k: v for (k, v), seen in zip(values_of(faces.attributes[i].tolist()).items(),
-                                                    faces.observed[i]) if seen}
-            text, mentioned = caption(values, rng, split)
-            texts.append(text)
-            named.append(mentioned)
-        images = torch.cat([pipe.generate(t, n=args.n, seed=i).images for i, t in enumerate(texts)])
-        pred = C.predict(images)[0]
-        res[f"text_to_image_accuracy_{split}_wordings"] = round(accuracy_on_named(pred, named, args.n), 4)
-        if split == "train":
-            feats = C.features(images).view(args.faces, args.n, -1)
-            within = torch.cdist(feats, feats).sum((1, 2)) / (args.n * (args.n - 1))
-            rand = C.features(pipe.render(pipe.random_codes(200, seed=99)))
-            between = torch.cdist(rand, rand).sum() / (200 * 199)
-            res["diversity_within_caption_vs_random_pairs"] = round(float(within.mean() / between), 3)
-            unnamed_varies = []
-            for i, mentioned in enumerate(named):
-                p = pred[i * args.n : (i + 1) * args.n]
-                for k, name in enumerate(NAMES):
-                    if name not in mentioned:
-                        unnamed_varies.append(float(len(torch.unique(p[:, k])) > 1))
-            res["share_of_unnamed_attributes_that_vary_among_samples"] = round(float(np.mean(unnamed_varies)), 3)
-            # R-precision: rank of each caption among 99 captions of other faces
-            t_emb = pipe.guidance.embed_text(texts)
-            hits = []
+    if "text" not in skip:
+        faces = held_out(args.faces, seed=31337)
+        rng = np.random.default_rng(0)
+        for split in ("train", "heldout"):
+            texts, named = [], []
             for i in range(args.faces):
-                others = [j for j in rng.choice(args.faces, size=min(99, args.faces - 1) + 1, replace=False)
-                          if j != i][: min(99, args.faces - 1)]
-                cand = torch.cat([t_emb[i : i + 1], t_emb[others]])
-                sims = pipe.guidance.similarity(images[i * args.n : i * args.n + 1], cand)[0]
-                hits.append(float(sims[0] >= sims.max()))
-            res["r_precision_top1"] = round(float(np.mean(hits)), 3)
-            res["r_precision_candidates"] = min(100, args.faces)
+                values = {k: v for (k, v), seen in zip(values_of(faces.attributes[i].tolist()).items(),
+                                                        faces.observed[i]) if seen}
+                text, mentioned = caption(values, rng, split)
+                texts.append(text)
+                named.append(mentioned)
+            images = torch.cat([pipe.generate(t, n=args.n, seed=i).images for i, t in enumerate(texts)])
+            pred = C.predict(images)[0]
+            res[f"text_to_image_accuracy_{split}_wordings"] = round(accuracy_on_named(pred, named, args.n), 4)
+            if split == "train":
+                feats = C.features(images).view(args.faces, args.n, -1)
+                within = torch.cdist(feats, feats).sum((1, 2)) / (args.n * (args.n - 1))
+                rand = C.features(pipe.render(pipe.random_codes(200, seed=99)))
+                between = torch.cdist(rand, rand).sum() / (200 * 199)
+                res["diversity_within_caption_vs_random_pairs"] = round(float(within.mean() / between), 3)
+                unnamed_varies = []
+                for i, mentioned in enumerate(named):
+                    p = pred[i * args.n : (i + 1) * args.n]
+                    for k, name in enumerate(NAMES):
+                        if name not in mentioned:
+                            unnamed_varies.append(float(len(torch.unique(p[:, k])) > 1))
+                res["share_of_unnamed_attributes_that_vary_among_samples"] = round(float(np.mean(unnamed_varies)), 3)
+                # R-precision: rank of each caption among 99 captions of other faces
+                t_emb = pipe.guidance.embed_text(texts)
+                hits = []
+                for i in range(args.faces):
+                    others = [j for j in rng.choice(args.faces, size=min(99, args.faces - 1) + 1, replace=False)
+                              if j != i][: min(99, args.faces - 1)]
+                    cand = torch.cat([t_emb[i : i + 1], t_emb[others]])
+                    sims = pipe.guidance.similarity(images[i * args.n : i * args.n + 1], cand)[0]
+                    hits.append(float(sims[0] >= sims.max()))
+                res["r_precision_top1"] = round(float(np.mean(hits)), 3)
+                res["r_precision_candidates"] = min(100, args.faces)
 
     # ---- editing
-    src = held_out(args.edits, seed=4242)
-    edit_rows = {}
-    for prompt, name, value, classes in EDITS:
-        k, target = NAMES.index(name), attribute(name).index(value)
-        success, kept, psnrs = [], [], []
-        for i in range(args.edits):
-            if int(src.attributes[i, k]) == target or not bool(src.observed[i, k]):
-                continue
-            inv = pipe.invert(src.image[i : i + 1], steps=args.steps)
-            out = pipe.edit(inv.wp, prompt, per_group=False)
-            before, after = C.predict(inv.image)[0][0], C.predict(out.image)[0][0]
-            success.append(float(after[k] == target))
-            others = [j for j in range(len(NAMES)) if j != k and bool(src.observed[i, j])]
-            kept.append(float((before[others] == after[others]).float().mean()))
-            touched = torch.zeros(src.label.shape[1:], dtype=torch.bool)
-            for c in classes:
-                touched |= src.label[i] == CLS[c]
-            touched = F.max_pool2d(touched[None, None].float(), 5, 1, 2)[0, 0] > 0  # a margin around them
-            keep = ~touched
-            if keep.sum() > 0:
-                mse = (out.image[0][:, keep] - inv.image[0][:, keep]).pow(2).mean().clamp(min=1e-10)
-                psnrs.append(float(10 * torch.log10(4 / mse)))
-        edit_rows[prompt] = {"faces": len(success), "success": round(float(np.mean(success)), 3) if success else None,
-                             "others_kept": round(float(np.mean(kept)), 3) if kept else None,
-                             "psnr_untouched_db": round(float(np.mean(psnrs)), 2) if psnrs else None}
-    res["edits"] = edit_rows
-    valid = [r for r in edit_rows.values() if r["success"] is not None]
-    res["edit_success_mean"] = round(float(np.mean([r["success"] for r in valid])), 3)
-    res["edit_others_kept_mean"] = round(float(np.mean([r["others_kept"] for r in valid])), 3)
+    if "edit" not in skip:
+        src = held_out(args.edits, seed=4242)
+        edit_rows = {}
+        for prompt, name, value, classes in EDITS:
+            k, target = NAMES.index(name), attribute(name).index(value)
+            success, kept, psnrs = [], [], []
+            for i in range(args.edits):
+                if int(src.attributes[i, k]) == target or not bool(src.observed[i, k]):
+                    continue
+                inv = pipe.invert(src.image[i : i + 1], steps=args.steps)
+                out = pipe.edit(inv.wp, prompt, per_group=False)
+                before, after = C.predict(inv.image)[0][0], C.predict(out.image)[0][0]
+                success.append(float(after[k] == target))
+                others = [j for j in range(len(NAMES)) if j != k and bool(src.observed[i, j])]
+                kept.append(float((before[others] == after[others]).float().mean()))
+                touched = torch.zeros(src.label.shape[1:], dtype=torch.bool)
+                for c in classes:
+                    touched |= src.label[i] == CLS[c]
+                touched = F.max_pool2d(touched[None, None].float(), 5, 1, 2)[0, 0] > 0  # a margin around them
+                keep = ~touched
+                if keep.sum() > 0:
+                    mse = (out.image[0][:, keep] - inv.image[0][:, keep]).pow(2).mean().clamp(min=1e-10)
+                    psnrs.append(float(10 * torch.log10(4 / mse)))
+            edit_rows[prompt] = {"faces": len(success),
+                                 "success": round(float(np.mean(success)), 3) if success else None,
+                                 "others_kept": round(float(np.mean(kept)), 3) if kept else None,
+                                 "psnr_untouched_db": round(float(np.mean(psnrs)), 2) if psnrs else None}
+        res["edits"] = edit_rows
+        valid = [r for r in edit_rows.values() if r["success"] is not None]
+        res["edit_success_mean"] = round(float(np.mean([r["success"] for r in valid])), 3)
+        res["edit_others_kept_mean"] = round(float(np.mean([r["others_kept"] for r in valid])), 3)
 
     # ---- speed (this CPU)
-    torch.set_num_threads(torch.get_num_threads())
-    t = time.perf_counter()
-    for s in range(5):
-        pipe.generate("She has long red hair and is smiling.", n=4, seed=s)
-    res["ms_per_generate_n4"] = round((time.perf_counter() - t) / 5 * 1000, 1)
-    t = time.perf_counter()
-    inv = pipe.invert(src.image[:1])
-    out = pipe.edit(inv.wp, "make her smile")
-    res["ms_per_edit_default_steps_with_inversion"] = round((time.perf_counter() - t) * 1000, 1)
-    res["default_inversion_steps"] = pipe.inversion.steps
-    wp = out.wp
-    t = time.perf_counter()
-    for _ in range(20):
-        pipe.render(wp)
-    res["ms_per_rerender_from_codes"] = round((time.perf_counter() - t) / 20 * 1000, 2)
+    if "speed" not in skip:
+        src = held_out(1, seed=4242)
+        torch.set_num_threads(torch.get_num_threads())
+        t = time.perf_counter()
+        for s in range(5):
+            pipe.generate("She has long red hair and is smiling.", n=4, seed=s)
+        res["ms_per_generate_n4"] = round((time.perf_counter() - t) / 5 * 1000, 1)
+        t = time.perf_counter()
+        inv = pipe.invert(src.image[:1])
+        out = pipe.edit(inv.wp, "make her smile")
+        res["ms_per_edit_default_steps_with_inversion"] = round((time.perf_counter() - t) * 1000, 1)
+        res["default_inversion_steps"] = pipe.inversion.steps
+        wp = out.wp
+        t = time.perf_counter()
+        for _ in range(20):
+            pipe.render(wp)
+        res["ms_per_rerender_from_codes"] = round((time.perf_counter() - t) / 20 * 1000, 2)
+    if "modal" not in skip:
+        res["sketch_label"] = eval_multimodal(pipe, C, args.modal_faces, args.n)
     print(json.dumps(res, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1) + "\n")
