@@ -70,6 +70,20 @@ def on_terminate(callback) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def warm_start(module: torch.nn.Module, folder: str | Path) -> bool:
+    """Start ``module`` from a shipped part's weights (``folder`` with config.json + model.safetensors) when they
+    fit it: a generator trained further keeps its latent space, so its encoders fine-tune faster than they learn
+    anew. Returns whether it did."""
+    from ..models.base import load_state_strict, read_pretrained
+
+    try:
+        _, state = read_pretrained(folder)
+        load_state_strict(module, state)
+    except (OSError, ValueError):  # missing, or another architecture (StateDictMismatch is a ValueError)
+        return False
+    return True
+
+
 class RunState:
     """A run folder: ``state.pt`` (resumable, tensors only: loaded with weights_only=True) and ``log.jsonl``;
     the run's time budget and snapshot interval."""

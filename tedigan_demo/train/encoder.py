@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from .augment import degrade
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup, warm_start
 from .generator import mixed_wp
 
 
@@ -36,6 +36,8 @@ def main(argv=None) -> None:
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--warm-start", action="store_true",
+                    help="with no run state, start from the family's current weights of this part")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
@@ -48,8 +50,9 @@ def main(argv=None) -> None:
     step = run.resume(**parts)
     if step is None:
         step = 0
-        with torch.no_grad():
-            E.w_avg.copy_(G.mean_w().view(1, 1, -1))
+        if not (args.warm_start and warm_start(E, family / "encoder")):
+            with torch.no_grad():
+                E.w_avg.copy_(G.mean_w().view(1, 1, -1))
 
     def snapshot(next_step: int):
         run.save_parts(next_step, **parts)

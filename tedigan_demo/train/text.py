@@ -3,8 +3,11 @@
 * the image-text encoder: a CNN trained with a symmetric contrastive (InfoNCE) loss against frozen MiniLM
   sentence embeddings of the faces' captions -- the embedded family's text-image similarity;
 * the text mapper: MiniLM embedding -> W+, trained to land where the image encoder puts the images the caption
-  describes (``|M(t) - E(x)|^2``), plus an attribute term: the attribute classifier must read the attributes the
-  caption names in ``G(M(t))``.
+  describes (``|M(t) - E(x)|^2``), plus an attribute term trained the way generation uses the code: the text's
+  code in the layers of the attributes it names (their measured groups, ``attribute_groups.json``), random codes
+  in the others, and the attribute classifier must read the named attributes in that image. Without the mixing,
+  a caption naming a few attributes regresses to the average code of every face that fits it, which looks like
+  no face once mixed with random codes.
 
 Captions use the training wordings only; the held-out wordings are for evaluation.
 
@@ -14,6 +17,7 @@ Captions use the training wordings only; the held-out wordings are for evaluatio
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,7 @@ from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMap
 from ..synthfaces import ATTRIBUTES, attribute
 from ..synthfaces.captions import caption, values_of
 from .augment import degrade
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup, warm_start
 
 NAMES = [a.name for a in ATTRIBUTES]
 
@@ -51,15 +55,23 @@ def main(argv=None) -> None:
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--w-attr", type=float, default=0.2, help="weight of the attribute term of the mapper")
+    ap.add_argument("--w-attr", type=float, default=1.0, help="weight of the attribute term of the mapper")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--warm-start", action="store_true",
+                    help="with no run state, start from the family's current weights of this part")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
     G, E, C = frozen_parts(family, "generator", "encoder", "classifier")
     text_encoder = load_sentence_encoder()
+    groups_file = family / "attribute_groups.json"
+    groups = json.loads(groups_file.read_text()) if groups_file.exists() else {a.name: a.group for a in ATTRIBUTES}
+    # [num_attributes, L]: the W+ layers each attribute's group drives
+    attr_layers = torch.zeros(len(NAMES), G.num_layers)
+    for k, name in enumerate(NAMES):
+        attr_layers[k, G.layer_groups[groups[name]]] = 1.0
     mapper = TextMapper(TextMapperConfig(text_dim=text_encoder.dim, num_layers=G.num_layers, w_dim=G.w_dim))
     image_text = ImageTextEncoder(ImageTextConfig(embed_dim=text_encoder.dim))
     params = list(mapper.parameters()) + list(image_text.parameters())
@@ -69,8 +81,10 @@ def main(argv=None) -> None:
     step = run.resume(**parts)
     if step is None:
         step = 0
-        with torch.no_grad():
-            mapper.w_avg.copy_(E.w_avg)
+        if not (args.warm_start and warm_start(mapper, family / "text_mapper")
+                and warm_start(image_text, family / "image_text")):
+            with torch.no_grad():
+                mapper.w_avg.copy_(E.w_avg)
 
     def snapshot(next_step: int):
         run.save_parts(next_step, **parts)
@@ -94,7 +108,11 @@ def main(argv=None) -> None:
         with torch.no_grad():
             wp_x = E(faces.image)
         loss_map = F.mse_loss(wp_t, wp_x)
-        attr_logits = C(G.synthesize(wp_t, "const"))
+        mask = (named.float() @ attr_layers).clamp(max=1)  # [N, L] layers the caption governs
+        mask[mask.sum(1) == 0] = 1.0  # a caption naming nothing governs every layer
+        with torch.no_grad():
+            wp_r = G.truncate(G.map_to_wp(torch.randn(len(texts), G.w_dim, generator=gen)), 0.8)
+        attr_logits = C(G.synthesize(torch.lerp(wp_r, wp_t, mask[:, :, None]), "const"))
         ce = torch.stack([F.cross_entropy(lg, target[:, k], reduction="none") for k, lg in enumerate(attr_logits)], 1)
         loss_attr = (ce * named).sum() / named.sum().clamp(min=1)
         loss = loss_clip + loss_map + args.w_attr * loss_attr
