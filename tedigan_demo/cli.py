@@ -108,7 +108,7 @@ def cmd_generate(args) -> dict:
 
     check_text(args.text)  # before loading any model
     pipe = _pipeline(args)
-    out = pipe.generate(args.text, n=args.n, seed=args.seed, truncation=args.truncation)
+    out = pipe.generate(args.text, n=args.n, seed=args.seed, truncation=args.truncation, steps=args.steps)
     files = _save_all(out.images, args.out, "generated")
     np.save(Path(args.out) / "generated_wp.npy", out.wp.cpu().numpy())
     return {"command": "generate", "text": args.text, "n": args.n, "seed": args.seed, "named": out.named,
@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", required=True)
     p.add_argument("--n", type=int, default=4)
     p.add_argument("--truncation", type=float, default=0.8)
+    p.add_argument("--steps", type=int, default=0, help="guided optimisation steps toward the text (families "
+                   "without a text encoder into W+, such as ffhq-256, use 50 when 0)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_generate)
 

@@ -42,3 +42,18 @@ def test_bad_label_maps(tmp_path):
         label_from_image(rainbow, 64)
     with pytest.raises(ImageError, match="class indices must be"):
         label_from_image(np.full((64, 64), 40, np.int64), 64)
+
+
+def test_domain_maps_to_celebamask_with_left_and_right_parts():
+    from tedigan_demo.synthfaces.labels import CELEBAMASK_CLASSES, to_celebamask
+
+    d = {n: i for i, n in enumerate(LABEL_CLASSES)}
+    label = np.full((4, 8), d["skin"])
+    label[1, 1], label[1, 6] = d["eyes"], d["eyes"]  # the image's left eye is the person's right one
+    label[0, 0], label[3, 7], label[2, 3] = d["beard"], d["lips"], d["glasses"]
+    out = to_celebamask(label)
+    c = {n: i for i, n in enumerate(CELEBAMASK_CLASSES)}
+    assert out[1, 1] == c["r_eye"] and out[1, 6] == c["l_eye"]
+    assert (out[0, 0], out[3, 7], out[2, 3], out[3, 0]) == (c["skin"], c["u_lip"], c["eye_g"], c["skin"])
+    back = np.array(CELEBAMASK_TO_DOMAIN)[out]  # and back to the domain, except beards (CelebAMask-HQ has none)
+    assert (back[label != d["beard"]] == label[label != d["beard"]]).all()
