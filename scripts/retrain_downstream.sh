@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# After the generator of a family has trained further: export it, then bring every part that depends on its W+
+# space up to date (warm-started from the shipped weights), measure the layer groups the text mapper trains with,
+# and evaluate. CPU budget on 2 cores: about 45 minutes; logs in runs/<tag>_*/.
+#
+#   scripts/retrain_downstream.sh [TAG] [FAMILY]      e.g. scripts/retrain_downstream.sh s2 checkpoints/synthfaces64
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TAG=${1:-s$(date +%Y%m%d%H%M)}
+FAMILY=${2:-checkpoints/synthfaces64}
+PY=${PYTHON:-python}
+export HF_HUB_OFFLINE=1
+step() { echo "[$(date +%H:%M:%S)] $*"; }
+
+step "export the EMA generator"
+$PY -m tedigan_demo.train.generator --run runs/generator --export "$FAMILY"
+step "image encoder (fine-tuned to the new generator)"
+nice -n 5 $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "runs/${TAG}_encoder" --minutes "${ENCODER_MINUTES:-12}" \
+    --threads 2 --warm-start
+step "layer groups + family evaluation (the text mapper trains with the measured groups)"
+$PY bench/eval_family.py --family "$FAMILY" --write-groups --json "$FAMILY/eval_family.json" > "runs/${TAG}_eval_family.out"
+step "text mapper + image-text encoder, sketch encoder (in parallel, one thread each)"
+nice -n 5 $PY -m tedigan_demo.train.text --family "$FAMILY" --run "runs/${TAG}_text" --minutes "${TEXT_MINUTES:-12}" \
+    --threads 1 --warm-start > "runs/${TAG}_text.out" 2>&1 &
+TEXT_PID=$!
+nice -n 5 $PY -m tedigan_demo.train.modality --modality sketch --family "$FAMILY" --run "runs/${TAG}_sketch" \
+    --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start
+step "label-map encoder"
+nice -n 5 $PY -m tedigan_demo.train.modality --modality label --family "$FAMILY" --run "runs/${TAG}_label" \
+    --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start
+wait $TEXT_PID
+step "method evaluation"
+$PY bench/eval_tedigan.py --family "$FAMILY" --faces 60 --edits 16 --steps 20 --modal-faces 40 \
+    --json "$FAMILY/eval_tedigan.json" > "runs/${TAG}_eval_tedigan.out"
+step "done: $FAMILY (figures in eval_family.json, eval_tedigan.json)"
