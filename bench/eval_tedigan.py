@@ -128,8 +128,11 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30, help="inversion steps before editing")
     ap.add_argument("--modal-faces", type=int, default=60, help="held-out faces whose sketch / label map is used")
     ap.add_argument("--skip", default="", help="comma-separated sections to skip: text,edit,modal,speed")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
     C = pipe.classifier
     res: dict = {"family": args.family}

@@ -87,3 +87,13 @@ def test_captions_mention_true_attributes(batch):
     caps = captions(batch.attributes[0].tolist(), seed=1, n=4)
     assert caps == captions(batch.attributes[0].tolist(), seed=1, n=4) and len(set(caps)) > 1
     assert describe(values_of(batch.attributes[0].tolist())).count(",") >= 4
+
+
+def test_caption_of_only_quiet_values_still_says_something():
+    import numpy as np
+
+    from tedigan_demo.synthfaces.captions import caption
+
+    for seed in range(20):
+        text, mentioned = caption({"lipstick": "none", "freckles": "none"}, np.random.default_rng(seed), "heldout")
+        assert len(mentioned) == 1 and text.endswith(".") and "  " not in text

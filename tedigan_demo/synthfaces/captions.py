@@ -138,6 +138,8 @@ def caption(values: dict[str, str], rng: np.random.Generator, split: str = "trai
             clauses[name] = "has " + _pick(rng, HAIR_COLOR[value], split) + " hair"
             continue
         clauses[name] = _pick(rng, PHRASES[name][value], split)
+    if not clauses and order:  # every value was a quiet one ("no glasses"): say one rather than nothing
+        clauses[order[0]] = _pick(rng, PHRASES[order[0]][values[order[0]]], split)
     mentioned = {n: values[n] for n in clauses}
     if "hair_style" in clauses and values.get("hair_style") != "bald" and "hair_color" in values:
         mentioned["hair_color"] = values["hair_color"]
