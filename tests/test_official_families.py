@@ -142,6 +142,18 @@ def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_
     assert lab.wp.shape == (1, 18, 512) and torch.isfinite(lab.images).all()
     inv = pipe.invert(out.images[:1], steps=1)
     assert inv.wp.shape == (1, 18, 512)
+    # the text side at 1024: CLIP-guided codes (one step each), redescription, mixing
+    pipe.text_steps = 1
+    gen = pipe.generate("She has blond hair.", n=1, seed=0)
+    assert gen.images.shape == (1, 3, 1024, 1024) and gen.governed == pipe.groups["fine"]
+    edit = pipe.edit(inv.wp, "make her smile", {"coarse": 0, "middle": 1, "fine": 0}, steps=1, per_group=False)
+    torch.testing.assert_close(edit.wp[:, pipe.groups["fine"]], inv.wp[:, pipe.groups["fine"]])
+    wp, _ = pipe.mix(inv.wp, gen.wp, {"coarse": 1.0})
+    torch.testing.assert_close(wp[:, pipe.groups["coarse"]], gen.wp[:, pipe.groups["coarse"]])
+    codes, frames = pipe.interpolate("He has a beard.", "She is smiling.", steps=2)
+    assert frames.shape == (2, 3, 1024, 1024)
+    d = pipe.describe(gen.images, text="She has blond hair.", num_distractors=3)
+    assert d.caption.endswith(".") and 1 <= d.rank <= 4
 
 
 def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family, monkeypatch):
