@@ -514,6 +514,19 @@ class FamilyParts:
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
 
 
+DEFAULT_CLIP = "openai/clip-vit-base-patch32"
+
+
+def _local_clip(repo_id: str, *roots: Path) -> Path | None:
+    """A local copy of a CLIP repo (a ``save_pretrained`` folder named like the repo) in ``roots`` or the weights
+    folder, if there is one."""
+    for root in (*roots, weights_dir()):
+        folder = Path(root) / repo_id.split("/")[-1]
+        if folder.is_dir():
+            return folder
+    return None
+
+
 def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
     """Where each part of a family lives: (name, part -> local path, settings). ``src`` is a zoo name, a folder
     in the project's format (``<part>/config.json`` each, optional ``family.json``), or a folder of official files
@@ -537,8 +550,8 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
         if problems:
             raise LoadError(f"family {text} is not available: " + "; ".join(problems))
         clip = fam.components["clip"]
-        local_clip = weights_dir() / clip.repo_id.split("/")[-1]
-        settings = {"guidance": fam.guidance, "clip": str(local_clip) if local_clip.exists() else clip.repo_id,
+        local_clip = _local_clip(clip.repo_id)
+        settings = {"guidance": fam.guidance, "clip": str(local_clip) if local_clip else clip.repo_id,
                     "clip_revision": clip.revision}
         return text, paths, settings
     root = resolve(text)
@@ -553,8 +566,8 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
     paths = {p: root / p for p in PARTS if (root / p / CONFIG_NAME).exists()}
     paths |= {role: root / f for f, role in OFFICIAL_FILES.items() if (root / f).exists() and role not in paths}
     settings.setdefault("guidance", "embedding" if "image_text" in paths else "clip")
-    local_clip = [d / "clip-vit-base-patch32" for d in (root, weights_dir()) if (d / "clip-vit-base-patch32").is_dir()]
-    settings.setdefault("clip", str(local_clip[0]) if local_clip else "openai/clip-vit-base-patch32")
+    local_clip = _local_clip(DEFAULT_CLIP, root)
+    settings.setdefault("clip", str(local_clip) if local_clip else DEFAULT_CLIP)
     needed = ("generator", "encoder") + (("text_mapper", "image_text") if settings["guidance"] == "embedding" else ())
     missing = [p for p in needed if p not in paths]
     if missing:
@@ -608,7 +621,8 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
 
 def family_status(name: str) -> str | None:
     """``None`` when every required part of the zoo family ``name`` is on this machine (shipped, in the weights
-    folder or in the Hub cache); else one line saying what is missing. Downloads nothing."""
+    folder or in the Hub cache); else one line saying what is missing. Downloads nothing: the parts are resolved
+    the way loading resolves them, with ``local_files_only``."""
     from huggingface_hub import try_to_load_from_cache
 
     from .zoo import REQUIRED_PARTS
@@ -619,15 +633,15 @@ def family_status(name: str) -> str | None:
         comp = fam.components.get(part)
         if comp is None:
             continue
-        if comp.local:
-            ok = (REPO_ROOT / comp.local).exists()
-        elif part == "clip":
-            ok = (weights_dir() / comp.repo_id.split("/")[-1]).exists() or isinstance(
-                try_to_load_from_cache(comp.repo_id, "config.json", revision=comp.revision), str)
+        if part == "clip":
+            ok = _local_clip(comp.repo_id) is not None or isinstance(
+                try_to_load_from_cache(comp.repo_id, CONFIG_NAME, revision=comp.revision), str)
         else:
-            ok = comp.filename is not None and (weights_dir() / comp.filename).exists() or (
-                comp.repo_id is not None
-                and isinstance(try_to_load_from_cache(comp.repo_id, comp.filename, revision=comp.revision), str))
+            try:
+                resolve(f"{name}:{part}", local_files_only=True)
+                ok = True
+            except LoadError:
+                ok = False
         if not ok:
             missing.append(comp.filename or comp.repo_id)
     if not missing:
@@ -636,7 +650,7 @@ def family_status(name: str) -> str | None:
 
 
 def convert_official(src: str | Path, out: str | Path, dtype: torch.dtype = torch.float32,
-                     clip: str = "openai/clip-vit-base-patch32") -> dict[str, str]:
+                     clip: str = DEFAULT_CLIP) -> dict[str, str]:
     """Official files in ``src`` (under their published names) -> a project-format family folder ``out``: one
     ``config.json`` + ``model.safetensors`` per part and a ``family.json``; ready for ``from_family(out)`` or an
     upload to one's own Hub repository. Returns part -> source file name."""
