@@ -8,10 +8,14 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
+from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, Demo, UserError
+from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT, family_status
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 from tedigan_demo.zoo import DEFAULT_FAMILY, FAMILIES
@@ -27,8 +31,14 @@ except ImportError:  # pragma: no cover - the package is optional
 
 
 EXAMPLES = REPO_ROOT / "examples"
+# Results (PNG images, codes, animations) are written by the app under Gradio's served folder, named by content,
+# each file written aside and renamed into place, never rewritten while someone downloads it (Gradio's own
+# caching rewrites an identical image's file in place, which cut concurrent downloads short), and deleted an
+# hour after its last use.
+OUTPUTS = Path(gr.utils.get_upload_folder()) / "tedigan"
+OUTPUT_MAX_AGE_S = 3600
 FAMILY = os.environ.get("TEDIGAN_FAMILY", DEFAULT_FAMILY)
-DEMO = Demo.load(FAMILY)  # the default family, loaded and warmed up before the server starts
+DEMO = Demo.load(FAMILY, out_dir=OUTPUTS)  # the default family, loaded and warmed up before the server starts
 DEMOS = {FAMILY: DEMO}
 # other zoo families are offered when their weights are on this machine (weights folder or Hub cache)
 STATUS = {name: None if name == FAMILY else family_status(name) for name in FAMILIES}
@@ -45,7 +55,7 @@ def demo_for(family: str | None) -> Demo:
         with _loading:
             if family not in DEMOS:
                 try:
-                    DEMOS[family] = Demo.load(family)
+                    DEMOS[family] = Demo.load(family, out_dir=OUTPUTS)
                 except Exception as e:  # a broken download or file: say so, keep serving the others
                     raise UserError(f"could not load {family}: {str(e).splitlines()[0]}") from None
     return DEMOS[family]
@@ -58,17 +68,32 @@ TEXT_EXAMPLES = [
 ]
 
 
+def published(value):
+    """A handler's result with every PIL image in it written out as a PNG file (see ``OUTPUTS``)."""
+    if isinstance(value, Image.Image):
+        return publish_png(value, OUTPUTS)
+    if isinstance(value, (list, tuple)):
+        return type(value)(published(v) for v in value)
+    return value
+
+
 def guarded(fn):
-    """Show the user's mistakes as a message in the UI; the server carries on."""
+    """Show the user's mistakes as a message in the UI (the server carries on); images go out as PNG files."""
 
     @functools.wraps(fn)  # keeps the signature: Gradio looks for the progress parameter there
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return published(fn(*args, **kwargs))
         except UserError as e:
             raise gr.Error(str(e)) from None
 
     return wrapper
+
+
+def prune_outputs_forever() -> None:
+    while True:
+        prune_folder(OUTPUTS, OUTPUT_MAX_AGE_S)
+        time.sleep(OUTPUT_MAX_AGE_S / 4)
 
 
 @gpu
@@ -299,4 +324,5 @@ with gr.Blocks(title="TediGAN Demo") as demo:
 demo.queue(max_size=64, default_concurrency_limit=2)
 
 if __name__ == "__main__":
+    threading.Thread(target=prune_outputs_forever, name="prune-outputs", daemon=True).start()
     demo.launch(max_file_size="10mb", server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))

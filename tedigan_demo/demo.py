@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .imaging import ImageError, to_uint8
+from .imaging import ImageError, publish_bytes, to_uint8
 from .loading import LoadError
 from .pipeline import GROUPS, TediGANPipeline, check_text
 
@@ -69,13 +69,15 @@ class EditSession:
 class Demo:
     """One loaded pipeline and the tasks of the app."""
 
-    def __init__(self, pipe: TediGANPipeline):
+    def __init__(self, pipe: TediGANPipeline, out_dir: str | Path | None = None):
         self.pipe = pipe
+        # where files for download (codes, animations) are written; a server points it into its served folder
+        self.out_dir = Path(out_dir) if out_dir else Path(tempfile.gettempdir()) / "tedigan-demo"
 
     @classmethod
-    def load(cls, family: str = "synthfaces64", device: str | None = None) -> Demo:
+    def load(cls, family: str = "synthfaces64", device: str | None = None, out_dir: str | Path | None = None) -> Demo:
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        demo = cls(TediGANPipeline.from_family(family, device))
+        demo = cls(TediGANPipeline.from_family(family, device), out_dir)
         demo.warm_up()
         return demo
 
@@ -151,9 +153,9 @@ class Demo:
         if session.style is not None:
             wp, _ = self.pipe.mix(wp, torch.from_numpy(session.style),
                                   {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)})
-        path = Path(tempfile.mkdtemp(prefix="tedigan-")) / "wp.npy"
-        np.save(path, wp.cpu().numpy().astype(np.float32))
-        return str(path)
+        buf = io.BytesIO()
+        np.save(buf, wp.cpu().numpy().astype(np.float32))
+        return publish_bytes(buf.getvalue(), self.out_dir, "wp.npy")
 
     @_user_errors
     def import_codes(self, path: str | None):
@@ -203,10 +205,10 @@ class Demo:
         steps = int(min(max(int(steps), 2), 16))
         _, frames = self.pipe.interpolate(text_a, text_b, steps=steps, seed=int(seed))
         images = to_pil(frames)
-        path = Path(tempfile.mkdtemp(prefix="tedigan-")) / "interpolation.gif"
         loop = images + images[-2:0:-1]
-        loop[0].save(path, save_all=True, append_images=loop[1:], duration=120, loop=0)
-        return images, str(path)
+        buf = io.BytesIO()
+        loop[0].save(buf, "gif", save_all=True, append_images=loop[1:], duration=120, loop=0)
+        return images, publish_bytes(buf.getvalue(), self.out_dir, "interpolation.gif")
 
     @_user_errors
     def style_mix(self, content_seed: int, style_text: str, coarse: float, middle: float, fine: float):
@@ -217,8 +219,3 @@ class Demo:
         _, image = self.pipe.mix(content, style, strengths)
         return to_pil(self.pipe.render(content))[0], to_pil(image)[0]
 
-
-def image_bytes(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()

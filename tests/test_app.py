@@ -1,13 +1,18 @@
 """The app: its task functions on a tiny family, and every api_name through gradio_client against the server."""
 
 import importlib
+import os
 import sys
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from tedigan_demo.demo import Demo, EditSession, UserError
+from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT
 
 
@@ -115,7 +120,7 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
                                                      3, False, api_name="/invert")
         assert "PSNR" in fidelity
         edited, strip = client.predict("make her smile", 0.0, 1.0, 0.0, 0, api_name="/edit")
-        assert len(strip) == 3
+        assert len(strip) == 3 and Path(edited).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         again = client.predict(0.0, 1.0, 0.0, api_name="/rerender")
         assert again is not None
         codes = client.predict(0.0, 1.0, 0.0, api_name="/export_codes")
@@ -137,3 +142,27 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
         assert len(client.predict("He has a beard.", 1, 0, 0.8, api_name="/text_to_image")) == 1
     finally:
         app.demo.close()
+
+
+def test_published_results_are_shared_and_never_rewritten(tmp_path):
+    """Two users with the same result get one file; publishing it again must not touch the bytes someone may be
+    downloading (an in-place rewrite cut concurrent downloads short), and a new file appears whole."""
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    first = publish_png(img, tmp_path)
+    png = Path(first).read_bytes()
+    Path(first).write_bytes(b"being downloaded")  # a marker: publishing the same image again must not write here
+    paths = []
+    threads = [threading.Thread(target=lambda: paths.append(publish_png(img, tmp_path))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(paths) == {first} and Path(first).read_bytes() == b"being downloaded"
+    Path(first).write_bytes(png)
+    assert Image.open(first).format == "PNG" and np.array_equal(np.asarray(Image.open(first)), np.asarray(img))
+    other = publish_png(img.rotate(90), tmp_path)
+    assert other != first and not list(tmp_path.rglob("*.part"))
+    old = time.time() - 7200
+    os.utime(first, (old, old))
+    assert prune_folder(tmp_path, 3600) == 1
+    assert not Path(first).exists() and not Path(first).parent.exists() and Path(other).exists()

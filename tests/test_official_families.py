@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import compat_state_dict
+from PIL import Image
 
 from tedigan_demo.cli import main as cli
 from tedigan_demo.loading import LoadError, family_status
@@ -174,7 +175,7 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     assert session is None and all("label" in u for u in labels)
     app.DEMOS["ffhq-256"].pipe.text_steps = 1
     gallery = app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
-    assert len(gallery) == 1 and gallery[0][0].size == (256, 256) and "match" in gallery[0][1]
+    assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256) and "match" in gallery[0][1]
     with pytest.raises(app.gr.Error, match="not available here"):
         app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-1024")
     sys.modules.pop("app", None)
