@@ -30,6 +30,9 @@ except ImportError:  # pragma: no cover - the package is optional
         return fn
 
 
+# After every event Gradio's queue rebuilds a pandas summary of up to 10 000 past events for its monitoring page
+# (unused here); py-spy put that at ~5 % of the server's time under load. Once per 1000 events is plenty.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 EXAMPLES = REPO_ROOT / "examples"
 # Results (PNG images, codes, animations) are written by the app under Gradio's served folder, named by content,
 # each file written aside and renamed into place, never rewritten while someone downloads it (Gradio's own

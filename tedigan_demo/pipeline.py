@@ -90,6 +90,9 @@ class TediGANPipeline:
                  attribute_groups: dict[str, str] | None = None, name: str = "custom", synthetic_domain: bool = True):
         self.G, self.E, self.mapper = generator, encoder, text_mapper
         self.sentence_encoder, self.guidance, self.classifier = sentence_encoder, guidance, classifier
+        for text_encoder in (sentence_encoder, guidance, getattr(guidance, "sentence_encoder", None)):
+            if text_encoder is not None:  # frozen: each text's embedding is kept (models.text.memoize_texts)
+                text_encoder.memoize = True
         self.name = name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
         self.synthetic_domain = synthetic_domain  # the family was trained on the procedural faces

@@ -143,3 +143,17 @@ def test_alignment_of_real_photos(pipe):
     # small square images of the synthetic domain need no alignment; explicit False skips it for anything
     assert pipe.prepare(np.zeros((64, 64, 3), np.uint8)).shape == (1, 3, 64, 64)
     assert pipe.prepare(data.chelsea(), align=False).shape == (1, 3, 64, 64)
+
+
+def test_text_embeddings_are_memoised_per_text_whatever_the_batch(tiny_family):
+    pipe = TediGANPipeline.from_family(str(tiny_family), "cpu")
+    enc = pipe.sentence_encoder
+    calls = []
+    enc.model.register_forward_hook(lambda module, args, out: calls.append(1))
+    texts = ["She has red hair.", "He wears glasses and has a long beard, and a much longer description."]
+    first = enc(texts)
+    assert len(calls) == 2  # each new text encoded alone
+    again = enc([texts[1], texts[0], texts[1]])
+    assert len(calls) == 2 and torch.equal(again, first[[1, 0, 1]])
+    enc.memoize = False
+    assert torch.equal(first, torch.cat([enc([t]) for t in texts])) and len(calls) == 4

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..models.text import memoize_texts
+
 __all__ = ["TextImageGuidance", "EmbeddingGuidance", "CLIPGuidance", "official_clip_resize"]
 
 
@@ -77,6 +79,7 @@ class CLIPGuidance(TextImageGuidance):
         self.model, self.tokenizer, self.preprocess = model, tokenizer, preprocess
         self.size = model.config.vision_config.image_size
 
+    @memoize_texts()
     @torch.no_grad()
     def embed_text(self, texts: list[str]) -> torch.Tensor:
         batch = self.tokenizer(list(texts), padding="max_length", truncation=True, max_length=77,

@@ -4,13 +4,49 @@ trained contrastively against the sentence embeddings (the embedded family's tex
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["SentenceEncoder", "TextMapperConfig", "TextMapper", "ImageTextConfig", "ImageTextEncoder"]
+__all__ = ["memoize_texts", "SentenceEncoder", "TextMapperConfig", "TextMapper", "ImageTextConfig", "ImageTextEncoder"]
+
+
+def memoize_texts(max_items: int = 4096):
+    """For a frozen text encoder's ``method(self, texts) -> [len(texts), D]``, when ``self.memoize`` is set (the
+    pipeline sets it; training leaves it off): keep each text's row, least recently used dropped first, and encode
+    only texts not seen before, one at a time, so that a text's row never depends on what it was batched with and
+    the same inputs give the same images whatever came before. A demo meets the same descriptions again and again
+    (a new seed, another sample count, the redescription's prompts)."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def cached(self, texts):
+            texts = list(texts)
+            if not getattr(self, "memoize", False):
+                return method(self, texts)
+            store = self.__dict__.setdefault("_text_rows", OrderedDict())
+            lock = self.__dict__.setdefault("_text_rows_lock", threading.Lock())
+            with lock:
+                rows = {t: store[t] for t in texts if t in store}
+                for t in rows:
+                    store.move_to_end(t)
+            new = {t: method(self, [t])[0].clone() for t in dict.fromkeys(texts) if t not in rows}
+            if new:
+                rows.update(new)
+                with lock:
+                    store.update(new)
+                    while len(store) > max_items:
+                        store.popitem(last=False)
+            return torch.stack([rows[t] for t in texts])
+
+        return cached
+
+    return wrap
 
 
 class SentenceEncoder(nn.Module):
@@ -21,9 +57,10 @@ class SentenceEncoder(nn.Module):
         self.model, self.tokenizer, self.max_length = model, tokenizer, max_length
         self.dim = model.config.hidden_size
 
+    @memoize_texts()
     @torch.no_grad()
     def forward(self, texts: list[str]) -> torch.Tensor:
-        """``texts`` -> unit vectors ``[len(texts), dim]``."""
+        """``texts`` -> unit vectors ``[len(texts), dim]`` (frozen: rows are memoised per text)."""
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
                                return_tensors="pt").to(self.model.device)
         hidden = self.model(**batch).last_hidden_state
