@@ -2,8 +2,9 @@
 
     python bench/app_load.py --users 16 --seconds 60 [--client gradio_client|http] [--family synthfaces64]
 
-Each user inverts an example face once, applies a description once, then alternates slider re-renders
-(``/rerender``, the hot path) with text-to-image requests (one sample). Prints start-up seconds, the protocol's
+Each user inverts an example face once and applies a description once; when every user is set up, all of them
+together, for the given seconds and with no pause, alternate slider re-renders (``/rerender``, the hot path:
+three in four requests) with text-to-image requests (one sample). Prints start-up seconds, the protocol's
 floor (a no-op endpoint on the idle server), throughput, p50 / p95 latency per endpoint, and errors.
 
 Users are ``gradio_client.Client`` objects (``--client gradio_client``, the default), or speak the queue protocol
@@ -131,7 +132,10 @@ def make_user(kind: str, url: str, config: dict):
     return ClientUser(url) if kind == "gradio_client" else HttpUser(url, config)
 
 
-def user(kind: str, url: str, config: dict, seconds: float, idx: int, lat: dict, errors: list) -> None:
+def user(kind: str, url: str, config: dict, seconds: float, idx: int, lat: dict, errors: list,
+         start: threading.Barrier, done: list) -> None:
+    """Set up (invert, edit), wait until every user is set up, then loop for ``seconds``."""
+    u = None
     try:
         u = make_user(kind, url, config)
         t = time.perf_counter()
@@ -142,6 +146,9 @@ def user(kind: str, url: str, config: dict, seconds: float, idx: int, lat: dict,
         lat.setdefault("edit", []).append(time.perf_counter() - t)
     except Exception as e:  # a load test counts failures instead of stopping
         errors.append(f"user {idx} setup: {type(e).__name__}: {e}")
+        u = None
+    start.wait()
+    if u is None:
         return
     end = time.perf_counter() + seconds
     k = 0
@@ -155,6 +162,7 @@ def user(kind: str, url: str, config: dict, seconds: float, idx: int, lat: dict,
             else:
                 u.call("text_to_image", "She has long red hair and is smiling.", 1, k, 0.8)
                 lat.setdefault("text_to_image", []).append(time.perf_counter() - t)
+            done.append(k)
         except Exception as e:
             errors.append(f"user {idx}: {type(e).__name__}: {e}")
 
@@ -168,6 +176,15 @@ def protocol_floor(kind: str, url: str, config: dict, n: int = 30) -> list[float
         u.call("random_seed")
         times.append(time.perf_counter() - t)
     return times
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def pct(values: list[float], q: float) -> float:
@@ -198,20 +215,26 @@ def main() -> None:
         floor = protocol_floor(args.client, url, config)
         lat: dict[str, list[float]] = {}
         errors: list[str] = []
-        threads = [threading.Thread(target=user, args=(args.client, url, config, args.seconds, i, lat, errors))
-                   for i in range(args.users)]
-        t1 = time.perf_counter()
+        done: list[int] = []
+        start = threading.Barrier(args.users + 1)
+        threads = [threading.Thread(target=user, args=(args.client, url, config, args.seconds, i, lat, errors,
+                                                       start, done)) for i in range(args.users)]
+        t_setup = time.perf_counter()
         for th in threads:
             th.start()
+        start.wait()  # every user set up: the timed part starts
+        t1, cpu1 = time.perf_counter(), cpu_seconds(proc.pid)
         for th in threads:
             th.join()
-        wall = time.perf_counter() - t1
-        total = sum(len(v) for v in lat.values())
+        wall, cpu2 = time.perf_counter() - t1, cpu_seconds(proc.pid)
         print(f"start-up to ready: {startup:.1f} s")
         print(f"client: {args.client}; protocol floor (no-op endpoint, idle server): p50={pct(floor, 0.5) * 1000:.1f} "
               f"ms  p95={pct(floor, 0.95) * 1000:.1f} ms")
-        print(f"users: {args.users}, duration: {wall:.1f} s, requests: {total}, throughput: {total / wall:.2f} req/s, "
+        print(f"set-up (one inversion and one edit per user, inversions one at a time): {t1 - t_setup:.1f} s")
+        print(f"users: {args.users} together for {wall:.1f} s: {len(done)} requests, {len(done) / wall:.2f} req/s, "
               f"errors: {len(errors)}")
+        if cpu1 is not None and cpu2 is not None:
+            print(f"server CPU meanwhile: {(cpu2 - cpu1) / wall:.2f} cores busy of {os.cpu_count()}")
         for name, values in sorted(lat.items()):
             print(f"  {name:<14} n={len(values):<5} p50={pct(values, 0.5) * 1000:8.1f} ms  "
                   f"p95={pct(values, 0.95) * 1000:8.1f} ms  mean={statistics.mean(values) * 1000:8.1f} ms")
