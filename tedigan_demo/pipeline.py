@@ -287,15 +287,14 @@ class TediGANPipeline:
         """The modality's code in the layers that carry structure (coarse, middle), random codes or the text's code
         in the others (appearance)."""
         structure = self.groups["coarse"] + self.groups["middle"]
-        appearance = self.random_codes(n, seed, truncation)
+        wp = mix(self.random_codes(n, seed, truncation), code.expand(n, -1, -1), self._mask(structure))
         named: dict[str, str] = {}
         if text is not None and str(text).strip():
             text = check_text(text)
             layers, named = self.governed_layers(text)
+            # the text acts only outside the structure layers, so the modality's code stays as it is
             text_mask = self._mask([i for i in layers if i not in structure] or self.groups["fine"])
-            start = mix(appearance, code.expand(n, -1, -1), self._mask(structure))
-            appearance = mix(appearance, self.text_style(text, start, text_mask, steps), text_mask)
-        wp = mix(appearance, code.expand(n, -1, -1), self._mask(structure))
+            wp = mix(wp, self.text_style(text, wp, text_mask, steps), text_mask)
         return Generation(self.render(wp), wp, structure, named)
 
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
