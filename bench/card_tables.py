@@ -1,0 +1,50 @@
+"""Markdown tables for a family's model card, from the JSON that ``bench/eval_family.py --json`` wrote.
+
+    python bench/card_tables.py --family checkpoints/synthfaces64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def layer_group_table(res: dict) -> str:
+    rows = ["| attribute | intended | coarse | middle | fine | all | dominant (share) |",
+            "|---|---|---|---|---|---|---|"]
+    for name, r in res["layer_group_change_rates"].items():
+        rows.append(f"| {name} | {r['intended']} | {r['coarse']} | {r['middle']} | {r['fine']} | {r['all']} | "
+                    f"{r['dominant']} ({r['dominant_share']}) |")
+    return "\n".join(rows)
+
+
+def summary(res: dict) -> str:
+    conf = res["confident_share"]
+    lo, hi = min(conf, key=conf.get), max(conf, key=conf.get)
+    acc = res["classifier_accuracy"]
+    worst_acc = min(acc, key=acc.get)
+    cov = res["coverage_worst_ratio"]
+    return "\n".join([
+        f"classifier accuracy mean / lowest: {res['classifier_accuracy_mean']} / {acc[worst_acc]} ({worst_acc})",
+        f"Frechet distance generated vs rendered: {res['frechet_generated_vs_rendered']} "
+        f"(floor {res['frechet_rendered_vs_rendered']})",
+        f"confident share lowest / highest: {conf[lo]} ({lo}) / {conf[hi]} ({hi})",
+        f"worst coverage ratio: {cov['ratio_min(g/d, d/g)']} ({cov['value']})",
+        f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}",
+        f"after optimisation: {res['optimized_100_steps_psnr_db']} dB / "
+        f"{res['optimized_100_steps_attribute_agreement']} (encoder on the same faces: "
+        f"{res['optimized_100_steps_encoder_psnr_same_subset_db']} dB)",
+    ])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", default="checkpoints/synthfaces64")
+    args = ap.parse_args()
+    res = json.loads((Path(args.family) / "eval_family.json").read_text())
+    print(summary(res), "", layer_group_table(res), sep="\n")
+
+
+if __name__ == "__main__":
+    main()
