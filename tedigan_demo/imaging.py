@@ -50,11 +50,19 @@ def publish_bytes(data: bytes, folder: str | Path, name: str) -> str:
     since another request may be reading it; a new file appears whole (written aside, then renamed).
     """
     path = Path(folder) / hashlib.sha256(data).hexdigest()[:32] / name
-    if path.exists():
-        os.utime(path)  # in use again: keep it from ``prune_folder``
+    try:
+        os.utime(path)  # there already and in use again: keep it from ``prune_folder``
         return str(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    except FileNotFoundError:  # new, or pruned a moment ago
+        pass
+    for attempt in range(2):  # ``prune_folder`` may remove the still-empty folder between mkdir and mkstemp
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+            break
+        except FileNotFoundError:
+            if attempt:
+                raise
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(staging, path)
