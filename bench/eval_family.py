@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -20,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tedigan_demo.loading import load_generator, load_module  # noqa: E402
 from tedigan_demo.method.control import layer_mask, mix  # noqa: E402
-from tedigan_demo.method.inversion import InversionWeights, optimize_wp  # noqa: E402
+from tedigan_demo.method.inversion import optimize_wp  # noqa: E402
+from tedigan_demo.pipeline import EMBEDDED_INVERSION  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
@@ -122,7 +124,7 @@ def main() -> None:
         res["encoder_attribute_agreement"] = round(agreement(batched(lambda x: C.predict(x)[0], rec),
                                                              inv.attributes, inv.observed), 4)
         m = args.n_optimize
-        weights = InversionWeights(perceptual=0.5, encoder=2.0, lr=0.01, steps=args.steps)
+        weights = replace(EMBEDDED_INVERSION, steps=args.steps)  # the app's inversion on this family
         perceptual = C.perceptual
         with torch.enable_grad():
             wp_opt, _ = optimize_wp(lambda w: G.synthesize(w, "const"), inv.image[:m], wp_enc[:m], weights,
