@@ -323,18 +323,12 @@ class TediGANPipeline:
         return wp, self.render(wp)
 
     def _distractors(self, seed: int, num: int) -> torch.Tensor:
-        """Embeddings of ``num`` captions of random faces (deterministic in ``seed``), computed once per seed:
-        redescription scores every result against them, so they stay off the request path."""
-        key = (seed, num)
-        cache = self.__dict__.setdefault("_distractor_cache", {})
-        if key not in cache:
-            rng = np.random.default_rng(seed)
-            texts = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
-                     for _ in range(num)]
-            if len(cache) >= _DISTRACTOR_CACHE_SIZE:
-                cache.pop(next(iter(cache)), None)
-            cache[key] = self.guidance.embed_text(texts)
-        return cache[key]
+        """Embeddings of ``num`` captions of random faces, deterministic in ``seed`` (the text encoder keeps each
+        caption's embedding, so a seed's distractors are encoded once)."""
+        rng = np.random.default_rng(seed)
+        texts = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
+                 for _ in range(num)]
+        return self.guidance.embed_text(texts)
 
     @torch.inference_mode()
     def read_attributes(self, x: torch.Tensor) -> tuple[dict[str, str], dict[str, float]]:
@@ -386,7 +380,6 @@ def _in_channels(encoder) -> int:
 
 
 MAX_TEXT_CHARS = 500
-_DISTRACTOR_CACHE_SIZE = 64
 
 
 def check_text(text) -> str:
