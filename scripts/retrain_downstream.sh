@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # After the generator of a family has trained further: export it, then bring every part that depends on its W+
-# space up to date (warm-started from the shipped weights), measure the layer groups the text mapper trains with,
-# and evaluate. CPU budget on 2 cores: about 45 minutes; logs in runs/<tag>_*/.
+# space up to date (warm-started from the shipped weights), measure the layer groups (the app labels its sliders
+# and mixes a description's code into its attributes' groups with them), and evaluate. CPU budget on 2 cores:
+# about 45 minutes; logs in runs/<tag>_*/.
 #
 #   scripts/retrain_downstream.sh [TAG] [FAMILY]      e.g. scripts/retrain_downstream.sh s2 checkpoints/synthfaces64
 set -euo pipefail
@@ -17,7 +18,7 @@ $PY -m tedigan_demo.train.generator --run runs/generator --export "$FAMILY"
 step "image encoder (fine-tuned to the new generator)"
 nice -n 5 $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "runs/${TAG}_encoder" --minutes "${ENCODER_MINUTES:-12}" \
     --threads 2 --warm-start
-step "layer groups + family evaluation (the text mapper trains with the measured groups)"
+step "layer groups + family evaluation"
 $PY bench/eval_family.py --family "$FAMILY" --write-groups --json "$FAMILY/eval_family.json" > "runs/${TAG}_eval_family.out"
 step "text mapper + image-text encoder, sketch encoder (in parallel, one thread each)"
 nice -n 5 $PY -m tedigan_demo.train.text --family "$FAMILY" --run "runs/${TAG}_text" --minutes "${TEXT_MINUTES:-12}" \
