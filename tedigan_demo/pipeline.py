@@ -162,12 +162,19 @@ class TediGANPipeline:
         return self.G.truncate(self.G.map_to_wp(z), truncation)
 
     def text_style(self, text: str, start: torch.Tensor, mask: torch.Tensor, steps: int = 0,
-                   progress: Callable | None = None) -> torch.Tensor:
+                   progress: Callable | None = None, relative: bool = False) -> torch.Tensor:
         """The text's style code for each code of ``start`` ``[N, L, D]``, over the layers of ``mask``: the text
         encoder's code (refined by ``steps`` of guided optimisation when > 0), or, for families without a text
-        encoder, ``start`` optimised toward the text under the guidance (``steps`` or ``text_steps``)."""
+        encoder, ``start`` optimised toward the text under the guidance (``steps`` or ``text_steps``).
+
+        ``relative`` (editing): the text encoder's code enters as its offset from the mean code, added to
+        ``start``. The embedded mapper predicts the mean code of the faces a description fits, so mixing it in
+        replaces the person by that average face; its offset from the mean carries the description alone
+        (held-out edits: attributes kept 0.63 -> 0.82, success 0.30 -> 0.34, bench/eval_tedigan.py)."""
         if self.mapper is not None:
             style = self.text_code([text]).expand(len(start), -1, -1)
+            if relative:
+                style = start + (style - self.mapper.w_avg.to(style))
             return self._refine(start, style, text, mask, steps, progress) if steps > 0 else style
         return self._refine(start, start, text, mask, steps or self.text_steps, progress)
 
@@ -227,7 +234,8 @@ class TediGANPipeline:
             strengths = {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
         # the style code is found over every group the user might turn up later; the sliders then only mix
         search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or {g: 1.0 for g in GROUPS}
-        style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress)
+        style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress,
+                                relative=True)
         wp = mix(content, style, layer_mask(self.G.num_layers, self.groups, strengths))
         groups_only = {}
         if per_group:
