@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from tedigan_demo.cli import main
@@ -54,13 +55,19 @@ def test_shipped_encoder_inverts_into_the_generator():
     assert np.isfinite(err_own)
 
 
-def test_shipped_family_inversion_optimises_beyond_the_encoder(monkeypatch):
-    """The app's instance-level optimisation on held-out rendered faces adds detail the encoder missed, rather
-    than being held at the encoder's guess by its regulariser."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+@pytest.fixture(scope="module")
+def pipe():
+    """The app's pipeline on the shipped family, loaded once for the tests that use it."""
     from tedigan_demo.pipeline import TediGANPipeline
 
-    pipe = TediGANPipeline.from_family(FAMILY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        return TediGANPipeline.from_family(FAMILY)
+
+
+def test_shipped_family_inversion_optimises_beyond_the_encoder(pipe):
+    """The app's instance-level optimisation on held-out rendered faces adds detail the encoder missed, rather
+    than being held at the encoder's guess by its regulariser."""
     faces = held_out(4, seed=4244)
     gains = []
     for i in range(4):
@@ -81,15 +88,11 @@ CAPTIONS = [
 ]
 
 
-def test_shipped_text_to_image_draws_faces_that_match_their_caption(monkeypatch):
+def test_shipped_text_to_image_draws_faces_that_match_their_caption(pipe):
     """Each caption gives faces the classifier reads as surely as the generator's random faces (not codes that
     fool it: the session-3 mapper drew one pink blob for every caption, confidence ratio 0.82 against 0.99 now),
     and the family's text-image similarity, which the mapper never trains against, picks each sample's own caption
     among the others well above chance."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from tedigan_demo.pipeline import TediGANPipeline
-
-    pipe = TediGANPipeline.from_family(FAMILY)
     with torch.no_grad():
         images = torch.cat([pipe.generate(t, n=2, seed=0).images for t in CAPTIONS])
         random_faces = pipe.render(pipe.random_codes(16, seed=5))

@@ -30,25 +30,19 @@ import torch.nn.functional as F
 from ..loading import load_sentence_encoder
 from ..models.base import save_pretrained
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
-from ..synthfaces import ATTRIBUTES, attribute
 from ..synthfaces.captions import caption, values_of
 from .augment import degrade
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, warm_start
 
-NAMES = [a.name for a in ATTRIBUTES]
 
-
-def caption_batch(attributes: torch.Tensor, observed: torch.Tensor, rng: np.random.Generator, split: str = "train"):
-    """One caption per face and a ``[N, num_attributes]`` mask / target of the attributes each caption names."""
-    texts, target, named = [], torch.zeros_like(attributes), torch.zeros_like(observed)
-    for i in range(len(attributes)):
-        values = {k: v for (k, v), seen in zip(values_of(attributes[i].tolist()).items(), observed[i]) if seen}
-        text, mentioned = caption(values, rng, split)
-        texts.append(text)
-        for name, value in mentioned.items():
-            k = NAMES.index(name)
-            named[i, k], target[i, k] = True, attribute(name).index(value)
-    return texts, target, named
+def caption_batch(attributes: torch.Tensor, observed: torch.Tensor, rng: np.random.Generator,
+                  split: str = "train") -> list[str]:
+    """One caption per face ``[N, num_attributes]`` (value indices), naming only its ``observed`` attributes."""
+    texts = []
+    for values, seen_row in zip(attributes, observed):
+        shown = {name: value for (name, value), seen in zip(values_of(values.tolist()).items(), seen_row) if seen}
+        texts.append(caption(shown, rng, split)[0])
+    return texts
 
 
 def main(argv=None) -> None:
@@ -98,7 +92,7 @@ def main(argv=None) -> None:
     start = step
     for step, faces in face_stream(args.batch, args.seed + 2, G.resolution, start=start):  # noqa: B020
         rng = np.random.default_rng([args.seed, step])
-        texts, target, named = caption_batch(faces.attributes, faces.observed, rng)
+        texts = caption_batch(faces.attributes, faces.observed, rng)
         t = text_encoder(texts)
         with torch.no_grad():
             shown = degrade(faces.image, gen, p=0.5)
@@ -112,10 +106,10 @@ def main(argv=None) -> None:
         loss_clip = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
         # text -> W+: captions of the generator's own faces, as the classifier reads them
         with torch.no_grad():
-            w = G.mapping(torch.randn(args.batch, G.w_dim, generator=gen))
-            read, conf = C.predict(G.synthesize(G.broadcast(w), "const"))
-        gen_texts, _, _ = caption_batch(read, conf >= args.confident, rng)
-        loss_map = F.mse_loss(mapper(text_encoder(gen_texts)), G.broadcast(w))
+            wp = G.map_to_wp(torch.randn(args.batch, G.w_dim, generator=gen))
+            read, conf = C.predict(G.synthesize(wp, "const"))
+        gen_texts = caption_batch(read, conf >= args.confident, rng)
+        loss_map = F.mse_loss(mapper(text_encoder(gen_texts)), wp)
         loss = loss_clip + loss_map
         logs = {"clip": loss_clip.item(), "map": loss_map.item()}
         opt.zero_grad(set_to_none=True)
