@@ -12,7 +12,8 @@ import torch
 
 from ..synthfaces import FaceBatch, render_seeds
 
-__all__ = ["RunState", "face_stream", "check_finite", "held_out", "on_terminate", "setup", "frozen_parts"]
+__all__ = ["RunState", "face_stream", "image_stream", "check_finite", "held_out", "on_terminate", "setup",
+           "frozen_parts", "training_device"]
 
 
 class NonFiniteLoss(RuntimeError):
@@ -34,6 +35,50 @@ def face_stream(batch: int, seed: int, resolution: int = 64, start: int = 0, tra
         seeds = rng.integers(0, 2**40, batch) * 2 + (0 if train else 1)
         yield step, render_seeds(seeds.tolist(), resolution)
         step += 1
+
+
+class _ImageStream(torch.utils.data.IterableDataset):
+    """The images of ``face_stream``, rendered by DataLoader workers: worker ``k`` of ``n`` renders the steps
+    ``start + k, start + k + n, ...`` and the loader takes them round-robin, so batches come in step order and
+    are the same faces as with no workers."""
+
+    def __init__(self, batch: int, seed: int, resolution: int, start: int):
+        super().__init__()
+        self.batch, self.seed, self.resolution, self.start = batch, seed, resolution, start
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        k, n = (info.id, info.num_workers) if info is not None else (0, 1)
+        torch.set_num_threads(1)
+        step = self.start + k
+        while True:
+            _, faces = next(face_stream(self.batch, self.seed, self.resolution, start=step))
+            yield step, faces.image
+            step += n
+
+
+def image_stream(batch: int, seed: int, resolution: int = 64, start: int = 0, workers: int = 0,
+                 device: str | torch.device = "cpu"):
+    """Endless ``(step, images)`` of ``face_stream``, rendered by ``workers`` processes (0: in this one) and
+    moved to ``device``."""
+    if workers == 0:
+        for step, faces in face_stream(batch, seed, resolution, start=start):
+            yield step, faces.image.to(device)
+        return
+    loader = torch.utils.data.DataLoader(_ImageStream(batch, seed, resolution, start), batch_size=None,
+                                         num_workers=workers, prefetch_factor=4,
+                                         pin_memory=torch.device(device).type == "cuda")
+    for step, images in loader:
+        yield step, images.to(device, non_blocking=True)
+
+
+def training_device(name: str | None = None) -> torch.device:
+    """``name`` if given, else CUDA when present, else the CPU; on CUDA, TF32 matmuls and cuDNN autotuning."""
+    device = torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    return device
 
 
 def held_out(n: int, resolution: int = 64, seed: int = 12345) -> FaceBatch:

@@ -19,17 +19,17 @@ import torch.nn.functional as F
 
 from ..models.base import load_state_strict, read_pretrained, save_pretrained
 from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
-from .common import RunState, face_stream, on_terminate
+from .common import RunState, image_stream, on_terminate, training_device
 
 EMBEDDED_CONFIG = dict(resolution=64, w_dim=128, n_mlp=4, channel_base=2048, channel_max=128, lr_mlp=0.01)
 
 
 def mixed_wp(G: Generator, n: int, prob: float) -> torch.Tensor:
     """W+ codes from one z, or (with probability ``prob``) two z's crossing over at a random layer."""
-    w1 = G.mapping(torch.randn(n, G.w_dim))
+    w1 = G.mapping(torch.randn(n, G.w_dim, device=G.device))
     wp = G.broadcast(w1)
     if torch.rand(()) < prob:
-        w2 = G.mapping(torch.randn(n, G.w_dim))
+        w2 = G.mapping(torch.randn(n, G.w_dim, device=G.device))
         cut = int(torch.randint(1, G.num_layers, ()))
         wp = torch.cat([wp[:, :cut], G.broadcast(w2)[:, cut:]], 1)
     return wp
@@ -39,9 +39,9 @@ def save_grid(G: Generator, path: Path, seed: int = 0) -> None:
     from PIL import Image
 
     with torch.no_grad():
-        z = torch.randn(32, G.w_dim, generator=torch.Generator().manual_seed(seed))
+        z = G.sample_z(32, torch.Generator().manual_seed(seed))
         img = G.synthesize(G.broadcast(G.mapping(z)), "const")
-    img = ((img.clamp(-1, 1) + 1) * 127.5).round().byte()
+    img = ((img.clamp(-1, 1) + 1) * 127.5).round().byte().cpu()
     n, c, h, w = img.shape
     grid = img.view(4, 8, c, h, w).permute(0, 3, 1, 4, 2).reshape(4 * h, 8 * w, c)
     Image.fromarray(grid.numpy()).save(path)
@@ -61,6 +61,8 @@ def main(argv=None) -> None:
                     help="early in training the half-life is at most this fraction of the images seen")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
+    ap.add_argument("--workers", type=int, default=0, help="rendering processes (0: render in this one)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", default=None, help="family folder to start from when the run has no state")
     ap.add_argument("--export", default=None, help="only export the EMA generator (fp16) to this family folder")
@@ -70,7 +72,8 @@ def main(argv=None) -> None:
 
     run = RunState(args.run, args.minutes, args.save_minutes)
     cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
-    G, D = Generator(cfg), Discriminator(cfg)
+    device = training_device(args.device)
+    G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
     r1_ratio = args.r1_every / (args.r1_every + 1)
@@ -99,8 +102,7 @@ def main(argv=None) -> None:
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step
-    for step, faces in face_stream(args.batch, args.seed, cfg.resolution, start=start):  # noqa: B020
-        real = faces.image
+    for step, real in image_stream(args.batch, args.seed, cfg.resolution, start, args.workers, device):  # noqa: B020
         # --- D step
         with torch.no_grad():
             fake = G.synthesize(mixed_wp(G, args.batch, args.mixing), "random")
