@@ -142,6 +142,7 @@ class RunState:
         self.last_save = self.started = time.time()
         self.t_end = self.started + minutes * 60
         self.save_minutes, self.log_every = save_minutes, log_every
+        self.counters: dict[str, int] = {}
 
     def end_step(self, step: int, losses: dict[str, float], snapshot, **extra) -> bool:
         """After a training step: stop on NaN, log every ``log_every`` steps, snapshot when due (``snapshot`` gets
@@ -162,11 +163,14 @@ class RunState:
             return None
         for name, part in parts.items():
             part.load_state_dict(state[name])
+        self.counters = {k: int(v) for k, v in state.items() if k not in parts and k != "step"}
         return int(state["step"])
 
-    def save_parts(self, next_step: int, **parts) -> None:
-        """Save each part's state dict under its name, with the step to resume from."""
-        self.save({**{name: part.state_dict() for name, part in parts.items()}, "step": torch.tensor(next_step)})
+    def save_parts(self, next_step: int, counters: dict[str, int] | None = None, **parts) -> None:
+        """Save each part's state dict under its name, with the step to resume from and integer ``counters``
+        (``self.counters`` after ``resume``)."""
+        self.save({**{name: part.state_dict() for name, part in parts.items()}, "step": torch.tensor(next_step),
+                   **{k: torch.tensor(v) for k, v in (counters or {}).items()}})
 
     def load(self) -> dict | None:
         return torch.load(self.path, map_location="cpu", weights_only=True) if self.path.exists() else None

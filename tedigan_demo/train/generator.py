@@ -80,15 +80,19 @@ def main(argv=None) -> None:
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr * r1_ratio, betas=(0.0, 0.99**r1_ratio))
     parts = {"G": G, "D": D, "G_ema": G_ema, "opt_g": opt_g, "opt_d": opt_d}
     step = run.resume(**parts)
+    # Images seen (the batch size may change between invocations); runs from before it was counted assume --batch.
+    nimg = run.counters.get("nimg", (step or 0) * args.batch)
     if step is None and args.init:
         _, g_state = read_pretrained(Path(args.init) / "generator")
         _, d_state = read_pretrained(Path(args.init) / "train_state" / "discriminator")
         load_state_strict(G, g_state), load_state_strict(G_ema, g_state), load_state_strict(D, d_state)
         step = int((Path(args.init) / "train_state" / "step.txt").read_text())
+        nimg_file = Path(args.init) / "train_state" / "nimg.txt"
+        nimg = int(nimg_file.read_text()) if nimg_file.exists() else step * args.batch
     step = step or 0
 
     def snapshot(next_step: int):
-        run.save_parts(next_step, **parts)
+        run.save_parts(next_step, counters={"nimg": nimg}, **parts)
         save_grid(G_ema, run.folder / "samples.png")
 
     if args.export:
@@ -96,8 +100,9 @@ def main(argv=None) -> None:
         save_pretrained(G_ema, cfg.to_dict(), out / "generator", kind="StyleGAN2Generator")
         save_pretrained(D, cfg.to_dict(), out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
         (out / "train_state" / "step.txt").write_text(f"{step}\n")
+        (out / "train_state" / "nimg.txt").write_text(f"{nimg}\n")
         save_grid(G_ema, out / "samples.png")
-        print(f"exported step {step} ({step * args.batch / 1000:.0f} kimg) to {out}")
+        print(f"exported step {step} ({nimg / 1000:.0f} kimg) to {out}")
         return
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
@@ -125,7 +130,8 @@ def main(argv=None) -> None:
         loss_g.backward()
         opt_g.step()
         logs["loss_g"] = loss_g.item()
-        ema_nimg = min(args.ema_kimg * 1000, max(step * args.batch * args.ema_rampup, args.batch))
+        nimg += args.batch
+        ema_nimg = min(args.ema_kimg * 1000, max(nimg * args.ema_rampup, args.batch))
         ema_beta = 0.5 ** (args.batch / ema_nimg)
         with torch.no_grad():
             for pe, p in zip(G_ema.parameters(), G.parameters()):
@@ -133,7 +139,7 @@ def main(argv=None) -> None:
             for be, b in zip(G_ema.buffers(), G.buffers()):
                 be.copy_(b)
         rate = (time.time() - run.started) / (step - start + 1)
-        if run.end_step(step, logs, snapshot, kimg=step * args.batch / 1000, sec_per_step=round(rate, 3)):
+        if run.end_step(step, logs, snapshot, kimg=nimg / 1000, sec_per_step=round(rate, 3)):
             break
 
 
