@@ -115,6 +115,9 @@ class TediGANPipeline:
             self.editing = InversionWeights(pixel=0.5, perceptual=0.0, encoder=0.5, text=2.0, lr=0.01)
         # optimisation steps that find a text's code when the family has no text encoder into W+
         self.text_steps = 0 if text_mapper is not None else 50
+        # text -> image draws this many codes per sample and keeps those the text-image similarity ranks highest
+        # (with a text encoder into W+ only: there a candidate costs one generator pass, not an optimisation)
+        self.candidates = 4 if text_mapper is not None else 1
 
     # ---- loading ---------------------------------------------------------------------------------------------
     @classmethod
@@ -180,14 +183,27 @@ class TediGANPipeline:
 
     # ---- the tasks ---------------------------------------------------------------------------------------------
     def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8, steps: int = 0,
-                 progress: Callable | None = None) -> Generation:
-        """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere."""
+                 progress: Callable | None = None, candidates: int | None = None) -> Generation:
+        """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere.
+
+        ``candidates`` codes are drawn per sample and the ``n`` whose images the text-image similarity ranks
+        highest are kept, best first (default ``self.candidates`` when ``steps`` is 0, else 1). The embedded
+        mapper predicts the mean code of a description, which some random codes in the other layers override;
+        ranking 4 per sample raised the classifier's reading of the named attributes from 0.46 to 0.55 (held-out
+        wordings 0.39 -> 0.42) at 12% less variety among the samples (bench/eval_tedigan.py)."""
         text = check_text(text)
+        k = max(1, candidates if candidates is not None else self.candidates if steps == 0 else 1)
         layers, named = self.governed_layers(text)
         mask = self._mask(layers)
-        base = self.random_codes(n, seed, truncation)
+        base = self.random_codes(n * k, seed, truncation)
         wp = mix(base, self.text_style(text, base, mask, steps, progress), mask)
-        return Generation(self.render(wp), wp, layers, named)
+        images = self.render(wp)
+        if k > 1:
+            with torch.inference_mode():
+                sims = self.guidance.similarity(images, self.guidance.embed_text([text]).to(self.device))[:, 0]
+            keep = sims.argsort(descending=True, stable=True)[:n]
+            wp, images = wp[keep], images[keep]
+        return Generation(images, wp, layers, named)
 
     def prepare(self, image, align: bool | str = "auto") -> torch.Tensor:
         """Any image -> the generator's input ``[1, 3, R, R]``. ``align``: True aligns the largest face to the

@@ -60,6 +60,15 @@ def test_generate_is_diverse_governed_and_seeded(pipe):
     assert not torch.equal(pipe.generate("She is smiling.", n=3, seed=6).images, out.images)
 
 
+def test_generate_keeps_the_candidates_the_text_image_similarity_ranks_highest(pipe):
+    text = "She has long red hair."
+    every = pipe.generate(text, n=12, seed=3, candidates=1)  # the 12 codes that n=3 with 4 candidates draws
+    sims = pipe.guidance.similarity(every.images, pipe.guidance.embed_text([text]))[:, 0]
+    best = pipe.generate(text, n=3, seed=3, candidates=4)
+    assert torch.equal(best.wp, every.wp[sims.argsort(descending=True, stable=True)[:3]])
+    assert pipe.candidates == 4 and torch.equal(pipe.generate(text, n=3, seed=3).images, best.images)
+
+
 @pytest.mark.parametrize("text", ["", "   ", None, "x" * 600])
 def test_bad_descriptions_are_refused_clearly(pipe, text):
     with pytest.raises(ValueError, match="description"):

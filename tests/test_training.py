@@ -32,3 +32,36 @@ def test_text_training_runs_resumes_and_saves_a_loadable_mapper(tmp_path, monkey
     mapper = load_module(family / "text_mapper").float()
     wp = mapper(load_sentence_encoder()(["She has long blond hair."]))
     assert wp.shape == (1, 10, 128) and torch.isfinite(wp).all()
+
+
+def test_generator_training_counts_images_across_batch_sizes_and_exports(tmp_path):
+    from tedigan_demo.loading import load_generator
+    from tedigan_demo.train import generator
+
+    start = int((FAMILY / "train_state" / "step.txt").read_text())
+    nimg0 = int((FAMILY / "train_state" / "nimg.txt").read_text())
+    run, out = tmp_path / "run", tmp_path / "family"
+    common = ["--run", str(run), "--minutes", "0", "--threads", "1", "--device", "cpu"]
+    threads = torch.get_num_threads()
+    try:
+        generator.main(common + ["--init", str(FAMILY), "--batch", "4", "--workers", "1"])  # one step, rendered
+        generator.main(common + ["--batch", "2"])  # resumes with another batch size, rendered in-process
+        generator.main(common + ["--export", str(out)])
+    finally:
+        torch.set_num_threads(threads)
+    state = torch.load(run / "state.pt", weights_only=True)
+    assert int(state["step"]) == start + 2 and int(state["nimg"]) == nimg0 + 4 + 2
+    assert (out / "train_state" / "nimg.txt").read_text().strip() == str(nimg0 + 6)
+    G = load_generator(out / "generator").float()
+    assert torch.isfinite(G.synthesize(G.map_to_wp(G.sample_z(1)))).all()
+
+
+def test_rendering_workers_give_the_in_process_batches():
+    import itertools
+
+    from tedigan_demo.train.common import image_stream
+
+    inline = list(itertools.islice(image_stream(3, 0, 64, start=5), 4))
+    workers = list(itertools.islice(image_stream(3, 0, 64, start=5, workers=2), 4))
+    assert [s for s, _ in workers] == [5, 6, 7, 8] == [s for s, _ in inline]
+    assert all(torch.equal(a, b) for (_, a), (_, b) in zip(inline, workers))
