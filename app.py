@@ -173,7 +173,7 @@ def style_mix(seed, text, coarse, middle, fine, family=FAMILY):
 
 def group_label(group: str, family: str = FAMILY) -> str:
     """A slider's label: the attributes the family's measurement says this group controls."""
-    names = [a.replace("_", " ") for a, g in demo_for(family).pipe.attribute_groups.items() if g == group]
+    names = [a.replace("_", " ") for a, gs in demo_for(family).pipe.attribute_groups.items() if group in gs]
     return f"{group} ({', '.join(names)})" if names else group
 
 

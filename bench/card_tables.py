@@ -11,11 +11,11 @@ from pathlib import Path
 
 
 def layer_group_table(res: dict) -> str:
-    rows = ["| attribute | intended | coarse | middle | fine | all | dominant (share) |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| attribute | intended | coarse | middle | fine | all | dominant (share) | carried by |",
+            "|---|---|---|---|---|---|---|---|"]
     for name, r in res["layer_group_change_rates"].items():
         rows.append(f"| {name} | {r['intended']} | {r['coarse']} | {r['middle']} | {r['fine']} | {r['all']} | "
-                    f"{r['dominant']} ({r['dominant_share']}) |")
+                    f"{r['dominant']} ({r['dominant_share']}) | {' + '.join(r.get('governing', [r['dominant']]))} |")
     return "\n".join(rows)
 
 

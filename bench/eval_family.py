@@ -27,6 +27,9 @@ from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
 NAMES = [a.name for a in ATTRIBUTES]
+# A group that changes an attribute at least this share as often as the dominant group carries it too (hair colour:
+# coarse 0.59, middle 0.52). Edits confined to the dominant group turned hair blond 0 times in 12; with both, 7.
+GOVERNING_SHARE = 0.7
 
 
 def batched(fn, x: torch.Tensor, size: int = 200) -> torch.Tensor:
@@ -71,7 +74,7 @@ def main() -> None:
     ap.add_argument("--n-pairs", type=int, default=400)
     ap.add_argument("--json", default=None)
     ap.add_argument("--write-groups", action="store_true",
-                    help="write <family>/attribute_groups.json: each attribute's measured dominant layer group")
+                    help="write <family>/attribute_groups.json: the layer groups that carry each attribute (measured)")
     args = ap.parse_args()
     torch.set_grad_enabled(False)
     fam = Path(args.family)
@@ -152,14 +155,16 @@ def main() -> None:
         per_group = {g: round(float(rates[g][k]), 3) for g in ("coarse", "middle", "fine", "all")}
         total = sum(per_group[g] for g in ("coarse", "middle", "fine")) or 1e-9
         dominant = max(("coarse", "middle", "fine"), key=lambda g: per_group[g])
+        governing = [dominant] + [g for g in ("coarse", "middle", "fine") if g != dominant
+                                  and per_group[g] >= GOVERNING_SHARE * per_group[dominant]]
         table[name] = {**per_group, "dominant": dominant, "dominant_share": round(per_group[dominant] / total, 3),
-                       "intended": ATTRIBUTES[k].group}
+                       "governing": governing, "intended": ATTRIBUTES[k].group}
     res["layer_group_change_rates"] = table
     res["seconds"] = round(time.time() - t0, 1)
 
     print(json.dumps(res, indent=1))
     if args.write_groups:
-        groups = {name: row["dominant"] for name, row in table.items()}
+        groups = {name: row["governing"] for name, row in table.items()}
         (fam / "attribute_groups.json").write_text(json.dumps(groups, indent=1) + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1) + "\n")

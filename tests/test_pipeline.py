@@ -69,6 +69,15 @@ def test_generate_keeps_the_candidates_the_text_image_similarity_ranks_highest(p
     assert pipe.candidates == 4 and torch.equal(pipe.generate(text, n=3, seed=3).images, best.images)
 
 
+def test_an_attribute_measured_in_two_groups_governs_both(pipe):
+    two = TediGANPipeline(pipe.G, pipe.E, pipe.guidance, text_mapper=pipe.mapper,
+                          sentence_encoder=pipe.sentence_encoder, classifier=pipe.classifier,
+                          attribute_groups={"hair_color": ["coarse", "middle"], "smile": "middle"})
+    layers, named = two.governed_layers("She has red hair.")
+    assert named == {"hair_color": "red"} and layers == sorted(pipe.groups["coarse"] + pipe.groups["middle"])
+    assert two.governed_layers("She is smiling.")[0] == pipe.groups["middle"]  # one group, as older families name it
+
+
 @pytest.mark.parametrize("text", ["", "   ", None, "x" * 600])
 def test_bad_descriptions_are_refused_clearly(pipe, text):
     with pytest.raises(ValueError, match="description"):
