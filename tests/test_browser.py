@@ -100,6 +100,8 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     page.get_by_role("button", name="Faces from the label map").wait_for()
     page.locator("#sketch-go").click()  # nothing drawn yet: a clear message, the page lives on
     page.get_by_text("draw or upload").first.wait_for()
+    page.locator(".toast-close").first.click()  # dismissed, so that the later screenshots show no stale message
+    page.get_by_text("draw or upload").first.wait_for(state="hidden")
     page.locator("#label-input input[type=file]").first.set_input_files(str(REPO_ROOT / "examples" / "label_24.png"))
     page.wait_for_timeout(1500)
     page.locator("#label-go").click()
