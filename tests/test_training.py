@@ -65,3 +65,23 @@ def test_rendering_workers_give_the_in_process_batches():
     workers = list(itertools.islice(image_stream(3, 0, 64, start=5, workers=2), 4))
     assert [s for s, _ in workers] == [5, 6, 7, 8] == [s for s, _ in inline]
     assert all(torch.equal(a, b) for (_, a), (_, b) in zip(inline, workers))
+
+
+def test_encoder_and_sketch_encoder_training_run_and_save_loadable_parts(tmp_path):
+    from tedigan_demo.train import encoder, modality
+
+    family = tmp_path / "family"
+    for part in ("generator", "encoder", "classifier", "sketch_encoder"):
+        shutil.copytree(FAMILY / part, family / part)
+    common = ["--family", str(family), "--minutes", "0", "--batch", "4", "--threads", "1", "--device", "cpu",
+              "--warm-start"]
+    threads = torch.get_num_threads()
+    try:
+        encoder.main(common + ["--run", str(tmp_path / "encoder")])  # one step, then the snapshot
+        modality.main(common + ["--modality", "sketch", "--run", str(tmp_path / "sketch")])
+    finally:
+        torch.set_num_threads(threads)
+    for run, part, channels in (("encoder", "encoder", 3), ("sketch", "sketch_encoder", 1)):
+        assert int(torch.load(tmp_path / run / "state.pt", weights_only=True)["step"]) == 1
+        E = load_module(family / part).float()
+        assert E(torch.zeros(1, channels, 64, 64)).shape == (1, 10, 128)

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from .augment import degrade
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup, warm_start
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 from .generator import mixed_wp
 
 
@@ -35,15 +35,17 @@ def main(argv=None) -> None:
     ap.add_argument("--w-latent", type=float, default=1.0)
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--warm-start", action="store_true",
                     help="with no run state, start from the family's current weights of this part")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
-    G, classifier = frozen_parts(family, "generator", "classifier")
+    device = training_device(args.device)
+    G, classifier = (m.to(device) for m in frozen_parts(family, "generator", "classifier"))
     perceptual = classifier.perceptual
-    E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim))
+    E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim)).to(device)
     run = RunState(args.run, args.minutes, args.save_minutes)
     opt = torch.optim.Adam(E.parameters(), lr=args.lr)
     parts = {"E": E, "opt": opt}
@@ -62,11 +64,12 @@ def main(argv=None) -> None:
     gen = torch.Generator().manual_seed(args.seed)
     start = step
     for step, faces in face_stream(args.batch, args.seed + 1, G.resolution, start=start):  # noqa: B020
-        x = degrade(faces.image, gen, p=0.3)
+        real = faces.image.to(device)
+        x = degrade(faces.image, gen, p=0.3).to(device)  # augmented on the CPU: its generator is the CPU's
         wp = E(x)
         rec = G.synthesize(wp, "const")
-        loss_rec = F.mse_loss(rec, faces.image)
-        loss_feat = F.mse_loss(perceptual(rec), perceptual(faces.image))
+        loss_rec = F.mse_loss(rec, real)
+        loss_feat = F.mse_loss(perceptual(rec), perceptual(real))
         with torch.no_grad():
             wp_syn = mixed_wp(G, args.batch, 0.5)
             x_syn = G.synthesize(wp_syn, "const")

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup, warm_start
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 
 
 def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
@@ -43,17 +43,19 @@ def main(argv=None) -> None:
     ap.add_argument("--w-perceptual", type=float, default=0.5)
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--warm-start", action="store_true",
                     help="with no run state, start from the family's current weights of this part")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
-    G, E, C = frozen_parts(family, "generator", "encoder", "classifier")
+    device = training_device(args.device)
+    G, E, C = (m.to(device) for m in frozen_parts(family, "generator", "encoder", "classifier"))
     perceptual = C.perceptual
     in_ch = 1 if args.modality == "sketch" else len(LABEL_CLASSES)
-    M = WPlusEncoder(EncoderConfig(in_channels=in_ch, num_layers=G.num_layers, w_dim=G.w_dim))
-    weights = torch.full((1, G.num_layers, 1), args.w_appearance)
+    M = WPlusEncoder(EncoderConfig(in_channels=in_ch, num_layers=G.num_layers, w_dim=G.w_dim)).to(device)
+    weights = torch.full((1, G.num_layers, 1), args.w_appearance, device=device)
     weights[:, G.layer_groups["coarse"] + G.layer_groups["middle"]] = 1.0
     run = RunState(args.run or f"runs/{args.modality}_encoder", args.minutes, args.save_minutes)
     opt = torch.optim.Adam(M.parameters(), lr=args.lr)
@@ -72,12 +74,13 @@ def main(argv=None) -> None:
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step
     for step, faces in face_stream(args.batch, args.seed + 3, G.resolution, start=start):  # noqa: B020
-        wp = M(modality_input(faces, args.modality))
+        real = faces.image.to(device)
+        wp = M(modality_input(faces, args.modality).to(device))
         with torch.no_grad():
-            target = E(faces.image)
+            target = E(real)
         loss_lat = ((wp - target).pow(2) * weights).mean()
         rec = G.synthesize(wp, "const")
-        loss_feat = F.mse_loss(perceptual(rec), perceptual(faces.image))
+        loss_feat = F.mse_loss(perceptual(rec), perceptual(real))
         loss = loss_lat + args.w_perceptual * loss_feat
         opt.zero_grad(set_to_none=True)
         loss.backward()
