@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import pytest
 import torch
 
 from tedigan_demo.loading import REPO_ROOT, load_module, load_sentence_encoder
@@ -10,21 +11,30 @@ from tedigan_demo.loading import REPO_ROOT, load_module, load_sentence_encoder
 FAMILY = REPO_ROOT / "checkpoints" / "synthfaces64"
 
 
+@pytest.fixture(autouse=True)
+def keep_threads():
+    """The scripts set torch's thread count for their run; the rest of the test session keeps its own."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def family_copy(folder, *parts):
+    """A family folder with copies of the shipped ``parts`` (the scripts write their results into it)."""
+    for part in parts:
+        shutil.copytree(FAMILY / part, folder / part)
+    return folder
+
+
 def test_text_training_runs_resumes_and_saves_a_loadable_mapper(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from tedigan_demo.train import text
 
-    family = tmp_path / "family"
-    for part in ("generator", "encoder", "classifier"):
-        shutil.copytree(FAMILY / part, family / part)
+    family = family_copy(tmp_path / "family", "generator", "encoder", "classifier")
     run = tmp_path / "run"
     args = ["--family", str(family), "--run", str(run), "--minutes", "0", "--batch", "8", "--threads", "1"]
-    threads = torch.get_num_threads()
-    try:
-        text.main(args)  # one step from scratch, then the snapshot the time budget asks for
-        text.main(args)  # resumes at the next step
-    finally:
-        torch.set_num_threads(threads)
+    text.main(args)  # one step from scratch, then the snapshot the time budget asks for
+    text.main(args)  # resumes at the next step
     first = json.loads((run / "log.jsonl").read_text().splitlines()[0])
     assert first["step"] == 0 and all(torch.isfinite(torch.tensor(v)) for k, v in first.items() if k != "step")
     assert {"clip", "map"} <= set(first)
@@ -42,13 +52,9 @@ def test_generator_training_counts_images_across_batch_sizes_and_exports(tmp_pat
     nimg0 = int((FAMILY / "train_state" / "nimg.txt").read_text())
     run, out = tmp_path / "run", tmp_path / "family"
     common = ["--run", str(run), "--minutes", "0", "--threads", "1", "--device", "cpu"]
-    threads = torch.get_num_threads()
-    try:
-        generator.main(common + ["--init", str(FAMILY), "--batch", "4", "--workers", "1"])  # one step, rendered
-        generator.main(common + ["--batch", "2"])  # resumes with another batch size, rendered in-process
-        generator.main(common + ["--export", str(out)])
-    finally:
-        torch.set_num_threads(threads)
+    generator.main(common + ["--init", str(FAMILY), "--batch", "4", "--workers", "1"])  # one step, rendered
+    generator.main(common + ["--batch", "2"])  # resumes with another batch size, rendered in-process
+    generator.main(common + ["--export", str(out)])
     state = torch.load(run / "state.pt", weights_only=True)
     assert int(state["step"]) == start + 2 and int(state["nimg"]) == nimg0 + 4 + 2
     assert (out / "train_state" / "nimg.txt").read_text().strip() == str(nimg0 + 6)
@@ -70,17 +76,11 @@ def test_rendering_workers_give_the_in_process_batches():
 def test_encoder_and_sketch_encoder_training_run_and_save_loadable_parts(tmp_path):
     from tedigan_demo.train import encoder, modality
 
-    family = tmp_path / "family"
-    for part in ("generator", "encoder", "classifier", "sketch_encoder"):
-        shutil.copytree(FAMILY / part, family / part)
+    family = family_copy(tmp_path / "family", "generator", "encoder", "classifier", "sketch_encoder")
     common = ["--family", str(family), "--minutes", "0", "--batch", "4", "--threads", "1", "--device", "cpu",
               "--warm-start"]
-    threads = torch.get_num_threads()
-    try:
-        encoder.main(common + ["--run", str(tmp_path / "encoder")])  # one step, then the snapshot
-        modality.main(common + ["--modality", "sketch", "--run", str(tmp_path / "sketch")])
-    finally:
-        torch.set_num_threads(threads)
+    encoder.main(common + ["--run", str(tmp_path / "encoder")])  # one step, then the snapshot
+    modality.main(common + ["--modality", "sketch", "--run", str(tmp_path / "sketch")])
     for run, part, channels in (("encoder", "encoder", 3), ("sketch", "sketch_encoder", 1)):
         assert int(torch.load(tmp_path / run / "state.pt", weights_only=True)["step"]) == 1
         E = load_module(family / part).float()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -12,8 +13,8 @@ import torch
 
 from ..synthfaces import FaceBatch, render_seeds
 
-__all__ = ["RunState", "face_stream", "image_stream", "check_finite", "held_out", "on_terminate", "setup",
-           "frozen_parts", "training_device"]
+__all__ = ["RunState", "face_stream", "render_step", "image_stream", "check_finite", "held_out", "on_terminate",
+           "setup", "frozen_parts", "training_device"]
 
 
 class NonFiniteLoss(RuntimeError):
@@ -27,14 +28,17 @@ def check_finite(losses: dict[str, float], step: int) -> None:
         raise NonFiniteLoss(f"step {step}: non-finite loss terms {bad}: {losses}")
 
 
+def render_step(batch: int, seed: int, resolution: int, step: int, train: bool = True) -> FaceBatch:
+    """The faces of one training step: a function of (seed, step) alone. Training seeds are even, evaluation seeds
+    odd (disjoint sets)."""
+    seeds = np.random.default_rng([seed, step]).integers(0, 2**40, batch) * 2 + (0 if train else 1)
+    return render_seeds(seeds.tolist(), resolution)
+
+
 def face_stream(batch: int, seed: int, resolution: int = 64, start: int = 0, train: bool = True):
-    """Endless batches of freshly rendered faces. Training seeds are even, evaluation seeds odd (disjoint sets)."""
-    step = start
-    while True:
-        rng = np.random.default_rng([seed, step])
-        seeds = rng.integers(0, 2**40, batch) * 2 + (0 if train else 1)
-        yield step, render_seeds(seeds.tolist(), resolution)
-        step += 1
+    """Endless ``(step, faces)`` of freshly rendered faces (``render_step``)."""
+    for step in itertools.count(start):
+        yield step, render_step(batch, seed, resolution, step, train)
 
 
 class _ImageStream(torch.utils.data.IterableDataset):
@@ -50,11 +54,8 @@ class _ImageStream(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         k, n = (info.id, info.num_workers) if info is not None else (0, 1)
         torch.set_num_threads(1)
-        step = self.start + k
-        while True:
-            _, faces = next(face_stream(self.batch, self.seed, self.resolution, start=step))
-            yield step, faces.image
-            step += n
+        for step in itertools.count(self.start + k, n):
+            yield step, render_step(self.batch, self.seed, self.resolution, step).image
 
 
 def image_stream(batch: int, seed: int, resolution: int = 64, start: int = 0, workers: int = 0,
