@@ -128,6 +128,8 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=40, help="held-out faces edited by each prompt")
     ap.add_argument("--steps", type=int, default=30, help="inversion steps before editing")
     ap.add_argument("--modal-faces", type=int, default=60, help="held-out faces whose sketch / label map is used")
+    ap.add_argument("--edit-reference", choices=["source", "mean"], default="source",
+                    help="what an edit's text code is measured from (TediGANPipeline.edit_reference_code)")
     ap.add_argument("--skip", default="", help="comma-separated sections to skip: text,edit,modal,speed")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--json", default=None)
@@ -135,8 +137,9 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
+    pipe.edit_reference = args.edit_reference
     C = pipe.classifier
-    res: dict = {"family": args.family}
+    res: dict = {"family": args.family, "edit_reference": args.edit_reference}
     skip = set(filter(None, args.skip.split(",")))
 
     # ---- text -> image

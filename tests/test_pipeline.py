@@ -112,6 +112,22 @@ def test_edit_strengths_and_per_group_view(pipe):
     assert refined.wp.shape == content.shape and torch.isfinite(refined.image).all()
 
 
+def test_an_edit_is_measured_from_what_the_face_shows_now(pipe):
+    content = pipe.random_codes(2, seed=3)
+    for face in content.split(1):
+        # of the statements of each smile value, only the one the guidance reads in the face changes nothing
+        unchanged = [torch.equal(pipe.edit(face, f"This person {phrase}.", per_group=False).wp, face)
+                     for phrase in ("is not smiling", "is smiling")]
+        assert sum(unchanged) == 1
+    # from the mean code instead, both move the face
+    pipe.edit_reference = "mean"
+    try:
+        assert not torch.equal(pipe.edit(content[:1], "This person is not smiling.", per_group=False).wp,
+                               content[:1])
+    finally:
+        pipe.edit_reference = "source"
+
+
 def test_mix_interpolate_describe(pipe):
     a, b = pipe.random_codes(1, seed=1), pipe.random_codes(1, seed=2)
     wp, img = pipe.mix(a, b, {"fine": 1.0})

@@ -97,3 +97,13 @@ def test_caption_of_only_quiet_values_still_says_something():
     for seed in range(20):
         text, mentioned = caption({"lipstick": "none", "freckles": "none"}, np.random.default_rng(seed), "heldout")
         assert len(mentioned) == 1 and text.endswith(".") and "  " not in text
+
+
+def test_statement_names_exactly_the_values_given():
+    from tedigan_demo.synthfaces.captions import parse, statement
+
+    for a in ATTRIBUTES:
+        for v in a.values:
+            assert parse(statement({a.name: v})) == {a.name: v}, statement({a.name: v})
+    pair = {"smile": "neutral", "hair_color": "red"}
+    assert parse(statement(pair)) == pair and statement({}) == ""

@@ -12,7 +12,7 @@ import numpy as np
 
 from .attributes import ATTRIBUTES, attribute
 
-__all__ = ["PHRASES", "caption", "captions", "describe", "parse", "values_of"]
+__all__ = ["PHRASES", "caption", "captions", "describe", "parse", "statement", "values_of"]
 
 # attribute -> value -> predicates (third person singular); the LAST entry of each list is held out.
 PHRASES: dict[str, dict[str, list[str]]] = {
@@ -195,6 +195,20 @@ def describe(values: dict[str, str], observed: dict[str, bool] | None = None) ->
             parts.append(PHRASES[a.name][v][0] if a.name != "hair_color" else f"has {HAIR_COLOR[v][0]} hair")
     gender = "she" if seen.get("lipstick") == "red" else "he" if seen.get("beard") == "beard" else "person"
     return f"{SUBJECTS[gender][0]} {_join(parts)}."
+
+
+def statement(values: dict[str, str]) -> str:
+    """A canonical sentence naming exactly the given attribute values (first wordings, "This person ..."), quiet
+    values included: "This person has blond hair and is not smiling."."""
+    parts = []
+    for name, v in values.items():
+        if name == "hair_color":
+            parts.append(f"has {HAIR_COLOR[v][0]} hair")
+        elif name == "hair_style":
+            parts.append(BALD[0] if v == "bald" else f"has {HAIR_LENGTH[v][0]} hair")
+        else:
+            parts.append(PHRASES[name][v][0])
+    return f"{SUBJECTS['person'][0]} {_join(parts)}." if parts else ""
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -158,12 +158,16 @@ class RunState:
 
     def resume(self, **parts) -> int | None:
         """Load each part (module or optimizer) from ``state.pt`` under its name; the step to continue from, or
-        None when the run has no state yet."""
+        None when the run has no state yet. Optimizers keep the learning rate they were built with: a resumed run
+        may lower it (``--lr``) and keep its moment estimates."""
         state = self.load()
         if state is None:
             return None
         for name, part in parts.items():
+            lrs = [g["lr"] for g in part.param_groups] if isinstance(part, torch.optim.Optimizer) else None
             part.load_state_dict(state[name])
+            for group, lr in zip(part.param_groups if lrs else (), lrs or ()):
+                group["lr"] = lr
         self.counters = {k: int(v) for k, v in state.items() if k not in parts and k != "step"}
         return int(state["step"])
 
