@@ -19,6 +19,19 @@ def layer_group_table(res: dict) -> str:
     return "\n".join(rows)
 
 
+def layer_table(res: dict) -> str:
+    """Change rate per attribute when a single W+ entry is swapped (absent from JSON written before it existed)."""
+    if "layer_change_rates" not in res:
+        return ""
+    res_px = res["layer_resolutions"]
+    rows = ["| attribute | " + " | ".join(f"{i} ({r} px)" for i, r in enumerate(res_px)) + " |",
+            "|---|" + "---|" * len(res_px)]
+    for name, rates in res["layer_change_rates"].items():
+        top = max(rates)
+        rows.append(f"| {name} | " + " | ".join(f"**{r}**" if r == top else f"{r}" for r in rates) + " |")
+    return "\n".join(rows)
+
+
 def summary(res: dict) -> str:
     conf = res["confident_share"]
     lo, hi = min(conf, key=conf.get), max(conf, key=conf.get)
@@ -43,7 +56,7 @@ def main() -> None:
     ap.add_argument("--family", default="checkpoints/synthfaces64")
     args = ap.parse_args()
     res = json.loads((Path(args.family) / "eval_family.json").read_text())
-    print(summary(res), "", layer_group_table(res), sep="\n")
+    print(summary(res), "", layer_group_table(res), "", layer_table(res), sep="\n")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Evaluate the embedded model family: classifier accuracy, Fréchet distance, mode coverage, confidence,
-inversion quality, and what each W+ layer group controls.
+inversion quality, and what each W+ layer group (and each single W+ entry) controls.
 
     python bench/eval_family.py --family checkpoints/synthfaces64 [--n 2000] [--json out.json]
 
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tedigan_demo.loading import load_generator, load_module  # noqa: E402
 from tedigan_demo.method.control import layer_mask, mix  # noqa: E402
 from tedigan_demo.method.inversion import optimize_wp  # noqa: E402
+from tedigan_demo.models.stylegan2 import layer_resolution  # noqa: E402
 from tedigan_demo.pipeline import EMBEDDED_INVERSION  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
@@ -160,6 +161,15 @@ def main() -> None:
         table[name] = {**per_group, "dominant": dominant, "dominant_share": round(per_group[dominant] / total, 3),
                        "governing": governing, "intended": ATTRIBUTES[k].group}
     res["layer_group_change_rates"] = table
+    # ---- single W+ entries: where inside the groups each attribute lives (one index swapped at a time)
+    per_layer = {}
+    for i in range(G.num_layers):
+        mask = layer_mask(G.num_layers, G.layer_groups, {str(i): 1})
+        mixed = batched(lambda w: G.synthesize(w, "const"), mix(wp_a, wp_b, mask))
+        per_layer[i] = (C.predict(mixed)[0] != pred_a).float().mean(0)
+    res["layer_change_rates"] = {name: [round(float(per_layer[i][k]), 2) for i in range(G.num_layers)]
+                                 for k, name in enumerate(NAMES)}
+    res["layer_resolutions"] = [layer_resolution(i, G.resolution) for i in range(G.num_layers)]
     res["seconds"] = round(time.time() - t0, 1)
 
     print(json.dumps(res, indent=1))

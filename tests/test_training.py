@@ -85,3 +85,19 @@ def test_encoder_and_sketch_encoder_training_run_and_save_loadable_parts(tmp_pat
         assert int(torch.load(tmp_path / run / "state.pt", weights_only=True)["step"]) == 1
         E = load_module(family / part).float()
         assert E(torch.zeros(1, channels, 64, 64)).shape == (1, 10, 128)
+
+
+def test_a_resumed_run_keeps_its_moments_and_takes_the_new_learning_rate(tmp_path):
+    from tedigan_demo.train.common import RunState
+
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    net(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    RunState(tmp_path).save_parts(7, net=net, opt=opt)
+    net2 = torch.nn.Linear(3, 2)
+    opt2 = torch.optim.Adam(net2.parameters(), lr=2e-4)
+    assert RunState(tmp_path).resume(net=net2, opt=opt2) == 7
+    assert opt2.param_groups[0]["lr"] == 2e-4
+    torch.testing.assert_close(opt2.state[net2.weight]["exp_avg"], opt.state[net.weight]["exp_avg"])
+    torch.testing.assert_close(net2.weight, net.weight)
