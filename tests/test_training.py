@@ -101,3 +101,18 @@ def test_a_resumed_run_keeps_its_moments_and_takes_the_new_learning_rate(tmp_pat
     assert opt2.param_groups[0]["lr"] == 2e-4
     torch.testing.assert_close(opt2.state[net2.weight]["exp_avg"], opt.state[net.weight]["exp_avg"])
     torch.testing.assert_close(net2.weight, net.weight)
+
+
+def test_a_share_of_the_mappers_captions_name_one_or_two_attributes():
+    import numpy as np
+
+    from tedigan_demo.synthfaces.captions import parse
+    from tedigan_demo.train.common import held_out
+    from tedigan_demo.train.text import caption_batch
+
+    faces = held_out(24)
+    named = {share: [len(parse(t)) for t in caption_batch(faces.attributes, faces.observed,
+                                                            np.random.default_rng(0), short_share=share)]
+             for share in (0.0, 1.0)}
+    assert max(named[1.0]) <= 3  # hair length and colour share one phrase
+    assert np.mean(named[1.0]) < 2.5 < np.mean(named[0.0])

@@ -32,16 +32,18 @@ from ..models.base import save_pretrained
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
 from ..synthfaces.captions import caption, values_of
 from .augment import degrade
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup, warm_start
+from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 
 
 def caption_batch(attributes: torch.Tensor, observed: torch.Tensor, rng: np.random.Generator,
-                  split: str = "train") -> list[str]:
-    """One caption per face ``[N, num_attributes]`` (value indices), naming only its ``observed`` attributes."""
+                  split: str = "train", short_share: float = 0.0) -> list[str]:
+    """One caption per face ``[N, num_attributes]`` (value indices), naming only its ``observed`` attributes; a
+    ``short_share`` of them name one or two attributes only (edit prompts and statements are that short)."""
     texts = []
     for values, seen_row in zip(attributes, observed):
         shown = {name: value for (name, value), seen in zip(values_of(values.tolist()).items(), seen_row) if seen}
-        texts.append(caption(shown, rng, split)[0])
+        k = int(rng.integers(1, 3)) if short_share and rng.random() < short_share else None
+        texts.append(caption(shown, rng, split, k=k)[0])
     return texts
 
 
@@ -56,18 +58,24 @@ def main(argv=None) -> None:
                     help="a generated face's attribute is captioned when the classifier reads it this surely")
     ap.add_argument("--generated-share", type=float, default=0.5,
                     help="share of the contrastive batch shown as the generator's reconstruction G(E(x)) of the face")
+    ap.add_argument("--short-share", type=float, default=0.3,
+                    help="share of the mapper's captions that name one or two attributes: it then learns E[w | one "
+                         "attribute], from which an edit's offset is measured (TediGANPipeline.edit_reference_code)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--warm-start", action="store_true",
                     help="with no run state, start from the family's current weights of this part")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
-    G, E, C = frozen_parts(family, "generator", "encoder", "classifier")
-    text_encoder = load_sentence_encoder()
+    device = training_device(args.device)
+    G, E, C = (m.to(device) for m in frozen_parts(family, "generator", "encoder", "classifier"))
+    text_encoder = load_sentence_encoder().to(device)
     mapper = TextMapper(TextMapperConfig(text_dim=text_encoder.dim, num_layers=G.num_layers, w_dim=G.w_dim))
     image_text = ImageTextEncoder(ImageTextConfig(embed_dim=text_encoder.dim))
+    mapper, image_text = mapper.to(device), image_text.to(device)
     params = list(mapper.parameters()) + list(image_text.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
     run = RunState(args.run, args.minutes, args.save_minutes)
@@ -94,21 +102,21 @@ def main(argv=None) -> None:
         rng = np.random.default_rng([args.seed, step])
         texts = caption_batch(faces.attributes, faces.observed, rng)
         t = text_encoder(texts)
-        with torch.no_grad():
-            shown = degrade(faces.image, gen, p=0.5)
+        with torch.no_grad():  # random draws on the CPU, whose generator seeds them
+            shown = degrade(faces.image, gen, p=0.5).to(device)
             if args.generated_share > 0:  # the similarity scores generated faces in the app: learn their look too
-                as_generated = torch.rand(len(texts), generator=gen) < args.generated_share
-                shown[as_generated] = G.synthesize(E(faces.image[as_generated]), "const")
+                as_generated = (torch.rand(len(texts), generator=gen) < args.generated_share).to(device)
+                shown[as_generated] = G.synthesize(E(faces.image.to(device)[as_generated]), "const")
         # contrastive image-text
         img_emb = image_text(shown)
         logits = image_text.logit_scale.exp().clamp(max=100) * img_emb @ t.t()
-        labels = torch.arange(len(texts))
+        labels = torch.arange(len(texts), device=device)
         loss_clip = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
         # text -> W+: captions of the generator's own faces, as the classifier reads them
         with torch.no_grad():
-            wp = G.map_to_wp(torch.randn(args.batch, G.w_dim, generator=gen))
-            read, conf = C.predict(G.synthesize(wp, "const"))
-        gen_texts = caption_batch(read, conf >= args.confident, rng)
+            wp = G.map_to_wp(torch.randn(args.batch, G.w_dim, generator=gen).to(device))
+            read, conf = (t.cpu() for t in C.predict(G.synthesize(wp, "const")))
+        gen_texts = caption_batch(read, conf >= args.confident, rng, short_share=args.short_share)
         loss_map = F.mse_loss(mapper(text_encoder(gen_texts)), wp)
         loss = loss_clip + loss_map
         logs = {"clip": loss_clip.item(), "map": loss_map.item()}
