@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One call of a lent GPU machine (10 minutes at most a call): train the generator further from the family's shipped
+# train_state, export it, fine-tune the parts that depend on its W+ space and run on the GPU (image, sketch and
+# label encoders), and pack what changed into $OUT. The text part needs MiniLM, whose wheel is too large to travel
+# with the working tree: train it here afterwards (step 4 of the model card), then evaluate.
+#
+#   device run, timeout_s 590:   GEN_MINUTES=6 DOWN_MINUTES=0.6 scripts/gpu_session.sh
+#   back here:                   scripts/gpu_session.sh --unpack <files_at folder>
+#
+# Budget: GEN_MINUTES + 3 x DOWN_MINUTES + about 1.5 minutes (loading, export, packing). The pack is split into
+# pieces of 15 MiB (the machine returns at most 8 files of 16 MiB, 64 MiB in all): the parts trained there, the
+# family's train_state (the generator resumes from it with --init) and the logs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FAMILY=${FAMILY:-checkpoints/synthfaces64}
+RUNS=${RUNS:-runs}
+PY=${PYTHON:-python3}
+step() { echo "[$(date +%H:%M:%S)] $*"; }
+
+if [[ "${1:-}" == "--unpack" ]]; then
+    cat "$2"/pack.tar.part-* | tar -x -v
+    exit 0
+fi
+: "${OUT:?OUT must name the folder whose files come back}"
+TAG=gpu$(date +%Y%m%d%H%M)
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo "no GPU: running on the CPU"
+
+step "generator ${GEN_MINUTES:-6} min (resumes $RUNS/generator, else starts from $FAMILY/train_state)"
+$PY -m tedigan_demo.train.generator --run "$RUNS/generator" --init "$FAMILY" --minutes "${GEN_MINUTES:-6}" \
+    --batch "${BATCH:-64}" --workers "${WORKERS:-12}" --threads 4 --r1 0.5
+$PY -m tedigan_demo.train.generator --run "$RUNS/generator" --export "$FAMILY"
+for part in encoder sketch label; do
+    step "$part ${DOWN_MINUTES:-0.6} min (warm-started from the shipped one)"
+    if [[ $part == encoder ]]; then
+        $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "$RUNS/${TAG}_encoder" \
+            --minutes "${DOWN_MINUTES:-0.6}" --threads 4 --warm-start --batch "${DOWN_BATCH:-24}"
+    else
+        $PY -m tedigan_demo.train.modality --modality $part --family "$FAMILY" --run "$RUNS/${TAG}_$part" \
+            --minutes "${DOWN_MINUTES:-0.6}" --threads 4 --warm-start
+    fi
+done
+step "packing into $OUT"
+files=()  # the parts trained here (~46 MB); the generator resumes from train_state (no Adam moments: 32 MB more)
+for f in "$FAMILY"/{generator,train_state,encoder,sketch_encoder,label_encoder} "$RUNS/generator/log.jsonl" \
+         "$RUNS/${TAG}"_*/log.jsonl; do
+    if [[ -e $f ]]; then files+=("$f"); fi
+done
+tar -c "${files[@]}" | split -b 15M - "$OUT/pack.tar.part-"
+ls -l "$OUT"
+step "done"
