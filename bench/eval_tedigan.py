@@ -82,7 +82,7 @@ def eval_multimodal(pipe, C, faces: int, n: int) -> dict:
     out["silhouette_iou_of_random_generated_faces"] = round(float(iou(silhouette(random_faces),
                                                                       src.label != CLS["background"]).mean()), 3)
     for modality in ("sketch", "label"):
-        agree, named_ok, ious, diversity = [], [], [], []
+        agree, agree_t, named_ok, ious, diversity = [], [], [], [], []
         for i in range(faces):
             inp = src.sketch[i, 0].numpy() * 255 if modality == "sketch" else src.label[i].numpy()
             run = pipe.from_sketch if modality == "sketch" else pipe.from_label
@@ -100,10 +100,12 @@ def eval_multimodal(pipe, C, faces: int, n: int) -> dict:
             text, mentioned = caption(values, rng, "heldout")
             res_t = run(inp.astype(np.uint8) if modality == "sketch" else inp, text=text, n=n, seed=i)
             pred_t = C.predict(res_t.images)[0]
+            agree_t.append(float((pred_t[:, seen] == src.attributes[i, seen]).float().mean()))
             for a, v in mentioned.items():
                 named_ok.append(float((pred_t[:, NAMES.index(a)] == attribute(a).index(v)).float().mean()))
         out[modality] = {"structural_agreement": round(float(np.mean(agree)), 3),
                          "with_text_named_attributes_present": round(float(np.mean(named_ok)), 3),
+                         "with_text_structural_agreement": round(float(np.mean(agree_t)), 3),
                          "silhouette_iou": round(float(np.mean(ious)), 3),
                          "diversity_within_vs_random_pairs": round(float(np.mean(diversity)), 3)}
     return out

@@ -51,8 +51,13 @@ def test_from_sketch_and_label_are_diverse_and_structural(pipe, face):
     f = pipe.groups["fine"]
     assert not torch.equal(out.wp[0, f], out.wp[1, f])
     label = colorize(face.label[0].numpy())
+    plain = pipe.from_label(label, n=2, seed=0)
     lab = pipe.from_label(label, text="She has red hair.", n=2, seed=0)
-    assert lab.named == {"hair_color": "red"} and torch.equal(lab.wp[0, f], lab.wp[1, f])
+    # the text edits the results in its attribute's layers only
+    edited = pipe.governed_layers("She has red hair.")[0]
+    kept = [i for i in range(pipe.G.num_layers) if i not in edited]
+    assert lab.named == {"hair_color": "red"} and torch.equal(lab.wp[:, kept], plain.wp[:, kept])
+    assert not torch.equal(lab.wp[:, edited], plain.wp[:, edited])
 
 
 def test_cli_sketch_label_and_bad_inputs(tmp_path, capsys, tiny_family, face, monkeypatch):

@@ -115,7 +115,7 @@ def main(argv=None) -> None:
         # text -> W+: captions of the generator's own faces, as the classifier reads them
         with torch.no_grad():
             wp = G.map_to_wp(torch.randn(args.batch, G.w_dim, generator=gen).to(device))
-            read, conf = (t.cpu() for t in C.predict(G.synthesize(wp, "const")))
+            read, conf = (x.cpu() for x in C.predict(G.synthesize(wp, "const")))
         gen_texts = caption_batch(read, conf >= args.confident, rng, short_share=args.short_share)
         loss_map = F.mse_loss(mapper(text_encoder(gen_texts)), wp)
         loss = loss_clip + loss_map
