@@ -145,12 +145,15 @@ def main() -> None:
     wp_a, img_a = wp_gen[:n], gen[:n]
     wp_b = wp_gen[n : 2 * n] if len(wp_gen) >= 2 * n else generate(G, n, seed=2)[0]
     pred_a = C.predict(img_a)[0]
-    rates = {}
-    for group in ("coarse", "middle", "fine", "all"):
-        mask = torch.ones(G.num_layers) if group == "all" else layer_mask(G.num_layers, G.layer_groups, {group: 1})
+
+    def change_rates(layers: str) -> torch.Tensor:
+        """Per attribute, the share of pairs whose reading changes when ``layers`` (a group or "a-b") are swapped."""
+        mask = layer_mask(G.num_layers, G.layer_groups, {layers: 1})
         mixed = batched(lambda w: G.synthesize(w, "const"), mix(wp_a, wp_b, mask))
-        changed = (C.predict(mixed)[0] != pred_a).float().mean(0)
-        rates[group] = changed
+        return (C.predict(mixed)[0] != pred_a).float().mean(0)
+
+    rates = {group: change_rates(f"0-{G.num_layers - 1}" if group == "all" else group)
+             for group in ("coarse", "middle", "fine", "all")}
     table = {}
     for k, name in enumerate(NAMES):
         per_group = {g: round(float(rates[g][k]), 3) for g in ("coarse", "middle", "fine", "all")}
@@ -162,11 +165,7 @@ def main() -> None:
                        "governing": governing, "intended": ATTRIBUTES[k].group}
     res["layer_group_change_rates"] = table
     # ---- single W+ entries: where inside the groups each attribute lives (one index swapped at a time)
-    per_layer = {}
-    for i in range(G.num_layers):
-        mask = layer_mask(G.num_layers, G.layer_groups, {str(i): 1})
-        mixed = batched(lambda w: G.synthesize(w, "const"), mix(wp_a, wp_b, mask))
-        per_layer[i] = (C.predict(mixed)[0] != pred_a).float().mean(0)
+    per_layer = [change_rates(str(i)) for i in range(G.num_layers)]
     res["layer_change_rates"] = {name: [round(float(per_layer[i][k]), 2) for i in range(G.num_layers)]
                                  for k, name in enumerate(NAMES)}
     res["layer_resolutions"] = [layer_resolution(i, G.resolution) for i in range(G.num_layers)]

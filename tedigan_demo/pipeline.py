@@ -352,13 +352,10 @@ class TediGANPipeline:
         the fine layers hardly showed, 0.27 / 0.23 of the named attributes)."""
         structure = self.groups["coarse"] + self.groups["middle"]
         wp = mix(self.random_codes(n, seed, truncation), code.expand(n, -1, -1), self._mask(structure))
-        named: dict[str, str] = {}
         if text is not None and str(text).strip():
-            text = check_text(text)
-            layers, named = self.governed_layers(text)
-            text_mask = self._mask(layers)
-            wp = mix(wp, self.text_style(text, wp, text_mask, steps, relative=True), text_mask)
-        return Generation(self.render(wp), wp, structure, named)
+            edited = self.edit(wp, text, steps=steps, per_group=False)
+            return Generation(edited.image, edited.wp, structure, parse(check_text(text)))
+        return Generation(self.render(wp), wp, structure, {})
 
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
         """Sentence interpolation (Reed et al. 2016): interpolate the sentence embeddings, map each to W+, keep the

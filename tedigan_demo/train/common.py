@@ -164,9 +164,9 @@ class RunState:
         if state is None:
             return None
         for name, part in parts.items():
-            lrs = [g["lr"] for g in part.param_groups] if isinstance(part, torch.optim.Optimizer) else None
+            lrs = [g["lr"] for g in getattr(part, "param_groups", [])]  # optimizers only
             part.load_state_dict(state[name])
-            for group, lr in zip(part.param_groups if lrs else (), lrs or ()):
+            for group, lr in zip(getattr(part, "param_groups", []), lrs):
                 group["lr"] = lr
         self.counters = {k: int(v) for k, v in state.items() if k not in parts and k != "step"}
         return int(state["step"])
