@@ -48,6 +48,8 @@ def summary(res: dict) -> str:
         f"after optimisation: {res['optimized_100_steps_psnr_db']} dB / "
         f"{res['optimized_100_steps_attribute_agreement']} (encoder on the same faces: "
         f"{res['optimized_100_steps_encoder_psnr_same_subset_db']} dB)",
+        "encoder agreement per attribute: " + ", ".join(
+            f"{n} {a}" for n, a in res.get("encoder_attribute_agreement_per_attribute", {}).items()),
     ])
 
 

@@ -58,6 +58,11 @@ def agreement(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -
     return float(((pred == attrs) & observed).sum() / observed.sum())
 
 
+def agreement_per_attribute(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> dict[str, float]:
+    right = ((pred == attrs) & observed).sum(0).float() / observed.sum(0).clamp(min=1)
+    return {n: round(float(r), 3) for n, r in zip(NAMES, right)}
+
+
 @torch.no_grad()
 def generate(G, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     z = G.sample_z(n, torch.Generator().manual_seed(seed))
@@ -125,8 +130,10 @@ def main() -> None:
         wp_enc = batched(E, inv.image)
         rec = batched(lambda w: G.synthesize(w, "const"), wp_enc)
         res["encoder_psnr_db"] = round(float(psnr(rec, inv.image).mean()), 2)
-        res["encoder_attribute_agreement"] = round(agreement(batched(lambda x: C.predict(x)[0], rec),
-                                                             inv.attributes, inv.observed), 4)
+        pred_rec = batched(lambda x: C.predict(x)[0], rec)
+        res["encoder_attribute_agreement"] = round(agreement(pred_rec, inv.attributes, inv.observed), 4)
+        res["encoder_attribute_agreement_per_attribute"] = agreement_per_attribute(pred_rec, inv.attributes,
+                                                                                   inv.observed)
         m = args.n_optimize
         weights = replace(EMBEDDED_INVERSION, steps=args.steps)  # the app's inversion on this family
         perceptual = C.perceptual

@@ -116,3 +116,20 @@ def test_a_share_of_the_mappers_captions_name_one_or_two_attributes():
              for share in (0.0, 1.0)}
     assert max(named[1.0]) <= 3  # hair length and colour share one phrase
     assert np.mean(named[1.0]) < 2.5 < np.mean(named[0.0])
+
+
+def test_the_part_balanced_error_weighs_a_small_part_like_a_large_one():
+    from tedigan_demo.synthfaces import LABEL_CLASSES
+    from tedigan_demo.train.encoder import part_balanced_mse
+
+    label = torch.zeros(1, 64, 64, dtype=torch.long)  # background everywhere ...
+    label[:, 30:32, 20:24] = LABEL_CLASSES.index("eyes")  # ... but for 8 pixels of eyes
+    real = torch.zeros(1, 3, 64, 64)
+    wrong_eyes, wrong_background = real.clone(), real.clone()
+    wrong_eyes[..., 30:32, 20:24] = 1.0
+    wrong_background[..., :2, :4] = 1.0  # the same 8 pixels' worth of error, on the background
+    # the plain error cannot tell the two apart; the balanced one weighs the eyes' error as much as a whole part
+    assert torch.nn.functional.mse_loss(wrong_eyes, real) == torch.nn.functional.mse_loss(wrong_background, real)
+    assert part_balanced_mse(wrong_eyes, real, label) == pytest.approx(0.5)  # eyes 1, background 0: over 2 parts
+    assert part_balanced_mse(wrong_background, real, label) == pytest.approx(8 / (64 * 64 - 8) / 2)
+    assert part_balanced_mse(real, real, label) == 0

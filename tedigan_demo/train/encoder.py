@@ -2,7 +2,9 @@
 
 Two kinds of batches each step:
   * domain images x (rendered faces): reconstruction ``|x - G(E(x))|^2`` + perceptual (attribute-classifier
-    features) -- the encoder learns to invert real images of the domain, through the generator;
+    features) -- the encoder learns to invert real images of the domain, through the generator -- + the same
+    squared error balanced over the face's parts (``part_balanced_mse``, from the rendered label map): the eyes,
+    mouth and lips are a few dozen of the 4096 pixels, so the plain error lets the encoder ignore them;
   * synthesised images G(wp) with known codes: latent loss ``|E(G(wp)) - wp|^2`` keeps E's output inside the
     generator's W+ distribution, plus their reconstruction.
 
@@ -19,9 +21,21 @@ import torch.nn.functional as F
 
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
+from ..synthfaces import LABEL_CLASSES
 from .augment import degrade
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 from .generator import mixed_wp
+
+
+def part_balanced_mse(rec: torch.Tensor, real: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+    """Squared error averaged within each label class present in each image, then over those classes: every
+    part (background, skin, eyes, mouth, ...) weighs the same whatever its area. ``label``: ``[N, R, R]``."""
+    err = (rec - real).pow(2).mean(1)  # [N, R, R]
+    parts = F.one_hot(label, len(LABEL_CLASSES)).permute(0, 3, 1, 2).to(err.dtype)  # [N, K, R, R]
+    area = parts.sum((2, 3))
+    per_part = (parts * err[:, None]).sum((2, 3)) / area.clamp(min=1)
+    present = area > 0
+    return per_part[present].mean()
 
 
 def main(argv=None) -> None:
@@ -33,6 +47,8 @@ def main(argv=None) -> None:
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--w-perceptual", type=float, default=0.5)
     ap.add_argument("--w-latent", type=float, default=1.0)
+    ap.add_argument("--w-parts", type=float, default=1.0, help="weight of the part-balanced reconstruction "
+                    "(0: the plain one only, as up to session 6)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
@@ -70,17 +86,19 @@ def main(argv=None) -> None:
         rec = G.synthesize(wp, "const")
         loss_rec = F.mse_loss(rec, real)
         loss_feat = F.mse_loss(perceptual(rec), perceptual(real))
+        loss_parts = part_balanced_mse(rec, real, faces.label.to(device))
         with torch.no_grad():
             wp_syn = mixed_wp(G, args.batch, 0.5)
             x_syn = G.synthesize(wp_syn, "const")
         wp_hat = E(x_syn)
         loss_lat = F.mse_loss(wp_hat, wp_syn)
         loss_syn_rec = F.mse_loss(G.synthesize(wp_hat, "const"), x_syn)
-        loss = loss_rec + args.w_perceptual * loss_feat + args.w_latent * loss_lat + loss_syn_rec
+        loss = (loss_rec + args.w_parts * loss_parts + args.w_perceptual * loss_feat + args.w_latent * loss_lat
+                + loss_syn_rec)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        logs = {"rec": loss_rec.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
+        logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
                 "syn_rec": loss_syn_rec.item()}
         psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
         if run.end_step(step, logs, snapshot, psnr_domain=round(psnr, 2)):
