@@ -133,3 +133,19 @@ def test_the_part_balanced_error_weighs_a_small_part_like_a_large_one():
     assert part_balanced_mse(wrong_eyes, real, label) == pytest.approx(0.5)  # eyes 1, background 0: over 2 parts
     assert part_balanced_mse(wrong_background, real, label) == pytest.approx(8 / (64 * 64 - 8) / 2)
     assert part_balanced_mse(real, real, label) == 0
+
+
+def test_the_w_prior_holds_the_generators_own_w_and_pulls_back_codes_far_outside():
+    from tedigan_demo.train.encoder import WPrior
+
+    G = load_module(FAMILY / "generator").float()
+    prior = WPrior(G, n=4000, quantile=0.99)
+    own = G.mapping(G.sample_z(1000, torch.Generator().manual_seed(123))).detach()
+    assert (prior.distance(own) <= prior.radius).float().mean() > 0.95  # fresh w: inside, like the fitted ones
+    far = (own[:8] - prior.mean) * 10 + prior.mean
+    wp = far[:, None].repeat(1, G.num_layers, 1).requires_grad_()
+    excess = prior.excess(wp)
+    assert excess > 0 and prior.excess(own[:, None]) < excess / 100
+    excess.backward()
+    # one small step along the gradient brings the codes closer to the generator's w
+    assert prior.distance(wp - 1e-2 * wp.grad / wp.grad.norm()).mean() < prior.distance(wp).mean()

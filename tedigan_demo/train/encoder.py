@@ -5,6 +5,10 @@ Two kinds of batches each step:
     features) -- the encoder learns to invert real images of the domain, through the generator -- + the same
     squared error balanced over the face's parts (``part_balanced_mse``, from the rendered label map): the eyes,
     mouth and lips are a few dozen of the 4096 pixels, so the plain error lets the encoder ignore them;
+  * an in-domain term (``WPrior``): a domain image's code entries that lie farther from the generator's w
+    (Mahalanobis distance under a Gaussian fit of ``mapping(z)``) than most of its own w are pulled back, with a
+    hinge: the part-balanced term alone bought detail with codes far outside W (distance ~100 against ~12 for
+    the generator's w), and edits moved them less (e4e's reconstruction / editability trade-off);
   * synthesised images G(wp) with known codes: latent loss ``|E(G(wp)) - wp|^2`` keeps E's output inside the
     generator's W+ distribution, plus their reconstruction.
 
@@ -38,6 +42,27 @@ def part_balanced_mse(rec: torch.Tensor, real: torch.Tensor, label: torch.Tensor
     return per_part[present].mean()
 
 
+class WPrior:
+    """A Gaussian fit of the generator's w (``n`` samples of ``mapping(z)``) and the distance under it that holds
+    a share ``quantile`` of them. ``excess(wp)``: mean hinge of the W+ entries' Mahalanobis distances beyond it."""
+
+    def __init__(self, G, n: int = 10000, quantile: float = 0.99, seed: int = 0):
+        with torch.no_grad():
+            w = G.mapping(G.sample_z(n, torch.Generator().manual_seed(seed))).float()
+            self.mean = w.mean(0)
+            cov = torch.cov((w - self.mean).T) + 1e-4 * torch.eye(w.shape[1], device=w.device)
+            self.chol = torch.linalg.cholesky(cov)
+            self.radius = float(self.distance(w).quantile(quantile))
+
+    def distance(self, w: torch.Tensor) -> torch.Tensor:
+        """Mahalanobis distance of each ``[..., w_dim]`` vector: ``[...]``."""
+        flat = (w - self.mean).reshape(-1, w.shape[-1]).T
+        return torch.linalg.solve_triangular(self.chol, flat, upper=False).norm(dim=0).reshape(w.shape[:-1])
+
+    def excess(self, wp: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.distance(wp) - self.radius).mean()
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--family", default="checkpoints/synthfaces64", help="folder with generator/ and classifier/")
@@ -49,6 +74,7 @@ def main(argv=None) -> None:
     ap.add_argument("--w-latent", type=float, default=1.0)
     ap.add_argument("--w-parts", type=float, default=1.0, help="weight of the part-balanced reconstruction "
                     "(0: the plain one only, as up to session 6)")
+    ap.add_argument("--w-prior", type=float, default=1e-3, help="weight of the in-domain hinge (WPrior)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
@@ -77,6 +103,7 @@ def main(argv=None) -> None:
         save_pretrained(E, E.config.to_dict(), family / "encoder", kind="WPlusEncoder")  # weights only: mode-free
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
+    prior = WPrior(G)
     gen = torch.Generator().manual_seed(args.seed)
     start = step
     for step, faces in face_stream(args.batch, args.seed + 1, G.resolution, start=start):  # noqa: B020
@@ -87,18 +114,19 @@ def main(argv=None) -> None:
         loss_rec = F.mse_loss(rec, real)
         loss_feat = F.mse_loss(perceptual(rec), perceptual(real))
         loss_parts = part_balanced_mse(rec, real, faces.label.to(device))
+        loss_prior = prior.excess(wp)
         with torch.no_grad():
             wp_syn = mixed_wp(G, args.batch, 0.5)
             x_syn = G.synthesize(wp_syn, "const")
         wp_hat = E(x_syn)
         loss_lat = F.mse_loss(wp_hat, wp_syn)
         loss_syn_rec = F.mse_loss(G.synthesize(wp_hat, "const"), x_syn)
-        loss = (loss_rec + args.w_parts * loss_parts + args.w_perceptual * loss_feat + args.w_latent * loss_lat
-                + loss_syn_rec)
+        loss = (loss_rec + args.w_parts * loss_parts + args.w_prior * loss_prior + args.w_perceptual * loss_feat
+                + args.w_latent * loss_lat + loss_syn_rec)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
+        logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "prior_excess": loss_prior.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
                 "syn_rec": loss_syn_rec.item()}
         psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
         if run.end_step(step, logs, snapshot, psnr_domain=round(psnr, 2)):
