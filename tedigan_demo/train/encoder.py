@@ -126,8 +126,8 @@ def main(argv=None) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "prior_excess": loss_prior.item(), "perceptual": loss_feat.item(), "latent": loss_lat.item(),
-                "syn_rec": loss_syn_rec.item()}
+        logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "prior_excess": loss_prior.item(),
+                "perceptual": loss_feat.item(), "latent": loss_lat.item(), "syn_rec": loss_syn_rec.item()}
         psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
         if run.end_step(step, logs, snapshot, psnr_domain=round(psnr, 2)):
             break
