@@ -58,9 +58,9 @@ def agreement(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -
     return float(((pred == attrs) & observed).sum() / observed.sum())
 
 
-def agreement_per_attribute(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> dict[str, float]:
-    right = ((pred == attrs) & observed).sum(0).float() / observed.sum(0).clamp(min=1)
-    return {n: round(float(r), 3) for n, r in zip(NAMES, right)}
+def agreement_per_attribute(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+    """Per attribute, the share of its observed values read right: ``[A]``."""
+    return ((pred == attrs) & observed).sum(0).float() / observed.sum(0).clamp(min=1)
 
 
 @torch.no_grad()
@@ -92,7 +92,7 @@ def main() -> None:
     # ---- classifier on rendered held-out faces
     test = held_out(args.n, seed=777)
     pred = batched(lambda x: C.predict(x)[0], test.image)
-    acc = ((pred == test.attributes) & test.observed).sum(0).float() / test.observed.sum(0)
+    acc = agreement_per_attribute(pred, test.attributes, test.observed)
     res["classifier_accuracy"] = {n: round(float(a), 4) for n, a in zip(NAMES, acc)}
     res["classifier_accuracy_mean"] = round(float(acc.mean()), 4)
 
@@ -132,8 +132,9 @@ def main() -> None:
         res["encoder_psnr_db"] = round(float(psnr(rec, inv.image).mean()), 2)
         pred_rec = batched(lambda x: C.predict(x)[0], rec)
         res["encoder_attribute_agreement"] = round(agreement(pred_rec, inv.attributes, inv.observed), 4)
-        res["encoder_attribute_agreement_per_attribute"] = agreement_per_attribute(pred_rec, inv.attributes,
-                                                                                   inv.observed)
+        per_attribute = agreement_per_attribute(pred_rec, inv.attributes, inv.observed)
+        res["encoder_attribute_agreement_per_attribute"] = {n: round(float(a), 3)
+                                                            for n, a in zip(NAMES, per_attribute)}
         m = args.n_optimize
         weights = replace(EMBEDDED_INVERSION, steps=args.steps)  # the app's inversion on this family
         perceptual = C.perceptual

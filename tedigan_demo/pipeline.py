@@ -25,7 +25,7 @@ from .method.guidance import TextImageGuidance
 from .method.inversion import InversionWeights, optimize_wp
 from .synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute
 from .synthfaces.captions import caption, describe, parse, statement
-from .synthfaces.labels import CELEBAMASK_CLASSES, label_from_image, to_celebamask
+from .synthfaces.labels import CELEBAMASK_CLASSES, label_from_image, label_planes, to_celebamask
 
 __all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS", "check_text"]
 
@@ -340,7 +340,7 @@ class TediGANPipeline:
             raise LoadError(f"the label encoder of {self.name} reads {classes} classes, neither the domain's "
                             f"{len(LABEL_CLASSES)} nor CelebAMask-HQ's {len(CELEBAMASK_CLASSES)}")
         idx = torch.from_numpy(idx)
-        x = torch.nn.functional.one_hot(idx, classes).permute(2, 0, 1)[None].float().to(self.device)
+        x = label_planes(idx[None], classes).to(self.device)
         with torch.inference_mode():
             code = self.label_encoder(x)
         return self._from_structure(code, text, n, seed, truncation, steps)

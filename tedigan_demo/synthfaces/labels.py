@@ -8,13 +8,14 @@ both lips become ``lips``, the eyeglasses class is ``glasses``, hat joins ``hair
 from __future__ import annotations
 
 import numpy as np
+import torch
 from PIL import Image
 
 from ..imaging import ImageError, read_image
 from .attributes import LABEL_CLASSES, LABEL_PALETTE
 
 __all__ = ["CELEBAMASK_CLASSES", "CELEBAMASK_PALETTE", "CELEBAMASK_TO_DOMAIN", "DOMAIN_TO_CELEBAMASK",
-           "label_from_image", "to_celebamask", "colorize"]
+           "label_from_image", "label_planes", "to_celebamask", "colorize"]
 
 CELEBAMASK_CLASSES = ("background", "skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear",
                       "mouth", "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth")
@@ -91,3 +92,8 @@ def to_celebamask(label: np.ndarray) -> np.ndarray:
 def colorize(label: np.ndarray) -> np.ndarray:
     """Class indices ``[H, W]`` -> RGB ``[H, W, 3]`` uint8 in the domain palette."""
     return np.array(LABEL_PALETTE, dtype=np.uint8)[np.asarray(label)]
+
+
+def label_planes(label: torch.Tensor, classes: int = len(LABEL_CLASSES)) -> torch.Tensor:
+    """Class indices ``[N, R, R]`` -> one float plane per class ``[N, classes, R, R]`` (an encoder's input, masks)."""
+    return torch.nn.functional.one_hot(label, classes).permute(0, 3, 1, 2).float()

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
-from ..synthfaces import LABEL_CLASSES
+from ..synthfaces.labels import label_planes
 from .augment import degrade
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 from .generator import mixed_wp
@@ -35,7 +35,7 @@ def part_balanced_mse(rec: torch.Tensor, real: torch.Tensor, label: torch.Tensor
     """Squared error averaged within each label class present in each image, then over those classes: every
     part (background, skin, eyes, mouth, ...) weighs the same whatever its area. ``label``: ``[N, R, R]``."""
     err = (rec - real).pow(2).mean(1)  # [N, R, R]
-    parts = F.one_hot(label, len(LABEL_CLASSES)).permute(0, 3, 1, 2).to(err.dtype)  # [N, K, R, R]
+    parts = label_planes(label).to(err.dtype)  # [N, K, R, R]
     area = parts.sum((2, 3))
     per_part = (parts * err[:, None]).sum((2, 3)) / area.clamp(min=1)
     present = area > 0

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
+from ..synthfaces.labels import label_planes
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 
 
@@ -28,7 +29,7 @@ def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
     """The encoder's input for a batch: sketch ``[N, 1, R, R]`` in [0, 1] or one-hot label ``[N, K, R, R]``."""
     if modality == "sketch":
         return faces.sketch
-    return F.one_hot(faces.label, len(LABEL_CLASSES)).permute(0, 3, 1, 2).float()
+    return label_planes(faces.label)
 
 
 def main(argv=None) -> None:
