@@ -44,7 +44,9 @@ def summary(res: dict) -> str:
         f"(floor {res['frechet_rendered_vs_rendered']})",
         f"confident share lowest / highest: {conf[lo]} ({lo}) / {conf[hi]} ({hi})",
         f"worst coverage ratio: {cov['ratio_min(g/d, d/g)']} ({cov['value']})",
-        f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}",
+        f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}"
+        + (f" (read by the loss classifier: {res['encoder_attribute_agreement_by_loss_classifier']})"
+           if "encoder_attribute_agreement_by_loss_classifier" in res else ""),
         f"after optimisation: {res['optimized_100_steps_psnr_db']} dB / "
         f"{res['optimized_100_steps_attribute_agreement']} (encoder on the same faces: "
         f"{res['optimized_100_steps_encoder_psnr_same_subset_db']} dB)",

@@ -135,6 +135,12 @@ def main() -> None:
         per_attribute = agreement_per_attribute(pred_rec, inv.attributes, inv.observed)
         res["encoder_attribute_agreement_per_attribute"] = {n: round(float(a), 3)
                                                             for n, a in zip(NAMES, per_attribute)}
+        if (fam / "loss_classifier" / "config.json").exists():
+            # the classifier the encoder's attribute term trains against reads the same reconstructions: far above
+            # the family classifier's reading would mean the encoder learned to please its critic, not the faces
+            critic = load_module(fam / "loss_classifier").float()
+            res["encoder_attribute_agreement_by_loss_classifier"] = round(
+                agreement(batched(lambda x: critic.predict(x)[0], rec), inv.attributes, inv.observed), 4)
         m = args.n_optimize
         weights = replace(EMBEDDED_INVERSION, steps=args.steps)  # the app's inversion on this family
         perceptual = C.perceptual

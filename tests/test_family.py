@@ -32,8 +32,20 @@ def test_cli_sample_uses_the_shipped_family_by_default(tmp_path, capsys, monkeyp
     assert json.loads(capsys.readouterr().out)["resolution"] == 64
 
 
-def test_shipped_classifier_reads_rendered_faces():
-    C = load_module(FAMILY / "classifier")
+def test_the_shipped_weights_stay_within_the_60_mb_budget_all_fp16():
+    files = list(FAMILY.rglob("*.safetensors"))
+    assert sum(f.stat().st_size for f in files) <= 60e6
+    from safetensors import safe_open
+
+    for f in files:
+        with safe_open(f, "pt") as st:
+            dtypes = {st.get_slice(k).get_dtype() for k in st.keys()}
+        assert dtypes <= {"F16", "I64", "BOOL"}, (f, dtypes)
+
+
+@pytest.mark.parametrize("part", ["classifier", "loss_classifier"])
+def test_shipped_classifiers_read_rendered_faces(part):
+    C = load_module(FAMILY / part)
     faces = held_out(200, seed=4242)
     pred, conf = C.predict(faces.image)
     acc = ((pred == faces.attributes) & faces.observed).sum(0).float() / faces.observed.sum(0)

@@ -79,7 +79,12 @@ def test_encoder_and_sketch_encoder_training_run_and_save_loadable_parts(tmp_pat
     family = family_copy(tmp_path / "family", "generator", "encoder", "classifier", "sketch_encoder")
     common = ["--family", str(family), "--minutes", "0", "--batch", "4", "--threads", "1", "--device", "cpu",
               "--warm-start"]
+    with pytest.raises(SystemExit, match="loss_classifier is missing: train it first"):
+        encoder.main(common + ["--run", str(tmp_path / "no_critic")])
+    family_copy(family, "loss_classifier")
     encoder.main(common + ["--run", str(tmp_path / "encoder")])  # one step, then the snapshot
+    first = json.loads((tmp_path / "encoder" / "log.jsonl").read_text().splitlines()[0])
+    assert first["step"] == 0 and first["attributes"] > 0  # the attribute term is on by default
     modality.main(common + ["--modality", "sketch", "--run", str(tmp_path / "sketch")])
     for run, part, channels in (("encoder", "encoder", 3), ("sketch", "sketch_encoder", 1)):
         assert int(torch.load(tmp_path / run / "state.pt", weights_only=True)["step"]) == 1

@@ -9,6 +9,11 @@ Two kinds of batches each step:
     (Mahalanobis distance under a Gaussian fit of ``mapping(z)``) than most of its own w are pulled back, with a
     hinge: the part-balanced term alone bought detail with codes far outside W (distance ~100 against ~12 for
     the generator's w), and edits moved them less (e4e's reconstruction / editability trade-off);
+  * an attribute term: cross-entropy of a second attribute classifier (``loss_classifier/``: the classifier's
+    recipe on other faces with another seed) on the reconstruction against the rendered face's attributes -- the
+    role of pSp's identity loss, here the domain's identity being its attributes. The pixel terms left smiles,
+    freckles, eye colour and earrings at chance; the evaluation reads them with the family's own classifier,
+    which this training never sees;
   * synthesised images G(wp) with known codes: latent loss ``|E(G(wp)) - wp|^2`` keeps E's output inside the
     generator's W+ distribution, plus their reconstruction.
 
@@ -27,6 +32,7 @@ from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces.labels import label_planes
 from .augment import degrade
+from .classifier import masked_loss
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 from .generator import mixed_wp
 
@@ -75,6 +81,8 @@ def main(argv=None) -> None:
     ap.add_argument("--w-parts", type=float, default=1.0, help="weight of the part-balanced reconstruction "
                     "(0: the plain one only, as up to session 6)")
     ap.add_argument("--w-prior", type=float, default=1e-3, help="weight of the in-domain hinge (WPrior)")
+    ap.add_argument("--w-attributes", type=float, default=0.05, help="weight of the attribute term (0: none, as "
+                    "up to session 7); needs <family>/loss_classifier (train/classifier.py --seed 1)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
@@ -87,6 +95,13 @@ def main(argv=None) -> None:
     device = training_device(args.device)
     G, classifier = (m.to(device) for m in frozen_parts(family, "generator", "classifier"))
     perceptual = classifier.perceptual
+    critic = None
+    if args.w_attributes > 0:
+        if not (family / "loss_classifier" / "config.json").exists():
+            raise SystemExit(f"{family / 'loss_classifier'} is missing: train it first with python -m "
+                             f"tedigan_demo.train.classifier --seed 1 --out {family / 'loss_classifier'}, "
+                             "or pass --w-attributes 0")
+        critic, = (m.to(device) for m in frozen_parts(family, "loss_classifier"))
     E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim)).to(device)
     run = RunState(args.run, args.minutes, args.save_minutes)
     opt = torch.optim.Adam(E.parameters(), lr=args.lr)
@@ -115,6 +130,8 @@ def main(argv=None) -> None:
         loss_feat = F.mse_loss(perceptual(rec), perceptual(real))
         loss_parts = part_balanced_mse(rec, real, faces.label.to(device))
         loss_prior = prior.excess(wp)
+        loss_attr = (masked_loss(critic(rec), faces.attributes.to(device), faces.observed.to(device))
+                     if critic is not None else rec.new_zeros(()))
         with torch.no_grad():
             wp_syn = mixed_wp(G, args.batch, 0.5)
             x_syn = G.synthesize(wp_syn, "const")
@@ -122,12 +139,12 @@ def main(argv=None) -> None:
         loss_lat = F.mse_loss(wp_hat, wp_syn)
         loss_syn_rec = F.mse_loss(G.synthesize(wp_hat, "const"), x_syn)
         loss = (loss_rec + args.w_parts * loss_parts + args.w_prior * loss_prior + args.w_perceptual * loss_feat
-                + args.w_latent * loss_lat + loss_syn_rec)
+                + args.w_attributes * loss_attr + args.w_latent * loss_lat + loss_syn_rec)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "prior_excess": loss_prior.item(),
-                "perceptual": loss_feat.item(), "latent": loss_lat.item(), "syn_rec": loss_syn_rec.item()}
+                "perceptual": loss_feat.item(), "attributes": loss_attr.item(), "latent": loss_lat.item(), "syn_rec": loss_syn_rec.item()}
         psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
         if run.end_step(step, logs, snapshot, psnr_domain=round(psnr, 2)):
             break
