@@ -25,6 +25,7 @@ from tedigan_demo.method.inversion import optimize_wp  # noqa: E402
 from tedigan_demo.models.stylegan2 import layer_resolution  # noqa: E402
 from tedigan_demo.pipeline import EMBEDDED_INVERSION  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
+from tedigan_demo.train.classifier import agreement_per_attribute  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
 NAMES = [a.name for a in ATTRIBUTES]
@@ -56,11 +57,6 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def agreement(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> float:
     return float(((pred == attrs) & observed).sum() / observed.sum())
-
-
-def agreement_per_attribute(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
-    """Per attribute, the share of its observed values read right: ``[A]``."""
-    return ((pred == attrs) & observed).sum(0).float() / observed.sum(0).clamp(min=1)
 
 
 @torch.no_grad()

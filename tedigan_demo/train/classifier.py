@@ -33,13 +33,17 @@ def masked_loss(logits: list[torch.Tensor], attrs: torch.Tensor, observed: torch
     return torch.stack(losses).mean()
 
 
+def agreement_per_attribute(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+    """Per attribute, the share of its observed values read right: ``[A]`` (value indices ``[N, A]`` each)."""
+    return ((pred == attrs) & observed).sum(0).float() / observed.sum(0).clamp(min=1)
+
+
 @torch.no_grad()
 def accuracy(model: AttributeClassifier, images, attrs, observed) -> torch.Tensor:
     """Per-attribute accuracy over the observed entries."""
     model.eval()
     pred = torch.cat([model.predict(images[i : i + 256])[0] for i in range(0, len(images), 256)])
-    correct = ((pred == attrs) & observed).sum(0).float()
-    return correct / observed.sum(0).clamp(min=1)
+    return agreement_per_attribute(pred, attrs, observed)
 
 
 def main(argv=None) -> None:

@@ -101,7 +101,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"{family / 'loss_classifier'} is missing: train it first with python -m "
                              f"tedigan_demo.train.classifier --seed 1 --out {family / 'loss_classifier'}, "
                              "or pass --w-attributes 0")
-        critic, = (m.to(device) for m in frozen_parts(family, "loss_classifier"))
+        critic = frozen_parts(family, "loss_classifier")[0].to(device)
     E = WPlusEncoder(EncoderConfig(num_layers=G.num_layers, w_dim=G.w_dim)).to(device)
     run = RunState(args.run, args.minutes, args.save_minutes)
     opt = torch.optim.Adam(E.parameters(), lr=args.lr)
