@@ -4,10 +4,16 @@
 # label encoders), and pack what changed into $OUT. The text part needs MiniLM, whose wheel is too large to travel
 # with the working tree: train it here afterwards (step 4 of the model card), then evaluate.
 #
-#   device run, timeout_s 590:   GEN_MINUTES=6 DOWN_MINUTES=0.6 scripts/gpu_session.sh
+#   device run, timeout_s 590:   GEN_MINUTES=5 ENCODER_MINUTES=2 DOWN_MINUTES=0.4 scripts/gpu_session.sh
 #   back here:                   scripts/gpu_session.sh --unpack <files_at folder>
 #
-# Budget: GEN_MINUTES + 3 x DOWN_MINUTES + about 1.5 minutes (loading, export, packing). The pack is split into
+# Device time left after the first call (the machine stays warm ~30 s): a second call on the same machine resumes
+# runs/generator/state.pt there, Adam moments included; guard it so a fresh machine does not start over from the
+# checkout's train_state:  test -f runs/generator/state.pt || exit 3; GEN_MINUTES=3.9 ... scripts/gpu_session.sh
+#
+# Budget: GEN_MINUTES + ENCODER_MINUTES + 2 x DOWN_MINUTES + about 1 minute (loading, export, packing). Give the
+# image encoder the larger share: it is the part the CPU trains slowest (1.0 s a step on 2 cores against 0.13 s on an
+# H200; session 9 gave it 0.55 minutes there and needed 40 CPU minutes after). The pack is split into
 # pieces of 15 MiB (the machine returns at most 8 files of 16 MiB, 64 MiB in all): the parts trained there, the
 # family's train_state (the generator resumes from it with --init) and the logs.
 set -euo pipefail
@@ -26,23 +32,24 @@ TAG=gpu$(date +%Y%m%d%H%M)
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo "no GPU: running on the CPU"
 
-step "generator ${GEN_MINUTES:-6} min (resumes $RUNS/generator, else starts from $FAMILY/train_state)"
-$PY -m tedigan_demo.train.generator --run "$RUNS/generator" --init "$FAMILY" --minutes "${GEN_MINUTES:-6}" \
+step "generator ${GEN_MINUTES:-5} min (resumes $RUNS/generator, else starts from $FAMILY/train_state)"
+$PY -m tedigan_demo.train.generator --run "$RUNS/generator" --init "$FAMILY" --minutes "${GEN_MINUTES:-5}" \
     --batch "${BATCH:-64}" --workers "${WORKERS:-12}" --threads 4 --r1 0.5
 $PY -m tedigan_demo.train.generator --run "$RUNS/generator" --export "$FAMILY"
 for part in encoder sketch label; do
-    step "$part ${DOWN_MINUTES:-0.6} min (warm-started from the shipped one)"
     if [[ $part == encoder ]]; then
+        step "$part ${ENCODER_MINUTES:-2} min (warm-started from the shipped one)"
         $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "$RUNS/${TAG}_encoder" \
-            --minutes "${DOWN_MINUTES:-0.6}" --threads 4 --warm-start --batch "${DOWN_BATCH:-24}"
+            --minutes "${ENCODER_MINUTES:-2}" --threads 4 --warm-start --batch "${DOWN_BATCH:-24}"
     else
+        step "$part ${DOWN_MINUTES:-0.4} min (warm-started from the shipped one)"
         $PY -m tedigan_demo.train.modality --modality $part --family "$FAMILY" --run "$RUNS/${TAG}_$part" \
-            --minutes "${DOWN_MINUTES:-0.6}" --threads 4 --warm-start
+            --minutes "${DOWN_MINUTES:-0.4}" --threads 4 --warm-start
     fi
 done
 step "packing into $OUT"
 files=()  # the parts trained here (~46 MB); the generator resumes from train_state (no Adam moments: 32 MB more)
-for f in "$FAMILY"/{generator,train_state,encoder,sketch_encoder,label_encoder} "$RUNS/generator/log.jsonl" \
+for f in "$FAMILY"/{generator,train_state,encoder,sketch_encoder,label_encoder,samples.png} "$RUNS/generator/log.jsonl" \
          "$RUNS/${TAG}"_*/log.jsonl; do
     if [[ -e $f ]]; then files+=("$f"); fi
 done
