@@ -36,16 +36,13 @@ step "generator ${GEN_MINUTES:-5} min (resumes $RUNS/generator, else starts from
 $PY -m tedigan_demo.train.generator --run "$RUNS/generator" --init "$FAMILY" --minutes "${GEN_MINUTES:-5}" \
     --batch "${BATCH:-64}" --workers "${WORKERS:-12}" --threads 4 --r1 0.5
 $PY -m tedigan_demo.train.generator --run "$RUNS/generator" --export "$FAMILY"
-for part in encoder sketch label; do
-    if [[ $part == encoder ]]; then
-        step "$part ${ENCODER_MINUTES:-2} min (warm-started from the shipped one)"
-        $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "$RUNS/${TAG}_encoder" \
-            --minutes "${ENCODER_MINUTES:-2}" --threads 4 --warm-start --batch "${DOWN_BATCH:-24}"
-    else
-        step "$part ${DOWN_MINUTES:-0.4} min (warm-started from the shipped one)"
-        $PY -m tedigan_demo.train.modality --modality $part --family "$FAMILY" --run "$RUNS/${TAG}_$part" \
-            --minutes "${DOWN_MINUTES:-0.4}" --threads 4 --warm-start
-    fi
+step "encoder ${ENCODER_MINUTES:-2} min (warm-started from the shipped one)"
+$PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "$RUNS/${TAG}_encoder" \
+    --minutes "${ENCODER_MINUTES:-2}" --threads 4 --warm-start --batch "${DOWN_BATCH:-24}"
+for part in sketch label; do
+    step "$part ${DOWN_MINUTES:-0.4} min (warm-started from the shipped one)"
+    $PY -m tedigan_demo.train.modality --modality $part --family "$FAMILY" --run "$RUNS/${TAG}_$part" \
+        --minutes "${DOWN_MINUTES:-0.4}" --threads 4 --warm-start
 done
 step "packing into $OUT"
 files=()  # the parts trained here (~46 MB); the generator resumes from train_state (no Adam moments: 32 MB more)
