@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, Demo, UserError
+from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, REFINE_STEPS, Demo, UserError
 from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT, family_status
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
@@ -42,6 +42,8 @@ OUTPUTS = Path(gr.utils.get_upload_folder()) / "tedigan"
 OUTPUT_MAX_AGE_S = 3600
 FAMILY = os.environ.get("TEDIGAN_FAMILY", DEFAULT_FAMILY)
 DEMO = Demo.load(FAMILY, out_dir=OUTPUTS)  # the default family, loaded and warmed up before the server starts
+EDIT_TEXT = "make her smile"
+EDIT_STRENGTHS = DEMO.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0, "fine": 0.0}
 DEMOS = {FAMILY: DEMO}
 # other zoo families are offered when their weights are on this machine (weights folder or Hub cache)
 STATUS = {name: None if name == FAMILY else family_status(name) for name in FAMILIES}
@@ -121,6 +123,15 @@ def invert(image, steps, already_aligned, family=FAMILY, progress=gr.Progress())
 def apply_text(session, text, coarse, middle, fine, steps, family=FAMILY):
     edited, strip, session = demo_for(family).apply_text(session, text, coarse, middle, fine, steps)
     return edited, strip, session
+
+
+@guarded
+def suggest_sliders(text, family=FAMILY):
+    """The edit description changed: put the sliders on the layer groups that carry what it names."""
+    strengths = demo_for(family).suggested_strengths(text)
+    if strengths is None:
+        return gr.update(), gr.update(), gr.update()
+    return tuple(gr.update(value=strengths[g]) for g in ("coarse", "middle", "fine"))
 
 
 @guarded
@@ -236,13 +247,18 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                     edit_aligned_view = gr.Image(label="Aligned input", interactive=False)
                     edit_recon = gr.Image(label="Reconstruction", interactive=False, elem_id="edit-recon")
                 edit_fidelity = gr.Markdown()
-                edit_text = gr.Textbox(label="Edit description", value="make her smile")
+                edit_text = gr.Textbox(label="Edit description", value=EDIT_TEXT, elem_id="edit-text",
+                                       info="the sliders move to the layer groups that carry what it names")
                 with gr.Row():
-                    coarse = gr.Slider(0, 1, value=0, step=0.05, label=group_label("coarse"), elem_id="slider-coarse")
-                    middle = gr.Slider(0, 1, value=1, step=0.05, label=group_label("middle"))
-                    fine = gr.Slider(0, 1, value=0, step=0.05, label=group_label("fine"))
+                    coarse = gr.Slider(0, 1, value=EDIT_STRENGTHS["coarse"], step=0.05, label=group_label("coarse"),
+                                       elem_id="slider-coarse")
+                    middle = gr.Slider(0, 1, value=EDIT_STRENGTHS["middle"], step=0.05, label=group_label("middle"),
+                                       elem_id="slider-middle")
+                    fine = gr.Slider(0, 1, value=EDIT_STRENGTHS["fine"], step=0.05, label=group_label("fine"),
+                                     elem_id="slider-fine")
                 with gr.Row():
-                    edit_refine = gr.Slider(0, 100, value=0, step=5, label="Refine toward the text (steps)")
+                    edit_refine = gr.Slider(0, 100, value=REFINE_STEPS, step=5,
+                                            label="Refine toward the text (steps)")
                     edit_go = gr.Button("Apply description", variant="primary", elem_id="edit-go")
                     edit_save = gr.Button("Download codes")
                 edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
@@ -305,9 +321,11 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                   [edit_out, edit_strip, session], api_name="edit", concurrency_limit=2)
     # Slider re-renders have their own queue slots (4 at a time), apart from the slow jobs. Bypassing the queue
     # (queue=False) was measured: no lower latency under 16 users, and 2 dropped connections (bench/app_load.py).
+    edit_text.change(suggest_sliders, [edit_text, *fam], [coarse, middle, fine], api_name=False,
+                     show_progress="hidden", trigger_mode="always_last")
     sliders = [session, coarse, middle, fine, *fam]
-    for slider in (coarse, middle, fine):
-        slider.change(rerender, sliders, edit_out, api_name=False, show_progress="hidden",
+    for slider in (coarse, middle, fine):  # the user's moves only: a suggestion waits for "Apply description"
+        slider.input(rerender, sliders, edit_out, api_name=False, show_progress="hidden",
                       trigger_mode="always_last", concurrency_limit=4, concurrency_id="rerender")
     gr.Button(visible=False).click(rerender, sliders, edit_out, api_name="rerender", concurrency_limit=4,
                                    concurrency_id="rerender")

@@ -11,6 +11,9 @@
 # runs/generator/state.pt there, Adam moments included; guard it so a fresh machine does not start over from the
 # checkout's train_state:  test -f runs/generator/state.pt || exit 3; GEN_MINUTES=3.9 ... scripts/gpu_session.sh
 #
+# GEN_ARGS adds options to the generator's training, e.g. GEN_ARGS="--group-loss 1" (the layer-group terms that
+# session 10 could only start on the CPU: see the model card).
+#
 # Budget: GEN_MINUTES + ENCODER_MINUTES + 2 x DOWN_MINUTES + about 1 minute (loading, export, packing). Give the
 # image encoder the larger share: it is the part the CPU trains slowest (1.0 s a step on 2 cores against 0.13 s on an
 # H200; session 9 gave it 0.55 minutes there and needed 40 CPU minutes after). The pack is split into
@@ -34,7 +37,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || ec
 
 step "generator ${GEN_MINUTES:-5} min (resumes $RUNS/generator, else starts from $FAMILY/train_state)"
 $PY -m tedigan_demo.train.generator --run "$RUNS/generator" --init "$FAMILY" --minutes "${GEN_MINUTES:-5}" \
-    --batch "${BATCH:-64}" --workers "${WORKERS:-12}" --threads 4 --r1 0.5
+    --batch "${BATCH:-64}" --workers "${WORKERS:-12}" --threads 4 --r1 0.5 ${GEN_ARGS:-}
 $PY -m tedigan_demo.train.generator --run "$RUNS/generator" --export "$FAMILY"
 step "encoder ${ENCODER_MINUTES:-2} min (warm-started from the shipped one)"
 $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "$RUNS/${TAG}_encoder" \

@@ -48,6 +48,15 @@ def test_edit_flow_sliders_and_codes(demo, tmp_path):
         demo.import_codes(str(tmp_path / "junk.npy"))
 
 
+def test_the_sliders_follow_the_groups_that_carry_what_the_description_names(demo):
+    # the tiny family has no measurement: the domain's intended groups (smile: middle, hair colour: fine)
+    assert demo.suggested_strengths("make her smile") == {"coarse": 0.0, "middle": 1.0, "fine": 0.0}
+    assert demo.suggested_strengths("a smiling face with blond hair") == {"coarse": 0.0, "middle": 1.0, "fine": 1.0}
+    assert demo.suggested_strengths("give him glasses") == {"coarse": 1.0, "middle": 0.0, "fine": 0.0}
+    for text in ("", "   ", "hello there", None):  # nothing the family knows: the user's sliders stay
+        assert demo.suggested_strengths(text) is None
+
+
 @pytest.mark.parametrize("bad, message", [
     (None, "upload a photo"),
     ("broken", "cannot read the image"),

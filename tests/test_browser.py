@@ -74,7 +74,8 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     assert page.locator("#t2i-gallery img").count() >= 4
     page.screenshot(path=str(_shots() / "text_to_image.png"), full_page=True)
 
-    # Edit a photo: upload, invert, apply a description, move the coarse slider
+    # Edit a photo: upload, invert, apply a description, move the middle slider, then a new description moves the
+    # sliders to the groups that carry it
     _open_tab(page, "Edit a photo")
     page.locator("#edit-input input[type=file]").set_input_files(str(REPO_ROOT / "examples" / "synthface_24.png"))
     page.locator("#edit-input img").first.wait_for()
@@ -84,16 +85,24 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     page.locator("#edit-go").click()
     page.locator("#edit-out img").first.wait_for()
     before = _image_digest(page, "#edit-out")
-    number = page.locator("#slider-coarse input[type=number]")
-    number.fill("1")
-    number.press("Enter")
+    coarse, middle = (page.locator(f"#slider-{g} input[type=number]") for g in ("coarse", "middle"))
+    assert (coarse.input_value(), middle.input_value()) == ("1", "0")  # "make her smile": the coarse codes
+    page.screenshot(path=str(_shots() / "edit.png"), full_page=True)
+    middle.fill("1")
+    middle.press("Enter")
     for _ in range(100):
         page.wait_for_timeout(200)
         after = _image_digest(page, "#edit-out")
         if after != before:
             break
-    assert after != before, "moving the coarse slider did not change the edited image"
-    page.screenshot(path=str(_shots() / "edit.png"), full_page=True)
+    assert after != before, "moving the middle slider did not change the edited image"
+    page.locator("#edit-text textarea").fill("blond hair")  # hair colour: the coarse and middle codes here
+    page.locator("#edit-text textarea").fill("she wears red lipstick")  # lipstick: the coarse codes only
+    for _ in range(50):
+        if middle.input_value() == "0":
+            break
+        page.wait_for_timeout(200)
+    assert (coarse.input_value(), middle.input_value()) == ("1", "0")
 
     # Sketch / Label -> Image: an example sketch
     _open_tab(page, "Sketch / Label → Image")

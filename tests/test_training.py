@@ -62,6 +62,32 @@ def test_generator_training_counts_images_across_batch_sizes_and_exports(tmp_pat
     assert torch.isfinite(G.synthesize(G.map_to_wp(G.sample_z(1)))).all()
 
 
+def test_generator_training_with_the_layer_group_terms_logs_them(tmp_path):
+    from tedigan_demo.train import generator
+
+    run = tmp_path / "run"
+    generator.main(["--run", str(run), "--minutes", "0", "--threads", "1", "--device", "cpu", "--init", str(FAMILY),
+                    "--batch", "4", "--group-loss", "1", "--group-every", "1",
+                    "--group-classifier", str(FAMILY / "loss_classifier")])
+    first = json.loads((run / "log.jsonl").read_text().splitlines()[0])
+    group = [k for k in first if k.startswith("group_")]
+    assert len(group) == 1 and group[0][6:] in ("coarse", "middle", "fine")
+    assert first[group[0]] > 0 and first["marginal"] >= 0
+    assert all(torch.isfinite(torch.tensor(v)) for v in first.values())
+
+
+def test_the_marginal_term_is_zero_at_the_domains_shares_and_large_for_one_value():
+    from tedigan_demo.train.generator import attribute_prior, marginal_kl
+
+    prior = attribute_prior(2000)
+    assert all(abs(float(p.sum()) - 1) < 1e-5 for p in prior)
+    assert abs(float(prior[2][0]) - 0.5) < 0.05  # glasses: "none" is drawn half the time
+    matching = [p.log().expand(4, -1) for p in prior]  # every sample predicts the domain's shares
+    collapsed = [torch.full((4, len(p)), -30.0).index_fill(1, torch.tensor([0]), 30.0) for p in prior]
+    assert float(marginal_kl(matching, prior)) < 1e-5
+    assert float(marginal_kl(collapsed, prior)) > 1.0
+
+
 def test_rendering_workers_give_the_in_process_batches():
     import itertools
 

@@ -144,12 +144,15 @@ class RunState:
         self.t_end = self.started + minutes * 60
         self.save_minutes, self.log_every = save_minutes, log_every
         self.counters: dict[str, int] = {}
+        self.logged = False  # this invocation has written a log line
 
     def end_step(self, step: int, losses: dict[str, float], snapshot, **extra) -> bool:
-        """After a training step: stop on NaN, log every ``log_every`` steps, snapshot when due (``snapshot`` gets
-        the step to resume from). Returns True when the time budget is spent (the snapshot is then taken)."""
+        """After a training step: stop on NaN, log every ``log_every`` steps and the first of each invocation,
+        snapshot when due (``snapshot`` gets the step to resume from). Returns True when the time budget is spent
+        (the snapshot is then taken)."""
         check_finite(losses, step)
-        if step % self.log_every == 0:
+        if step % self.log_every == 0 or not self.logged:
+            self.logged = True
             self.log({"step": step, **{k: round(v, 5) for k, v in losses.items()}, **extra})
         out_of_time = time.time() > self.t_end
         if out_of_time or self.due(self.save_minutes):

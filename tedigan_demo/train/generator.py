@@ -14,11 +14,15 @@ import copy
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..models.base import load_state_strict, read_pretrained, save_pretrained
-from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
+from ..loading import load_module
+from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
+from ..synthfaces import ATTRIBUTES
+from ..synthfaces.render import sample_attributes
 from .common import RunState, image_stream, on_terminate, training_device
 
 EMBEDDED_CONFIG = dict(resolution=64, w_dim=128, n_mlp=4, channel_base=2048, channel_max=128, lr_mlp=0.01)
@@ -33,6 +37,52 @@ def mixed_wp(G: Generator, n: int, prob: float) -> torch.Tensor:
         cut = int(torch.randint(1, G.num_layers, ()))
         wp = torch.cat([wp[:, :cut], G.broadcast(w2)[:, cut:]], 1)
     return wp
+
+
+def attribute_prior(n: int = 20000, seed: int = 0) -> list[torch.Tensor]:
+    """Each attribute's value shares in the domain (``sample_attributes``), one ``[num_values]`` tensor each."""
+    rng = np.random.default_rng(seed)
+    counts = [np.zeros(len(a.values)) for a in ATTRIBUTES]
+    for _ in range(n):
+        drawn = sample_attributes(rng)
+        for c, a in zip(counts, ATTRIBUTES):
+            c[drawn[a.name]] += 1
+    return [torch.tensor(c / n, dtype=torch.float32) for c in counts]
+
+
+def group_consistency(G: Generator, C: torch.nn.Module, n: int, prior: list[torch.Tensor]
+                      ) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """Layer-group consistency: swap one random group (coarse / middle / fine) of codes A for those of codes B; a
+    frozen attribute classifier ``C`` should then read B's values of the attributes meant for that group
+    (``ATTRIBUTES[k].group``) and A's values of the others. Returns the cross-entropy against those readings, a
+    marginal term ``sum_a KL(prior_a || mean_batch p_a)`` over the same mixed images, and the group.
+
+    Style mixing alone lets any layer take any attribute; on the embedded family the 4-8 px codes ended up
+    carrying nearly all of them, colours included (bench/eval_family.py, layer groups). The first term asks each
+    group to carry the attributes the domain meant it to. Alone it is also met by a generator that makes an
+    attribute constant (session 4: lipstick's change rate 0.27 -> 0.01 in 12 minutes); the marginal term keeps
+    every value drawn about as often as the domain draws it."""
+    group = GROUP_NAMES[int(torch.randint(len(GROUP_NAMES), ()))]
+    wp_a = G.broadcast(G.mapping(torch.randn(n, G.w_dim, device=G.device)))
+    wp_b = G.broadcast(G.mapping(torch.randn(n, G.w_dim, device=G.device)))
+    with torch.no_grad():
+        read_a = [head.argmax(1) for head in C(G.synthesize(wp_a, "random"))]
+        read_b = [head.argmax(1) for head in C(G.synthesize(wp_b, "random"))]
+    layers = torch.zeros(G.num_layers, dtype=torch.bool, device=G.device)
+    layers[G.layer_groups[group]] = True
+    mixed = torch.where(layers.view(1, -1, 1), wp_b, wp_a)
+    logits = C(G.synthesize(mixed, "random"))
+    consistency = sum(F.cross_entropy(out, (b if a.group == group else r))
+                      for out, a, r, b in zip(logits, ATTRIBUTES, read_a, read_b)) / len(ATTRIBUTES)
+    return consistency, marginal_kl(logits, prior), group
+
+
+def marginal_kl(logits: list[torch.Tensor], prior: list[torch.Tensor]) -> torch.Tensor:
+    """Mean over attributes of ``KL(prior_a || p_a)``, ``p_a`` the batch's mean predicted distribution of attribute
+    a: zero when the batch draws each value as often as the domain does, large when it always draws one value (the
+    predictions are clamped at 1e-8, which bounds it)."""
+    return sum(F.kl_div(out.softmax(1).mean(0).clamp(min=1e-8).log(), p.to(out), reduction="sum")
+               for out, p in zip(logits, prior)) / len(prior)
 
 
 def save_grid(G: Generator, path: Path, seed: int = 0) -> None:
@@ -59,6 +109,13 @@ def main(argv=None) -> None:
     ap.add_argument("--ema-kimg", type=float, default=10.0, help="EMA half-life in thousands of images")
     ap.add_argument("--ema-rampup", type=float, default=0.05,
                     help="early in training the half-life is at most this fraction of the images seen")
+    ap.add_argument("--group-loss", type=float, default=0.0,
+                    help="weight of the layer-group consistency term (group_consistency); 0: off")
+    ap.add_argument("--group-classifier", default="checkpoints/synthfaces64/loss_classifier",
+                    help="frozen attribute classifier that reads the mixed images (not the evaluation's one)")
+    ap.add_argument("--marginal-loss", type=float, default=1.0,
+                    help="with --group-loss: weight of the attribute-marginal term that keeps every value drawn")
+    ap.add_argument("--group-every", type=int, default=2, help="apply the group terms every this many G steps (weighted by as much)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
@@ -105,6 +162,10 @@ def main(argv=None) -> None:
         print(f"exported step {step} ({nimg / 1000:.0f} kimg) to {out}")
         return
 
+    C = None
+    if args.group_loss > 0:
+        C = load_module(args.group_classifier, device, expect="AttributeClassifier").eval().requires_grad_(False)
+        prior = attribute_prior()
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step
     for step, real in image_stream(args.batch, args.seed, cfg.resolution, start, args.workers, device):  # noqa: B020
@@ -126,10 +187,14 @@ def main(argv=None) -> None:
         # --- G step
         fake = G.synthesize(mixed_wp(G, args.batch, args.mixing), "random")
         loss_g = F.softplus(-D(fake)).mean()
+        logs["loss_g"] = loss_g.item()
+        if C is not None and step % args.group_every == 0:
+            loss_group, loss_marginal, group = group_consistency(G, C, max(2, args.batch // 2), prior)
+            loss_g = loss_g + args.group_every * (args.group_loss * loss_group + args.marginal_loss * loss_marginal)
+            logs[f"group_{group}"], logs["marginal"] = loss_group.item(), loss_marginal.item()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        logs["loss_g"] = loss_g.item()
         nimg += args.batch
         ema_nimg = min(args.ema_kimg * 1000, max(nimg * args.ema_rampup, args.batch))
         ema_beta = 0.5 ** (args.batch / ema_nimg)
