@@ -18,8 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..models.base import load_state_strict, read_pretrained, save_pretrained
 from ..loading import load_module
+from ..models.base import load_state_strict, read_pretrained, save_pretrained
 from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
 from ..synthfaces import ATTRIBUTES
 from ..synthfaces.render import sample_attributes
@@ -115,7 +115,8 @@ def main(argv=None) -> None:
                     help="frozen attribute classifier that reads the mixed images (not the evaluation's one)")
     ap.add_argument("--marginal-loss", type=float, default=1.0,
                     help="with --group-loss: weight of the attribute-marginal term that keeps every value drawn")
-    ap.add_argument("--group-every", type=int, default=2, help="apply the group terms every this many G steps (weighted by as much)")
+    ap.add_argument("--group-every", type=int, default=2,
+                    help="apply the group terms every this many G steps (weighted by as much)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
