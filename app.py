@@ -43,7 +43,7 @@ OUTPUT_MAX_AGE_S = 3600
 FAMILY = os.environ.get("TEDIGAN_FAMILY", DEFAULT_FAMILY)
 DEMO = Demo.load(FAMILY, out_dir=OUTPUTS)  # the default family, loaded and warmed up before the server starts
 EDIT_TEXT = "make her smile"
-EDIT_STRENGTHS = DEMO.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0, "fine": 0.0}
+EDIT_STRENGTHS = DEMO.suggested_strengths(EDIT_TEXT)  # it names the smile: never None
 DEMOS = {FAMILY: DEMO}
 # other zoo families are offered when their weights are on this machine (weights folder or Hub cache)
 STATUS = {name: None if name == FAMILY else family_status(name) for name in FAMILIES}

@@ -124,9 +124,7 @@ class Demo:
             layers, named = self.pipe.governed_layers(check_text(text))
         except ValueError:
             return None
-        if not named:
-            return None
-        return {g: float(any(i in layers for i in self.pipe.groups[g])) for g in GROUPS}
+        return self.pipe.group_strengths(layers) if named else None
 
     @_user_errors
     def apply_text(self, session: EditSession | None, text: str, coarse: float, middle: float, fine: float,

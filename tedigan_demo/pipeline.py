@@ -169,6 +169,10 @@ class TediGANPipeline:
         groups = {g for name in names for g in self.attribute_groups[name]}
         return sorted(i for g in groups for i in self.groups[g])
 
+    def group_strengths(self, layers: list[int]) -> dict[str, float]:
+        """Per layer group, 1 when it holds any of ``layers`` and 0 otherwise: ``edit``'s default strengths."""
+        return {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
+
     def _mask(self, layers: list[int]) -> torch.Tensor:
         mask = torch.zeros(self.G.num_layers)
         mask[layers] = 1.0
@@ -316,8 +320,7 @@ class TediGANPipeline:
         text = check_text(text)
         content = content.to(self.device)
         if strengths is None:
-            layers, _ = self.governed_layers(text)
-            strengths = {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
+            strengths = self.group_strengths(self.governed_layers(text)[0])
         # the style code is found over every group the user might turn up later; the sliders then only mix
         search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or {g: 1.0 for g in GROUPS}
         style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress,
