@@ -1,4 +1,5 @@
-"""Markdown tables for a family's model card, from the JSON that ``bench/eval_family.py --json`` wrote.
+"""Markdown tables for a family's model card, from the JSON that ``bench/eval_family.py --json`` wrote (and, where
+present, the guidance's reading from ``bench/eval_tedigan.py --json``).
 
     python bench/card_tables.py --family checkpoints/synthfaces64
 """
@@ -32,6 +33,19 @@ def layer_table(res: dict) -> str:
     return "\n".join(rows)
 
 
+def reading_table(res: dict) -> str:
+    """How well the text-image similarity reads each attribute (``eval_tedigan.py``'s ``guidance_reading``)."""
+    reading = res.get("guidance_reading")
+    if not reading:
+        return ""
+    sets = ["rendered", "reconstructed", "generated"]
+    rows = ["| attribute | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
+    for name in reading["rendered"]:
+        rows.append(f"| {name} | " + " | ".join(str(reading[s][name]) for s in sets) + " |")
+    rows.append("| **mean** | " + " | ".join(f"**{reading[s + '_mean']}**" for s in sets) + " |")
+    return "\n".join(rows)
+
+
 def summary(res: dict) -> str:
     conf = res["confident_share"]
     lo, hi = min(conf, key=conf.get), max(conf, key=conf.get)
@@ -61,6 +75,9 @@ def main() -> None:
     args = ap.parse_args()
     res = json.loads((Path(args.family) / "eval_family.json").read_text())
     print(summary(res), "", layer_group_table(res), "", layer_table(res), sep="\n")
+    tedigan = Path(args.family) / "eval_tedigan.json"
+    if tedigan.exists():
+        print("", reading_table(json.loads(tedigan.read_text())), sep="\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@
   samples of one caption; R-precision (rank 1 of the caption among 99 captions of other faces, by the family's
   text-image similarity). The pipeline keeps the candidates that same similarity ranks highest, so R-precision
   is measured on samples drawn without ranking, and the accuracy both ways (``..._unranked``);
+* the text-image similarity's reading of each attribute (the value whose statement matches best) on held-out
+  rendered faces, their reconstructions and random generated faces (against the classifier's confident reading):
+  edits and text -> image climb or rank by that similarity, so an attribute it cannot read they cannot reach;
 * editing: invert held-out rendered faces, apply prompts ("make her smile", "give him glasses", ...): success on
   the target attribute, preservation of the others, PSNR outside the regions the edit concerns (label maps);
 * sketch / label map -> faces (held-out faces' sketches and label maps): agreement of the results' structural
@@ -113,6 +116,31 @@ def eval_multimodal(pipe, C, faces: int, n: int) -> dict:
     return out
 
 
+@torch.no_grad()
+def eval_reading(pipe, C, faces: int) -> dict:
+    """How well the text-image similarity reads each attribute: the value whose statement matches an image best
+    (``TediGANPipeline.shown_values``, which edits and text -> image use), against the truth of held-out rendered
+    faces and of their reconstructions G(E(x)), and against the classifier's confident reading (p >= 0.9) of random
+    generated faces."""
+    src = held_out(faces, seed=777)
+    generated = pipe.render(pipe.random_codes(faces, seed=5, truncation=1.0))
+    read, conf = C.predict(generated)
+    sets = {"rendered": (src.image, src.attributes, src.observed.bool()),
+            "reconstructed": (pipe.render(pipe.E(src.image.to(pipe.device))), src.attributes, src.observed.bool()),
+            "generated": (generated, read, conf >= 0.9)}
+    out = {"faces": faces}
+    for key, (images, truth, valid) in sets.items():
+        shown = pipe.shown_values(images, NAMES)
+        per = {}
+        for k, name in enumerate(NAMES):
+            pred = torch.tensor([attribute(name).index(s[name]) for s in shown])
+            m = valid[:, k].cpu()
+            per[name] = round(float((pred[m] == truth[m, k].cpu()).float().mean()), 3) if m.any() else None
+        out[f"{key}_mean"] = round(float(np.mean([v for v in per.values() if v is not None])), 3)
+        out[key] = per
+    return out
+
+
 def accuracy_on_named(pred: torch.Tensor, named: list[dict[str, str]], n: int) -> float:
     ok = tot = 0
     for i, mentioned in enumerate(named):
@@ -136,10 +164,15 @@ def main() -> None:
                     "'Refine toward the text')")
     ap.add_argument("--edit-reference", choices=["source", "mean"], default="source",
                     help="what an edit's text code is measured from (TediGANPipeline.edit_reference_code)")
+    ap.add_argument("--edit-target", choices=["text", "statement"], default=None,
+                    help="what an edit aims at (TediGANPipeline.edit_target_text; default: the pipeline's)")
+    ap.add_argument("--edit-gain", type=float, default=None,
+                    help="scale of an edit's offset (TediGANPipeline.edit_gain; default: the pipeline's)")
     ap.add_argument("--open-attributes", choices=["shown", "layers"], default="shown",
                     help="text -> image: how the attributes a text leaves open vary (TediGANPipeline.generate)")
     ap.add_argument("--state-quiet", action="store_true", help="'shown' also states quiet values (no glasses...)")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: text,edit,modal,speed")
+    ap.add_argument("--reading-faces", type=int, default=200, help="faces per set of the guidance's reading")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: text,reading,edit,modal,speed")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -147,11 +180,13 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
     pipe.edit_reference = args.edit_reference
+    pipe.edit_target = args.edit_target or pipe.edit_target
+    pipe.edit_gain = args.edit_gain or pipe.edit_gain
     pipe.open_attributes = args.open_attributes
     pipe.open_quiet = not args.state_quiet
     C = pipe.classifier
-    res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_steps": args.edit_steps,
-                 "open_attributes": args.open_attributes}
+    res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_target": pipe.edit_target,
+                 "edit_gain": pipe.edit_gain, "edit_steps": args.edit_steps, "open_attributes": args.open_attributes}
     skip = set(filter(None, args.skip.split(",")))
 
     # ---- text -> image
@@ -197,6 +232,10 @@ def main() -> None:
                     hits.append(float(sims[0] >= sims.max()))
                 res["r_precision_top1"] = round(float(np.mean(hits)), 3)
                 res["r_precision_candidates"] = min(100, args.faces)
+
+    # ---- the text-image similarity's reading of each attribute
+    if "reading" not in skip:
+        res["guidance_reading"] = eval_reading(pipe, C, args.reading_faces)
 
     # ---- editing
     if "edit" not in skip:

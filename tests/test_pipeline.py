@@ -158,6 +158,24 @@ def test_an_edit_is_measured_from_what_the_face_shows_now(pipe):
         pipe.edit_reference = "source"
 
 
+def test_an_edit_can_aim_at_the_statement_of_what_the_prompt_names(pipe):
+    content = pipe.random_codes(1, seed=4)
+    default = pipe.edit_target
+    try:
+        pipe.edit_target = "text"  # the prompt itself
+        assert pipe.edit_target_text("make her smile") == "make her smile"
+        assert not torch.equal(pipe.edit(content, "make her smile", per_group=False).wp,
+                               pipe.edit(content, "This person is smiling.", per_group=False).wp)
+        pipe.edit_target = "statement"
+        assert pipe.edit_target_text("make her smile") == "This person is smiling."
+        assert pipe.edit_target_text("a dreamy mood") == "a dreamy mood"  # names nothing the grammar knows
+        # the prompt and its statement now give one and the same edit
+        torch.testing.assert_close(pipe.edit(content, "make her smile", per_group=False).wp,
+                                   pipe.edit(content, "This person is smiling.", per_group=False).wp)
+    finally:
+        pipe.edit_target = default
+
+
 def test_mix_interpolate_describe(pipe):
     a, b = pipe.random_codes(1, seed=1), pipe.random_codes(1, seed=2)
     wp, img = pipe.mix(a, b, {"fine": 1.0})

@@ -107,3 +107,15 @@ def test_statement_names_exactly_the_values_given():
             assert parse(statement({a.name: v})) == {a.name: v}, statement({a.name: v})
     pair = {"smile": "neutral", "hair_color": "red"}
     assert parse(statement(pair)) == pair and statement({}) == ""
+
+
+def test_every_training_statement_states_its_value_alone():
+    from tedigan_demo.synthfaces.captions import parse, statement, statements
+
+    for a in ATTRIBUTES:
+        for v in a.values:
+            train, held = statements(a.name, v), statements(a.name, v, "heldout")
+            assert train[0] == statement({a.name: v}) and not set(train) & set(held)
+            for text in train:
+                read = parse(text)
+                assert read.get(a.name) == v, (text, read)

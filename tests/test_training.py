@@ -30,18 +30,64 @@ def test_text_training_runs_resumes_and_saves_a_loadable_mapper(tmp_path, monkey
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from tedigan_demo.train import text
 
-    family = family_copy(tmp_path / "family", "generator", "encoder", "classifier")
+    family = family_copy(tmp_path / "family", "generator", "encoder", "classifier", "loss_classifier")
     run = tmp_path / "run"
     args = ["--family", str(family), "--run", str(run), "--minutes", "0", "--batch", "8", "--threads", "1"]
     text.main(args)  # one step from scratch, then the snapshot the time budget asks for
     text.main(args)  # resumes at the next step
     first = json.loads((run / "log.jsonl").read_text().splitlines()[0])
     assert first["step"] == 0 and all(torch.isfinite(torch.tensor(v)) for k, v in first.items() if k != "step")
-    assert {"clip", "map"} <= set(first)
+    assert {"clip", "map", "statements"} <= set(first)
     assert int(torch.load(run / "state.pt", weights_only=True)["step"]) == 2
     mapper = load_module(family / "text_mapper").float()
     wp = mapper(load_sentence_encoder()(["She has long blond hair."]))
     assert wp.shape == (1, 10, 128) and torch.isfinite(wp).all()
+
+
+def test_image_text_alone_trains_with_the_statement_term_and_leaves_the_mapper_as_shipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    from safetensors.torch import load_file
+
+    from tedigan_demo.train import text
+
+    family = family_copy(tmp_path / "family", "generator", "encoder", "classifier", "loss_classifier",
+                         "text_mapper", "image_text")
+    run = tmp_path / "run"
+    text.main(["--family", str(family), "--run", str(run), "--minutes", "0", "--batch", "8", "--threads", "1",
+               "--parts", "image_text", "--lr", "1e-2"])
+    first = json.loads((run / "log.jsonl").read_text().splitlines()[0])
+    assert "statements" in first and "map" not in first and first["statements"] > 0
+    shipped, after = (load_file(f / "text_mapper" / "model.safetensors") for f in (FAMILY, family))
+    assert all(torch.equal(shipped[k], after[k]) for k in shipped)
+    shipped, after = (load_file(f / "image_text" / "model.safetensors") for f in (FAMILY, family))
+    assert any(not torch.equal(shipped[k], after[k]) for k in shipped)  # the trained part did change
+    with pytest.raises(SystemExit):
+        text.main(["--family", str(family), "--run", str(tmp_path / "other"), "--parts", "encoder"])
+
+
+def test_the_statement_term_is_lowest_when_images_embed_like_their_true_statements():
+    from tedigan_demo.synthfaces import ATTRIBUTES
+    from tedigan_demo.train.text import StatementBank
+
+    def toy_encoder(texts):  # a fixed random unit vector per sentence
+        return torch.nn.functional.normalize(torch.stack([
+            torch.randn(16, generator=torch.Generator().manual_seed(sum(map(ord, t)) * 7919 + len(t)))
+            for t in texts]), dim=-1)
+
+    bank = StatementBank(toy_encoder, "cpu")
+    k = [a.name for a in ATTRIBUTES].index("smile")
+    labels = torch.zeros(4, len(ATTRIBUTES), dtype=torch.long)
+    labels[:, k] = torch.tensor([0, 1, 0, 1])
+    valid = torch.zeros_like(labels, dtype=torch.bool)
+    valid[:, k] = True
+    smile_bank, counts = bank.banks[k]
+    assert counts.tolist() == [2, 2]  # the held-out wording of each value is left out
+    # an image "like" a value: the mean of its wordings' embeddings (the term draws one wording per value)
+    truth, swapped = (torch.nn.functional.normalize(smile_bank[v].mean(1), dim=-1)
+                      for v in (labels[:, k], 1 - labels[:, k]))
+    loss = {name: bank.loss(emb, torch.tensor(10.0), labels, valid, torch.Generator().manual_seed(0))
+            for name, emb in (("truth", truth), ("swapped", swapped))}
+    assert loss["truth"] < loss["swapped"]
 
 
 def test_generator_training_counts_images_across_batch_sizes_and_exports(tmp_path):
@@ -147,6 +193,28 @@ def test_a_share_of_the_mappers_captions_name_one_or_two_attributes():
              for share in (0.0, 1.0)}
     assert max(named[1.0]) <= 3  # hair length and colour share one phrase
     assert np.mean(named[1.0]) < 2.5 < np.mean(named[0.0])
+
+
+def test_each_hard_negative_caption_changes_exactly_one_named_value():
+    import numpy as np
+
+    from tedigan_demo.synthfaces.captions import parse
+    from tedigan_demo.train.common import held_out
+    from tedigan_demo.train.text import caption_batch
+
+    faces = held_out(48)
+    negatives = []
+    texts = caption_batch(faces.attributes, faces.observed, np.random.default_rng(3), hard_negatives=negatives)
+    assert len(negatives) == len(texts)
+    changed = []
+    for text, negative in zip(texts, negatives):
+        true, false = parse(text), parse(negative)
+        differ = {k for k in true.keys() | false.keys() if true.get(k) != false.get(k)}
+        if false.get("hair_style") == "bald":  # a bald head has no hair colour to name
+            differ.discard("hair_color")
+        assert len(differ) == 1, (text, negative)
+        changed.append(differ.pop())
+    assert len(set(changed)) >= 8  # the changed attribute varies
 
 
 def test_the_part_balanced_error_weighs_a_small_part_like_a_large_one():

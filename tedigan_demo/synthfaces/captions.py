@@ -12,7 +12,7 @@ import numpy as np
 
 from .attributes import ATTRIBUTES, attribute
 
-__all__ = ["PHRASES", "caption", "captions", "describe", "parse", "statement", "values_of"]
+__all__ = ["PHRASES", "caption", "captions", "describe", "parse", "statement", "statements", "values_of"]
 
 # attribute -> value -> predicates (third person singular); the LAST entry of each list is held out.
 PHRASES: dict[str, dict[str, list[str]]] = {
@@ -209,6 +209,21 @@ def statement(values: dict[str, str]) -> str:
         else:
             parts.append(PHRASES[name][v][0])
     return f"{SUBJECTS['person'][0]} {_join(parts)}." if parts else ""
+
+
+def statements(name: str, value: str, split: str = "train") -> list[str]:
+    """Every sentence "This person <predicate>." that states one attribute value alone, in the ``split``'s
+    wordings (as ``caption``: "train" all but the held-out last wording); ``statement({name: value})`` is the
+    first."""
+    if name == "hair_style":
+        predicates = BALD if value == "bald" else [f"has {w} hair" for w in HAIR_LENGTH[value]]
+    elif name == "hair_color":
+        predicates = [f"has {w} hair" for w in HAIR_COLOR[value]]
+    else:
+        predicates = PHRASES[name][value]
+    if len(predicates) > 1 and split != "any":
+        predicates = predicates[:-1] if split == "train" else predicates[-1:]
+    return [f"{SUBJECTS['person'][0]} {p}." for p in predicates]
 
 
 # ----------------------------------------------------------------------------------------------------------------
