@@ -176,6 +176,19 @@ def test_an_edit_can_aim_at_the_statement_of_what_the_prompt_names(pipe):
         pipe.edit_target = default
 
 
+def test_the_edit_gain_scales_the_offset_of_an_edit(pipe):
+    content = pipe.random_codes(1, seed=6)
+    offset = {}
+    try:
+        for gain in (1.0, 2.0):
+            pipe.edit_gain = gain
+            offset[gain] = pipe.edit(content, "give him glasses", per_group=False).wp - content
+    finally:
+        pipe.edit_gain = 1.0
+    assert offset[1.0].abs().max() > 0
+    torch.testing.assert_close(offset[2.0], 2 * offset[1.0])
+
+
 def test_mix_interpolate_describe(pipe):
     a, b = pipe.random_codes(1, seed=1), pipe.random_codes(1, seed=2)
     wp, img = pipe.mix(a, b, {"fine": 1.0})
