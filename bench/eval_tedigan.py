@@ -180,8 +180,10 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
     pipe.edit_reference = args.edit_reference
-    pipe.edit_target = args.edit_target or pipe.edit_target
-    pipe.edit_gain = args.edit_gain or pipe.edit_gain
+    if args.edit_target is not None:
+        pipe.edit_target = args.edit_target
+    if args.edit_gain is not None:  # 0 is a gain too: the edit's offset left out
+        pipe.edit_gain = args.edit_gain
     pipe.open_attributes = args.open_attributes
     pipe.open_quiet = not args.state_quiet
     C = pipe.classifier
