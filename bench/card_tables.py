@@ -33,6 +33,22 @@ def layer_table(res: dict) -> str:
     return "\n".join(rows)
 
 
+def confidence_table(res: dict) -> str:
+    """Per attribute: share of generated faces read with p >= 0.9 where the attribute can be seen, the same on
+    rendered faces (this classifier's ceiling), over every sample (as up to session 11), and the worst coverage
+    ratio of its values (absent from JSON written before session 12)."""
+    if "confident_share_rendered" not in res:
+        return ""
+    rows = ["| attribute | generated | rendered (ceiling) | generated, every sample | worst coverage ratio |",
+            "|---|---|---|---|---|"]
+    for name, share in res["confident_share"].items():
+        values = res["coverage_generated_vs_data_share"][name]
+        worst = min((min(g / d, d / g) if g and d else 0.0, v) for v, (g, d) in values.items())
+        rows.append(f"| {name} | {share} | {res['confident_share_rendered'][name]} | "
+                    f"{res['confident_share_all_samples'][name]} | {worst[0]:.2f} ({worst[1]}) |")
+    return "\n".join(rows)
+
+
 def reading_table(res: dict) -> str:
     """How well the text-image similarity reads each attribute (``eval_tedigan.py``'s ``guidance_reading``)."""
     reading = res.get("guidance_reading")
@@ -56,7 +72,8 @@ def summary(res: dict) -> str:
         f"classifier accuracy mean / lowest: {res['classifier_accuracy_mean']} / {acc[worst_acc]} ({worst_acc})",
         f"Frechet distance generated vs rendered: {res['frechet_generated_vs_rendered']} "
         f"(floor {res['frechet_rendered_vs_rendered']})",
-        f"confident share lowest / highest: {conf[lo]} ({lo}) / {conf[hi]} ({hi})",
+        f"confident share lowest / highest: {conf[lo]} ({lo}) / {conf[hi]} ({hi}); at least 0.9 on "
+        f"{sum(v >= 0.9 for v in conf.values())} of {len(conf)}",
         f"worst coverage ratio: {cov['ratio_min(g/d, d/g)']} ({cov['value']})",
         f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}"
         + (f" (read by the loss classifier: {res['encoder_attribute_agreement_by_loss_classifier']})"
@@ -74,7 +91,7 @@ def main() -> None:
     ap.add_argument("--family", default="checkpoints/synthfaces64")
     args = ap.parse_args()
     res = json.loads((Path(args.family) / "eval_family.json").read_text())
-    print(summary(res), "", layer_group_table(res), "", layer_table(res), sep="\n")
+    print(summary(res), "", confidence_table(res), "", layer_group_table(res), "", layer_table(res), sep="\n")
     tedigan = Path(args.family) / "eval_tedigan.json"
     if tedigan.exists():
         print("", reading_table(json.loads(tedigan.read_text())), sep="\n")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tedigan_demo.demo import REFINE_STEPS  # noqa: E402
 from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute  # noqa: E402
+from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable_mask  # noqa: E402
 from tedigan_demo.synthfaces.captions import caption, values_of  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
@@ -127,7 +127,7 @@ def eval_reading(pipe, C, faces: int) -> dict:
     read, conf = C.predict(generated)
     sets = {"rendered": (src.image, src.attributes, src.observed.bool()),
             "reconstructed": (pipe.render(pipe.E(src.image.to(pipe.device))), src.attributes, src.observed.bool()),
-            "generated": (generated, read, conf >= 0.9)}
+            "generated": (generated, read, (conf >= 0.9) & observable_mask(read))}
     out = {"faces": faces}
     for key, (images, truth, valid) in sets.items():
         shown = pipe.shown_values(images, NAMES)
@@ -253,7 +253,9 @@ def main() -> None:
                 out = pipe.edit(inv.wp, prompt, steps=args.edit_steps, per_group=False)
                 before, after = C.predict(inv.image)[0][0], C.predict(out.image)[0][0]
                 success.append(float(after[k] == target))
-                others = [j for j in range(len(NAMES)) if j != k and bool(src.observed[i, j])]
+                # the others seen in the source and, as read, before and after (closed eyes hide their colour)
+                seen = src.observed[i] & observable_mask(before[None])[0] & observable_mask(after[None])[0]
+                others = [j for j in range(len(NAMES)) if j != k and bool(seen[j])]
                 kept.append(float((before[others] == after[others]).float().mean()))
                 touched = torch.zeros(src.label.shape[1:], dtype=torch.bool)
                 for c in classes:

@@ -23,7 +23,7 @@ from .loading import LoadError, load_family
 from .method.control import layer_mask, mix
 from .method.guidance import TextImageGuidance
 from .method.inversion import InversionWeights, optimize_wp
-from .synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute
+from .synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable
 from .synthfaces.captions import QUIET, caption, describe, parse, statement
 from .synthfaces.labels import CELEBAMASK_CLASSES, label_from_image, label_planes, to_celebamask
 
@@ -470,7 +470,8 @@ class TediGANPipeline:
         rank among distractor captions of random faces (R-precision, as in MirrorGAN)."""
         x = self.prepare(image, align).to(self.device)
         values, confidence = self.read_attributes(x)
-        visible = {k: v for k, v in values.items() if confidence[k] >= 0.5}
+        seen = observable({a.name: a.index(values[a.name]) for a in ATTRIBUTES})  # no eye colour behind sunglasses
+        visible = {k: v for k, v in values.items() if confidence[k] >= 0.5 and seen[k]}
         out = Description(describe(visible), values, confidence)
         if text is not None:
             text = check_text(text)

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, render_seeds
+from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable, observable_mask, render_seeds
 from tedigan_demo.synthfaces.captions import PHRASES, caption, captions, describe, values_of
+from tedigan_demo.synthfaces.render import _nuisance, render, sample_attributes
 
 CLS = {n: i for i, n in enumerate(LABEL_CLASSES)}
 
@@ -66,6 +67,25 @@ def test_observability(batch):
     sun = batch.attributes[:, 2] == 2
     eye_color = [a.name for a in ATTRIBUTES].index("eye_color")
     assert not batch.observed[sun, eye_color].any()
+    assert torch.equal(batch.observed, observable_mask(batch.attributes))
+
+
+@pytest.mark.parametrize("glasses,eyes,hidden", [("sunglasses", "open", True), ("none", "closed", True),
+                                                 ("none", "open", False), ("glasses", "open", False)])
+def test_eye_colour_is_hidden_exactly_where_the_mask_says(glasses, eyes, hidden):
+    """The mask the evaluation and the redescription apply to a reading is the renderer's truth: where it hides the
+    eye colour, changing it changes no pixel; where it shows it, every face changes."""
+    rng = np.random.default_rng(7)
+    k = [a.name for a in ATTRIBUTES].index("eye_color")
+    for _ in range(6):
+        a = dict(sample_attributes(rng), glasses=attribute("glasses").index(glasses),
+                 eyes=attribute("eyes").index(eyes))
+        nuisance = _nuisance(rng)
+        faces = render([dict(a, eye_color=v) for v in range(3)], np.stack([nuisance] * 3))
+        changed = (faces.image[1:] - faces.image[0]).abs().amax() > 0.1
+        assert bool(changed) is not hidden
+        assert not faces.observed[:, k].any() if hidden else faces.observed[:, k].all()
+        assert observable(a)["eye_color"] is not hidden
 
 
 def test_captions_mention_true_attributes(batch):

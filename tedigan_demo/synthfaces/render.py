@@ -15,7 +15,7 @@ import torch
 
 from .attributes import ATTRIBUTES, LABEL_CLASSES, attribute
 
-__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable"]
+__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable", "observable_mask"]
 
 _CLS = {name: i for i, name in enumerate(LABEL_CLASSES)}
 _CLOTHES = np.array([(40, 50, 90), (150, 40, 40), (230, 230, 225), (60, 90, 60), (70, 70, 75), (200, 150, 60)])
@@ -46,13 +46,24 @@ def sample_attributes(rng: np.random.Generator) -> dict[str, int]:
 
 def observable(a: dict[str, int]) -> dict[str, bool]:
     """Which attributes are visible in a face with values ``a`` (indices)."""
-    seen = {att.name: True for att in ATTRIBUTES}
-    sunglasses = a["glasses"] == attribute("glasses").index("sunglasses")
-    closed = a["eyes"] == attribute("eyes").index("closed")
-    seen["eyes"] = not sunglasses
-    seen["eye_color"] = not (sunglasses or closed)
-    bald = a["hair_style"] == attribute("hair_style").index("bald")
-    seen["hair_color"] = not (bald and not a["beard"])
+    row = observable_mask(torch.tensor([[a[att.name] for att in ATTRIBUTES]]))[0]
+    return {att.name: bool(seen) for att, seen in zip(ATTRIBUTES, row)}
+
+
+def observable_mask(values: torch.Tensor) -> torch.Tensor:
+    """Which attributes can be seen, from value indices ``[N, A]`` (ATTRIBUTES order): ``[N, A]`` bool. Sunglasses
+    hide the eyes and their colour, closed eyes their colour, a bald head with no beard the hair colour. Applied to
+    the true values (rendering) and to a classifier's reading (evaluation, redescription): the classifier never
+    learns an attribute where it is hidden, so what it says there means nothing."""
+    column = {att.name: values[:, k] for k, att in enumerate(ATTRIBUTES)}
+    sunglasses = column["glasses"] == attribute("glasses").index("sunglasses")
+    closed = column["eyes"] == attribute("eyes").index("closed")
+    bald = column["hair_style"] == attribute("hair_style").index("bald")
+    hidden = {"eyes": sunglasses, "eye_color": sunglasses | closed, "hair_color": bald & (column["beard"] == 0)}
+    seen = torch.ones(values.shape, dtype=torch.bool, device=values.device)
+    for k, att in enumerate(ATTRIBUTES):
+        if att.name in hidden:
+            seen[:, k] = ~hidden[att.name]
     return seen
 
 
@@ -224,6 +235,4 @@ def render(attrs: list[dict[str, int]], nuisance: np.ndarray, resolution: int = 
     sketch = _sketch(label)
 
     attributes = torch.stack([A[att.name] for att in ATTRIBUTES], 1)
-    seen = [observable(a) for a in attrs]
-    observed = torch.tensor([[o[att.name] for att in ATTRIBUTES] for o in seen])
-    return FaceBatch(img.clamp(-1, 1), label, sketch, attributes, observed)
+    return FaceBatch(img.clamp(-1, 1), label, sketch, attributes, observable_mask(attributes))
