@@ -68,13 +68,16 @@ def summary(res: dict) -> str:
     acc = res["classifier_accuracy"]
     worst_acc = min(acc, key=acc.get)
     cov = res["coverage_worst_ratio"]
+    within = [g and d and min(g / d, d / g) >= 0.5 for values in res["coverage_generated_vs_data_share"].values()
+              for g, d in values.values()]
     return "\n".join([
         f"classifier accuracy mean / lowest: {res['classifier_accuracy_mean']} / {acc[worst_acc]} ({worst_acc})",
         f"Frechet distance generated vs rendered: {res['frechet_generated_vs_rendered']} "
         f"(floor {res['frechet_rendered_vs_rendered']})",
         f"confident share lowest / highest: {conf[lo]} ({lo}) / {conf[hi]} ({hi}); at least 0.9 on "
         f"{sum(v >= 0.9 for v in conf.values())} of {len(conf)}",
-        f"worst coverage ratio: {cov['ratio_min(g/d, d/g)']} ({cov['value']})",
+        f"worst coverage ratio: {cov['ratio_min(g/d, d/g)']} ({cov['value']}); values within x2 of their data "
+        f"share: {sum(map(bool, within))} of {len(within)}",
         f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}"
         + (f" (read by the loss classifier: {res['encoder_attribute_agreement_by_loss_classifier']})"
            if "encoder_attribute_agreement_by_loss_classifier" in res else ""),
