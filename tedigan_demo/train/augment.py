@@ -4,12 +4,10 @@ import torch
 import torch.nn.functional as F
 
 
-def degrade(images: torch.Tensor, generator: torch.Generator | None = None, p: float = 0.5,
-            max_sigma: float = 1.0) -> torch.Tensor:
-    """Blur (Gaussian, sigma up to ``max_sigma`` px) and add noise (std up to 0.04) to a random fraction ``p`` of the
-    batch."""
+def degrade(images: torch.Tensor, generator: torch.Generator | None = None, p: float = 0.5) -> torch.Tensor:
+    """Blur (Gaussian, sigma up to 1 px) and add noise (std up to 0.04) to a random fraction ``p`` of the batch."""
     n, c = images.shape[:2]
-    sigma = (torch.rand(n, generator=generator) * max_sigma).clamp(min=1e-3)
+    sigma = (torch.rand(n, generator=generator) * 1.0).clamp(min=1e-3)
     apply = torch.rand(n, generator=generator) < p
     x = torch.arange(-2, 3, dtype=torch.float32)
     k1 = torch.exp(-(x[None] ** 2) / (2 * sigma[:, None] ** 2))

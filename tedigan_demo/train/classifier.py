@@ -12,11 +12,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..models.base import load_state_strict, read_pretrained, save_pretrained
+from ..models.base import save_pretrained
 from ..models.classifier import AttributeClassifier, ClassifierConfig
 from ..synthfaces import render_seeds
 from .augment import degrade
-from .common import RunState, check_finite, held_out
+from .common import RunState, check_finite, held_out, warm_start
 
 
 def render_set(n: int, seed: int, chunk: int = 64):
@@ -56,12 +56,13 @@ def main(argv=None) -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--degrade-p", type=float, default=0.5, help="share of training images blurred and noised")
-    ap.add_argument("--max-blur", type=float, default=1.0, help="largest blur sigma (px) of the degraded images")
     ap.add_argument("--init", default=None, help="a saved classifier to start from (fine-tuning on other faces)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    model = AttributeClassifier(ClassifierConfig())
+    if args.init and not warm_start(model, args.init):
+        raise SystemExit(f"{args.init} holds no classifier of this architecture")
     run = RunState(args.run)
 
     t0 = time.time()
@@ -69,12 +70,6 @@ def main(argv=None) -> None:
     test = held_out(2000)
     run.log({"event": "data", "seconds": round(time.time() - t0, 1)})
 
-    model = AttributeClassifier(ClassifierConfig())
-    if args.init:
-        config, state = read_pretrained(args.init)
-        config.pop("model_type", None)
-        model = AttributeClassifier(ClassifierConfig(**config))
-        load_state_strict(model, {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, args.init)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * (args.train_size // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps)
@@ -85,7 +80,7 @@ def main(argv=None) -> None:
         perm = torch.randperm(args.train_size, generator=gen)
         for i in range(0, args.train_size - args.batch + 1, args.batch):
             idx = perm[i : i + args.batch]
-            x = degrade(images[idx], gen, args.degrade_p, args.max_blur)
+            x = degrade(images[idx], gen)
             loss = masked_loss(model(x), attrs[idx], observed[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
