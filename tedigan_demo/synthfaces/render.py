@@ -52,9 +52,10 @@ def observable(a: dict[str, int]) -> dict[str, bool]:
 
 def observable_mask(values: torch.Tensor) -> torch.Tensor:
     """Which attributes can be seen, from value indices ``[N, A]`` (ATTRIBUTES order): ``[N, A]`` bool. Sunglasses
-    hide the eyes and their colour, closed eyes their colour, a bald head with no beard the hair colour. Applied to
-    the true values (rendering) and to a classifier's reading (evaluation, redescription): the classifier never
-    learns an attribute where it is hidden, so what it says there means nothing."""
+    hide the eyes and their colour, closed eyes their colour (no pixel changes with it); a bald head with no beard
+    shows its hair colour only in the brows, which the domain does not count. Applied to the true values
+    (rendering, captions) and to a classifier's reading (evaluation, redescription): the classifier never learns an
+    attribute where it is hidden, so what it says there means nothing."""
     column = {att.name: values[:, k] for k, att in enumerate(ATTRIBUTES)}
     sunglasses = column["glasses"] == attribute("glasses").index("sunglasses")
     closed = column["eyes"] == attribute("eyes").index("closed")
