@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tedigan_demo.loading import load_generator, load_module  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask  # noqa: E402
 from tedigan_demo.train.augment import degrade  # noqa: E402
+from tedigan_demo.train.classifier import agreement_per_attribute  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
 NAMES = [a.name for a in ATTRIBUTES]
@@ -30,6 +31,7 @@ def read(C, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def share(hit: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    """Per attribute, the share of ``hit`` among the faces that show it (both ``[N, A]`` bool)."""
     return (hit & seen).sum(0) / seen.sum(0).clamp(min=1)
 
 
@@ -52,8 +54,8 @@ def main() -> None:
     for path in args.classifiers:
         C = load_module(path).float().eval()
         (pred, conf), (pred_d, _), (pred_g, conf_g) = read(C, faces.image), read(C, degraded), read(C, generated)
-        right, right_d = share(pred == faces.attributes, faces.observed), share(pred_d == faces.attributes,
-                                                                                 faces.observed)
+        right = agreement_per_attribute(pred, faces.attributes, faces.observed)
+        right_d = agreement_per_attribute(pred_d, faces.attributes, faces.observed)
         sure, sure_g = share(conf >= 0.9, faces.observed), share(conf_g >= 0.9, observable_mask(pred_g))
         print(f"| {path} | {right.mean():.4f} / {right[k]:.3f} | {right_d.mean():.4f} / {right_d[k]:.3f} | "
               f"{sure[k]:.3f} / {sure_g[k]:.3f} | {int((sure_g >= 0.9).sum())} of {len(NAMES)} |")

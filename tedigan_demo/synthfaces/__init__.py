@@ -4,5 +4,4 @@ from .attributes import ATTRIBUTE_NAMES, ATTRIBUTES, LABEL_CLASSES, LABEL_PALETT
 from .render import FaceBatch, observable, observable_mask, render, render_seeds, sample_attributes
 
 __all__ = ["ATTRIBUTES", "ATTRIBUTE_NAMES", "LABEL_CLASSES", "LABEL_PALETTE", "attribute", "FaceBatch", "render",
-           "render_seeds", "sample_attributes", "observable",
-           "observable_mask"]
+           "render_seeds", "sample_attributes", "observable", "observable_mask"]
