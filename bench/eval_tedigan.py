@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tedigan_demo.demo import REFINE_STEPS  # noqa: E402
 from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable_mask  # noqa: E402
+from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable_mask, sure_and_shown  # noqa: E402
 from tedigan_demo.synthfaces.captions import caption, values_of  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
@@ -127,7 +127,7 @@ def eval_reading(pipe, C, faces: int) -> dict:
     read, conf = C.predict(generated)
     sets = {"rendered": (src.image, src.attributes, src.observed.bool()),
             "reconstructed": (pipe.render(pipe.E(src.image.to(pipe.device))), src.attributes, src.observed.bool()),
-            "generated": (generated, read, (conf >= 0.9) & observable_mask(read))}
+            "generated": (generated, read, sure_and_shown(read, conf))}
     out = {"faces": faces}
     for key, (images, truth, valid) in sets.items():
         shown = pipe.shown_values(images, NAMES)

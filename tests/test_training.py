@@ -269,3 +269,29 @@ def test_classifier_fine_tunes_from_a_saved_one(tmp_path):
     with pytest.raises(SystemExit, match="holds no classifier"):
         classifier.main(["--run", str(tmp_path / "bad"), "--out", str(tmp_path / "bad_out"), "--train-size", "64",
                          "--epochs", "1", "--init", str(FAMILY / "encoder")])
+
+
+def test_the_mappers_captions_name_no_eye_colour_behind_read_sunglasses():
+    """The mapper's captions of generated faces name what the classifier reads surely and the face shows: a sure
+    reading of sunglasses leaves out the eye colour, however sure the eye-colour head happens to be."""
+    import numpy as np
+
+    from tedigan_demo.synthfaces import ATTRIBUTES, attribute, sure_and_shown
+    from tedigan_demo.synthfaces.captions import parse
+    from tedigan_demo.train.common import held_out
+    from tedigan_demo.train.text import caption_batch
+
+    names = [a.name for a in ATTRIBUTES]
+    glasses, eye_color, eyes = (names.index(n) for n in ("glasses", "eye_color", "eyes"))
+    read = held_out(32).attributes.clone()
+    read[:, eyes] = attribute("eyes").index("open")
+    read[:16, glasses] = attribute("glasses").index("sunglasses")
+    read[16:, glasses] = attribute("glasses").index("none")
+    conf = torch.full(read.shape, 0.99)
+    conf[-4:, eye_color] = 0.5  # unsure: left out too
+    sure = sure_and_shown(read, conf)
+    assert not sure[:16, eye_color].any() and sure[16:-4, eye_color].all() and not sure[-4:, eye_color].any()
+    assert sure[:, glasses].all()
+    named_colour = ["eye_color" in parse(text) for text in caption_batch(read, sure, np.random.default_rng(0))]
+    assert not any(named_colour[:16] + named_colour[-4:])
+    assert any(named_colour[16:-4])  # the colour of eyes that show does get named

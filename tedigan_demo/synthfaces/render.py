@@ -15,7 +15,8 @@ import torch
 
 from .attributes import ATTRIBUTES, LABEL_CLASSES, attribute
 
-__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable", "observable_mask"]
+__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable", "observable_mask",
+           "sure_and_shown"]
 
 _CLS = {name: i for i, name in enumerate(LABEL_CLASSES)}
 _CLOTHES = np.array([(40, 50, 90), (150, 40, 40), (230, 230, 225), (60, 90, 60), (70, 70, 75), (200, 150, 60)])
@@ -66,6 +67,13 @@ def observable_mask(values: torch.Tensor) -> torch.Tensor:
         if att.name in hidden:
             seen[:, k] = ~hidden[att.name]
     return seen
+
+
+def sure_and_shown(read: torch.Tensor, conf: torch.Tensor, threshold: float = 0.9) -> torch.Tensor:
+    """Which of a classifier's readings ``read`` ``[N, A]`` (its ``predict``, with probabilities ``conf``) count as
+    labels: it is sure of them (``conf >= threshold``) and the face it read shows them (``observable_mask`` of the
+    reading). A reading of sunglasses leaves no eye colour however sure the eye-colour head happens to be."""
+    return (conf >= threshold) & observable_mask(read)
 
 
 def _nuisance(rng: np.random.Generator) -> np.ndarray:

@@ -6,19 +6,20 @@
   reconstruction ``G(E(x))`` of the face its caption describes; trained on rendered faces alone it ranked captions
   on rendered faces (rank 1 of 100: 0.57) but hardly on generated ones (0.21 on reconstructions);
 * the text mapper: MiniLM embedding -> W+, regressed onto the codes of the generator's own faces: random
-  ``w``, its face ``G(w)``, the attributes the classifier reads in it confidently (max probability >= 0.9), a
-  caption of those; the mapper learns ``E[w | caption]``, a mean of codes the generator draws faces from. No
-  gradient goes through the generator or the classifier: sessions 1-3 trained the mapper on ``|M(t) - E(x)|^2``
-  plus the classifier's reading of ``G(M(t))``, and it learnt codes that fool the classifier and draw no face
-  (every caption gave the same pink blob; a z-space mapper through the mapping network with a discriminator
-  term found such codes too);
+  ``w``, its face ``G(w)``, the attributes the classifier reads in it confidently (max probability >= 0.9) where the
+  face shows them (``sure_and_shown``: no eye colour behind sunglasses, since session 13), a caption of those;
+  the mapper learns ``E[w | caption]``, a mean of codes the generator draws faces from. No gradient goes through
+  the generator or the classifier: sessions 1-3 trained the mapper on ``|M(t) - E(x)|^2`` plus the classifier's
+  reading of ``G(M(t))``, and it learnt codes that fool the classifier and draw no face (every caption gave the
+  same pink blob; a z-space mapper through the mapping network with a discriminator term found such codes too);
 * a statement term (``--w-statements``, session 11): for every attribute of every face in the contrastive batch,
   a softmax over the statements of its values ("This person is smiling." / "This person is not smiling.", a
   random training wording each) against the value the face shows. In a batch of captions naming 3-6 attributes
   each, the contrastive loss is met by the large attributes alone: the similarity read smiles on clean rendered
   faces at chance (0.47), lipstick in 0.65 and freckles in 0.62 of them, so edits and refinement toward "make her
   smile" had nothing to climb. The faces shown as reconstructions are labelled by the loss classifier's confident
-  readings (``loss_classifier/``, not the evaluation classifier), since a reconstruction need not keep a smile;
+  readings where the face shows them (``loss_classifier/``, not the evaluation classifier), since a reconstruction
+  need not keep a smile;
 * hard negatives (``--hard-negatives``, session 11): each face's caption with one named value changed joins the
   contrastive batch as a false caption. With both, 70 CPU minutes took the mean reading of the 15 attributes from
   0.871 to 0.956 on rendered faces and from 0.821 to 0.888 on generated ones (``bench/eval_tedigan.py``,
@@ -41,7 +42,7 @@ import torch.nn.functional as F
 from ..loading import load_sentence_encoder
 from ..models.base import save_pretrained
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
-from ..synthfaces import ATTRIBUTES, attribute
+from ..synthfaces import ATTRIBUTES, attribute, sure_and_shown
 from ..synthfaces.captions import caption, statements, values_of
 from .augment import degrade
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
@@ -185,7 +186,7 @@ def main(argv=None) -> None:
                     shown[as_generated] = G.synthesize(E(faces.image.to(device)[as_generated]), "const")
                     if bank is not None:  # a reconstruction shows what the loss classifier reads in it surely
                         read, conf = critic.predict(shown[as_generated])
-                        labels[as_generated], valid[as_generated] = read, conf >= args.confident
+                        labels[as_generated], valid[as_generated] = read, sure_and_shown(read, conf, args.confident)
             # contrastive image-text
             img_emb = image_text(shown)
             scale = image_text.logit_scale.exp().clamp(max=100)
@@ -204,7 +205,8 @@ def main(argv=None) -> None:
             with torch.no_grad():
                 wp = G.map_to_wp(torch.randn(args.batch, G.w_dim, generator=gen).to(device))
                 read, conf = (x.cpu() for x in C.predict(G.synthesize(wp, "const")))
-            gen_texts = caption_batch(read, conf >= args.confident, rng, short_share=args.short_share)
+            gen_texts = caption_batch(read, sure_and_shown(read, conf, args.confident), rng,
+                                      short_share=args.short_share)
             loss_map = F.mse_loss(mapper(text_encoder(gen_texts)), wp)
             loss = loss + loss_map
             logs["map"] = loss_map.item()
