@@ -62,9 +62,11 @@ def agreement(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -
 
 
 @torch.no_grad()
-def generate(G, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def generate(G, n: int, seed: int, truncation: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     z = G.sample_z(n, torch.Generator().manual_seed(seed))
     wp = G.broadcast(G.mapping(z))
+    if truncation != 1.0:
+        wp = G.truncate(wp, truncation)
     return wp, batched(lambda w: G.synthesize(w, "const"), wp)
 
 
@@ -77,15 +79,19 @@ def main() -> None:
     ap.add_argument("--n-optimize", type=int, default=32)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--n-pairs", type=int, default=400)
+    ap.add_argument("--truncation", type=float, default=1.0,
+                    help="psi of the generated samples (1: the generator's full distribution; the app samples at 0.8)")
     ap.add_argument("--json", default=None)
     ap.add_argument("--write-groups", action="store_true",
                     help="write <family>/attribute_groups.json: the layer groups that carry each attribute (measured)")
     args = ap.parse_args()
+    if args.write_groups and args.truncation != 1.0:
+        ap.error("--write-groups measures the layer groups on the full distribution: leave --truncation at 1")
     torch.set_grad_enabled(False)
     fam = Path(args.family)
     G = load_generator(fam / "generator").float()
     C = load_module(args.classifier or fam / "classifier").float()
-    res: dict = {"family": str(fam)}
+    res: dict = {"family": str(fam), "truncation": args.truncation}
     t0 = time.time()
 
     # ---- classifier on rendered held-out faces
@@ -96,7 +102,7 @@ def main() -> None:
     res["classifier_accuracy_mean"] = round(float(acc.mean()), 4)
 
     # ---- Fréchet distance in classifier feature space, and its floor (two rendered sets)
-    wp_gen, gen = generate(G, args.n, seed=1)
+    wp_gen, gen = generate(G, args.n, seed=1, truncation=args.truncation)
     other = held_out(args.n, seed=778)
     f_gen, f_test, f_other = (batched(C.features, x) for x in (gen, test.image, other.image))
     res["frechet_generated_vs_rendered"] = round(frechet(f_gen, f_test), 3)
@@ -153,8 +159,18 @@ def main() -> None:
             # the classifier the encoder's attribute term trains against reads the same reconstructions: far above
             # the family classifier's reading would mean the encoder learned to please its critic, not the faces
             critic = load_module(fam / "loss_classifier").float()
+            pred_critic = batched(lambda x: critic.predict(x)[0], rec)
             res["encoder_attribute_agreement_by_loss_classifier"] = round(
-                agreement(batched(lambda x: critic.predict(x)[0], rec), inv.attributes, inv.observed), 4)
+                agreement(pred_critic, inv.attributes, inv.observed), 4)
+            res["encoder_attribute_agreement_per_attribute_by_loss_classifier"] = {
+                n: round(float(a), 3)
+                for n, a in zip(NAMES, agreement_per_attribute(pred_critic, inv.attributes, inv.observed))}
+        # how often each attribute's values are read in the reconstructions against the truth: an agreement at
+        # chance with a value drawn too often (freckles) is a generator that draws it, not an encoder that misses it
+        res["encoder_reconstruction_value_share"] = {
+            a.name: {v: [round(float((pred_rec[inv.observed[:, k], k] == i).float().mean()), 3),
+                         round(float((inv.attributes[inv.observed[:, k], k] == i).float().mean()), 3)]
+                     for i, v in enumerate(a.values)} for k, a in enumerate(ATTRIBUTES)}
         m = args.n_optimize
         weights = replace(EMBEDDED_INVERSION, steps=args.steps)  # the app's inversion on this family
         perceptual = C.perceptual
@@ -171,7 +187,7 @@ def main() -> None:
     # ---- layer groups: swap one group's codes between random pairs; which attributes change?
     n = args.n_pairs
     wp_a, img_a = wp_gen[:n], gen[:n]
-    wp_b = wp_gen[n : 2 * n] if len(wp_gen) >= 2 * n else generate(G, n, seed=2)[0]
+    wp_b = wp_gen[n : 2 * n] if len(wp_gen) >= 2 * n else generate(G, n, seed=2, truncation=args.truncation)[0]
     pred_a = C.predict(img_a)[0]
     seen_a = observable_mask(pred_a)
 
