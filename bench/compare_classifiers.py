@@ -15,10 +15,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.eval_family import generate  # noqa: E402
 from tedigan_demo.loading import load_generator, load_module  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask  # noqa: E402
 from tedigan_demo.train.augment import degrade  # noqa: E402
-from tedigan_demo.train.classifier import agreement_per_attribute  # noqa: E402
+from tedigan_demo.train.classifier import agreement_per_attribute, share_where_seen  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
 
 NAMES = [a.name for a in ATTRIBUTES]
@@ -28,11 +29,6 @@ def read(C, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Value index and probability per attribute, ``[N, A]`` each."""
     out = [C.predict(images[i : i + 250]) for i in range(0, len(images), 250)]
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
-
-
-def share(hit: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
-    """Per attribute, the share of ``hit`` among the faces that show it (both ``[N, A]`` bool)."""
-    return (hit & seen).sum(0) / seen.sum(0).clamp(min=1)
 
 
 def main() -> None:
@@ -45,9 +41,7 @@ def main() -> None:
     faces = held_out(args.n, seed=777)  # the faces of bench/eval_family.py
     degraded = degrade(faces.image, torch.Generator().manual_seed(0), p=1.0)
     G = load_generator(Path(args.family) / "generator").float()
-    z = G.sample_z(args.n, torch.Generator().manual_seed(1))
-    generated = torch.cat([G.synthesize(G.broadcast(G.mapping(z[i : i + 200])), "const")
-                           for i in range(0, args.n, 200)])
+    generated = generate(G, args.n, seed=1)[1]  # the generated faces of bench/eval_family.py
     k = NAMES.index("freckles")
     print("| classifier | accuracy mean / freckles | degraded mean / freckles | sure of freckles rendered / generated "
           "| generated attributes sure in >= 0.9 |\n|---|---|---|---|---|")
@@ -56,7 +50,8 @@ def main() -> None:
         (pred, conf), (pred_d, _), (pred_g, conf_g) = read(C, faces.image), read(C, degraded), read(C, generated)
         right = agreement_per_attribute(pred, faces.attributes, faces.observed)
         right_d = agreement_per_attribute(pred_d, faces.attributes, faces.observed)
-        sure, sure_g = share(conf >= 0.9, faces.observed), share(conf_g >= 0.9, observable_mask(pred_g))
+        sure = share_where_seen(conf >= 0.9, faces.observed)
+        sure_g = share_where_seen(conf_g >= 0.9, observable_mask(pred_g))
         print(f"| {path} | {right.mean():.4f} / {right[k]:.3f} | {right_d.mean():.4f} / {right_d[k]:.3f} | "
               f"{sure[k]:.3f} / {sure_g[k]:.3f} | {int((sure_g >= 0.9).sum())} of {len(NAMES)} |")
 

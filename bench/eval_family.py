@@ -57,6 +57,12 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return 10 * torch.log10(4 / mse)
 
 
+def value_share(values: torch.Tensor, seen: torch.Tensor, num_values: int) -> torch.Tensor:
+    """Share of each value among the faces that show the attribute (``values`` ``[N]`` indices, ``seen`` ``[N]``
+    bool): ``[num_values]``."""
+    return torch.bincount(values[seen], minlength=num_values).float() / seen.sum().clamp(min=1)
+
+
 def agreement(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> float:
     return float(((pred == attrs) & observed).sum() / observed.sum())
 
@@ -128,10 +134,8 @@ def main() -> None:
     coverage, worst = {}, (None, 1.0)
     for k, a in enumerate(ATTRIBUTES):
         seen, seen_data = seen_gen[:, k], test.observed[:, k]
-        gen_share = (torch.bincount(probs[k][seen].argmax(-1), minlength=len(a.values)).float()
-                     / seen.sum().clamp(min=1))
-        data_share = (torch.bincount(test.attributes[seen_data, k], minlength=len(a.values)).float()
-                      / seen_data.sum().clamp(min=1))
+        gen_share = value_share(probs[k].argmax(-1), seen, len(a.values))
+        data_share = value_share(test.attributes[:, k], seen_data, len(a.values))
         ratio = gen_share / data_share.clamp(min=1e-6)
         coverage[a.name] = {v: [round(float(g), 3), round(float(d), 3)] for v, g, d in
                             zip(a.values, gen_share, data_share)}
@@ -168,9 +172,10 @@ def main() -> None:
         # how often each attribute's values are read in the reconstructions against the truth: an agreement at
         # chance with a value drawn too often (freckles) is a generator that draws it, not an encoder that misses it
         res["encoder_reconstruction_value_share"] = {
-            a.name: {v: [round(float((pred_rec[inv.observed[:, k], k] == i).float().mean()), 3),
-                         round(float((inv.attributes[inv.observed[:, k], k] == i).float().mean()), 3)]
-                     for i, v in enumerate(a.values)} for k, a in enumerate(ATTRIBUTES)}
+            a.name: {v: [round(float(r), 3), round(float(t), 3)] for v, r, t in
+                     zip(a.values, value_share(pred_rec[:, k], inv.observed[:, k], len(a.values)),
+                         value_share(inv.attributes[:, k], inv.observed[:, k], len(a.values)))}
+            for k, a in enumerate(ATTRIBUTES)}
         m = args.n_optimize
         weights = replace(EMBEDDED_INVERSION, steps=args.steps)  # the app's inversion on this family
         perceptual = C.perceptual

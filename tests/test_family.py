@@ -10,7 +10,7 @@ import torch
 from tedigan_demo.cli import main
 from tedigan_demo.loading import REPO_ROOT, load_generator, load_module
 from tedigan_demo.synthfaces import ATTRIBUTES
-from tedigan_demo.train.classifier import accuracy, agreement_per_attribute
+from tedigan_demo.train.classifier import accuracy, agreement_per_attribute, share_where_seen
 from tedigan_demo.train.common import held_out
 
 FAMILY = REPO_ROOT / "checkpoints" / "synthfaces64"
@@ -62,7 +62,7 @@ def right_and_sure(part: str) -> tuple[dict[str, float], dict[str, float]]:
         pred, conf = C.predict(faces.image)
     seen = faces.observed
     right = agreement_per_attribute(pred, faces.attributes, seen)
-    sure = ((conf >= 0.9) & seen).sum(0) / seen.sum(0)
+    sure = share_where_seen(conf >= 0.9, seen)
     names = [a.name for a in ATTRIBUTES]
     return dict(zip(names, right.tolist())), dict(zip(names, sure.tolist()))
 

@@ -33,9 +33,14 @@ def masked_loss(logits: list[torch.Tensor], attrs: torch.Tensor, observed: torch
     return torch.stack(losses).mean()
 
 
+def share_where_seen(hit: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    """Per attribute, the share of ``hit`` among the faces that show it: ``[A]`` (both ``[N, A]`` bool)."""
+    return (hit & seen).sum(0).float() / seen.sum(0).clamp(min=1)
+
+
 def agreement_per_attribute(pred: torch.Tensor, attrs: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
     """Per attribute, the share of its observed values read right: ``[A]`` (value indices ``[N, A]`` each)."""
-    return ((pred == attrs) & observed).sum(0).float() / observed.sum(0).clamp(min=1)
+    return share_where_seen(pred == attrs, observed)
 
 
 @torch.no_grad()
