@@ -62,6 +62,16 @@ def reading_table(res: dict) -> str:
     return "\n".join(rows)
 
 
+def intended_group_shares(res: dict) -> dict[str, float]:
+    """Per attribute: the intended group's share of the changes that swapping one group at a time makes (the aim:
+    at least 0.7, each attribute changed mostly by its own group)."""
+    shares = {}
+    for name, r in res["layer_group_change_rates"].items():
+        total = r["coarse"] + r["middle"] + r["fine"]
+        shares[name] = round(r[r["intended"]] / total, 3) if total else 0.0
+    return shares
+
+
 def summary(res: dict) -> str:
     conf = res["confident_share"]
     lo, hi = min(conf, key=conf.get), max(conf, key=conf.get)
@@ -70,6 +80,7 @@ def summary(res: dict) -> str:
     cov = res["coverage_worst_ratio"]
     within = [g and d and min(g / d, d / g) >= 0.5 for values in res["coverage_generated_vs_data_share"].values()
               for g, d in values.values()]
+    own = intended_group_shares(res)
     return "\n".join([
         f"classifier accuracy mean / lowest: {res['classifier_accuracy_mean']} / {acc[worst_acc]} ({worst_acc})",
         f"Frechet distance generated vs rendered: {res['frechet_generated_vs_rendered']} "
@@ -78,6 +89,8 @@ def summary(res: dict) -> str:
         f"{sum(v >= 0.9 for v in conf.values())} of {len(conf)}",
         f"worst coverage ratio: {cov['ratio_min(g/d, d/g)']} ({cov['value']}); values within x2 of their data "
         f"share: {sum(map(bool, within))} of {len(within)}",
+        f"changed mostly (share >= 0.7) by its intended group: {sum(v >= 0.7 for v in own.values())} of {len(own)} ("
+        + ", ".join(f"{n} {v}" for n, v in own.items()) + ")",
         f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}"
         + (f" (read by the loss classifier: {res['encoder_attribute_agreement_by_loss_classifier']})"
            if "encoder_attribute_agreement_by_loss_classifier" in res else ""),
