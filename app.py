@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, REFINE_STEPS, Demo, UserError
+from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS, Demo, UserError
 from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT, family_status
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
@@ -248,14 +248,15 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                     edit_recon = gr.Image(label="Reconstruction", interactive=False, elem_id="edit-recon")
                 edit_fidelity = gr.Markdown()
                 edit_text = gr.Textbox(label="Edit description", value=EDIT_TEXT, elem_id="edit-text",
-                                       info="the sliders move to the layer groups that carry what it names")
+                                       info="the sliders move to the layer groups that carry what it names; "
+                                            "above 1 they exaggerate the edit")
                 with gr.Row():
-                    coarse = gr.Slider(0, 1, value=EDIT_STRENGTHS["coarse"], step=0.05, label=group_label("coarse"),
-                                       elem_id="slider-coarse")
-                    middle = gr.Slider(0, 1, value=EDIT_STRENGTHS["middle"], step=0.05, label=group_label("middle"),
-                                       elem_id="slider-middle")
-                    fine = gr.Slider(0, 1, value=EDIT_STRENGTHS["fine"], step=0.05, label=group_label("fine"),
-                                     elem_id="slider-fine")
+                    coarse = gr.Slider(0, MAX_STRENGTH, value=EDIT_STRENGTHS["coarse"], step=0.05,
+                                       label=group_label("coarse"), elem_id="slider-coarse")
+                    middle = gr.Slider(0, MAX_STRENGTH, value=EDIT_STRENGTHS["middle"], step=0.05,
+                                       label=group_label("middle"), elem_id="slider-middle")
+                    fine = gr.Slider(0, MAX_STRENGTH, value=EDIT_STRENGTHS["fine"], step=0.05,
+                                     label=group_label("fine"), elem_id="slider-fine")
                 with gr.Row():
                     edit_refine = gr.Slider(0, 100, value=REFINE_STEPS, step=5,
                                             label="Refine toward the text (steps)")

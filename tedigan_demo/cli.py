@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", default=None)
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--latent", default=None, help="W+ codes from invert (.npy)")
-    p.add_argument("--coarse", type=float, default=None, help="strength of the edit in the coarse layers")
+    p.add_argument("--coarse", type=float, default=None, help="strength of the edit in the coarse layers (0 to 2; "
+                   "above 1 exaggerates it)")
     p.add_argument("--middle", type=float, default=None)
     p.add_argument("--fine", type=float, default=None)
     p.add_argument("--steps", type=int, default=0, help="optimisation steps toward the text")

@@ -19,9 +19,10 @@ from PIL import Image
 
 from .imaging import ImageError, publish_bytes, to_uint8
 from .loading import LoadError
+from .method.control import MAX_STRENGTH
 from .pipeline import GROUPS, TediGANPipeline, check_text
 
-__all__ = ["UserError", "Demo", "EditSession"]
+__all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH"]
 
 MAX_SAMPLES = 8
 MAX_STEPS = 300
@@ -59,6 +60,11 @@ def to_pil(images: torch.Tensor, size: int = 256) -> list[Image.Image]:
             img = img.resize((size, size), Image.Resampling.NEAREST)
         out.append(img)
     return out
+
+
+def _strengths(coarse: float, middle: float, fine: float) -> dict[str, float]:
+    """The three sliders as the pipeline's per-group strengths (each 0 to ``MAX_STRENGTH``, checked there)."""
+    return {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
 
 
 @dataclass
@@ -134,7 +140,7 @@ class Demo:
             raise UserError("invert a photo (or load W+ codes) before editing")
         self.check_session(session)
         text = check_text(text)
-        strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+        strengths = _strengths(coarse, middle, fine)
         content = torch.from_numpy(session.content)
         out = self.pipe.edit(content, text, strengths, steps=int(min(max(int(steps), 0), MAX_STEPS)))
         session = EditSession(session.content, out.style.cpu().numpy(), text)
@@ -154,10 +160,11 @@ class Demo:
         if session is None or session.style is None:
             return None
         self.check_session(session)
-        strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+        strengths = _strengths(coarse, middle, fine)
         wp, image = self.pipe.mix(torch.from_numpy(session.content), torch.from_numpy(session.style), strengths)
         return to_pil(image)[0]
 
+    @_user_errors
     def export_codes(self, session: EditSession | None, coarse: float, middle: float, fine: float) -> str:
         """Write the current W+ codes to a temporary ``.npy`` for download."""
         if session is None:
@@ -165,7 +172,7 @@ class Demo:
         wp = torch.from_numpy(session.content)
         if session.style is not None:
             wp, _ = self.pipe.mix(wp, torch.from_numpy(session.style),
-                                  {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)})
+                                  _strengths(coarse, middle, fine))
         buf = io.BytesIO()
         np.save(buf, wp.cpu().numpy().astype(np.float32))
         return publish_bytes(buf.getvalue(), self.out_dir, "wp.npy")
@@ -228,7 +235,7 @@ class Demo:
         """Content from a random face, the chosen groups from a description's code."""
         content = self.pipe.random_codes(1, int(content_seed))
         style = self.pipe.text_style(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
-        strengths = {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+        strengths = _strengths(coarse, middle, fine)
         _, image = self.pipe.mix(content, style, strengths)
         return to_pil(self.pipe.render(content))[0], to_pil(image)[0]
 

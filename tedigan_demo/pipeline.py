@@ -339,11 +339,12 @@ class TediGANPipeline:
         content = content.to(self.device)
         if strengths is None:
             strengths = self.group_strengths(self.governed_layers(text)[0])
+        mask = layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
         # the style code is found over every group the user might turn up later; the sliders then only mix
         search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or {g: 1.0 for g in GROUPS}
         style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress,
                                 relative=True)
-        wp = mix(content, style, layer_mask(self.G.num_layers, self.groups, strengths))
+        wp = mix(content, style, mask)
         groups_only = {}
         if per_group:
             for g in GROUPS:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from tedigan_demo.demo import Demo, EditSession, UserError
+from tedigan_demo.demo import MAX_STRENGTH, Demo, EditSession, UserError
 from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT
 
@@ -37,6 +38,16 @@ def test_edit_flow_sliders_and_codes(demo, tmp_path):
     a = np.asarray(demo.rerender(session, 1.0, 0.0, 0.0))
     b = np.asarray(demo.rerender(session, 0.0, 1.0, 1.0))
     assert np.array_equal(a, np.asarray(edited)) and not np.array_equal(a, b)
+    # above 1 a slider exaggerates: the style's offset from the content, twice over in that group
+    content, style = torch.from_numpy(session.content), torch.from_numpy(session.style)
+    coarse = demo.pipe.groups["coarse"]
+    wp, _ = demo.pipe.mix(content, style, {"coarse": MAX_STRENGTH})
+    assert torch.allclose((wp - content)[:, coarse], MAX_STRENGTH * (style - content)[:, coarse], atol=1e-5)
+    assert not np.array_equal(np.asarray(demo.rerender(session, MAX_STRENGTH, 0.0, 0.0)), a)
+    with pytest.raises(UserError, match="runs from 0 to 2"):
+        demo.rerender(session, 2.5, 0.0, 0.0)
+    with pytest.raises(UserError, match="runs from 0 to 2"):
+        demo.apply_text(session, "give her glasses", float("nan"), 0.0, 0.0)
     path = demo.export_codes(session, 0.5, 0.5, 0.5)
     image, restored = demo.import_codes(path)
     assert restored.content.shape == (1, 10, 16)

@@ -34,6 +34,9 @@ def test_generate_edit_interpolate_describe(tmp_path, capsys, tiny_family):
     assert code == 0, err
     assert json.loads(out)["strengths"] == {"coarse": 1.0, "middle": 0.0, "fine": 0.0}
     assert (tmp_path / "edit" / "edit_coarse_only.png").exists()
+    code, out, err = run(capsys, "edit", "--family", tiny_family, "--latent", tmp_path / "one.npy", "--text",
+                         "give her glasses", "--coarse", 3, "--out", tmp_path / "edit3")
+    assert code == 2 and "runs from 0 to 2" in err and len(err.strip().splitlines()) == 1 and not out
     code, out, err = run(capsys, "interpolate", "--family", tiny_family, "--text-a", "He has a beard.", "--text-b",
                          "She has blond hair.", "--steps", 4, "--out", tmp_path / "interp")
     assert code == 0 and len(json.loads(out)["files"]) == 4, err

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from tedigan_demo.method.control import layer_mask, mix
+from tedigan_demo.method.control import MAX_STRENGTH, layer_mask, mix
 from tedigan_demo.method.inversion import InversionWeights, optimize_wp
 from tedigan_demo.models.stylegan2 import layer_groups
 
@@ -15,6 +15,15 @@ def test_layer_mask_named_groups_and_ranges():
         layer_mask(10, groups, {"ultra": 1})
     with pytest.raises(ValueError, match="outside 0-9"):
         layer_mask(10, groups, {"8-12": 1})
+    for bad in (-0.1, MAX_STRENGTH + 0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="runs from 0 to 2"):
+            layer_mask(10, groups, {"coarse": bad})
+
+
+def test_strength_above_one_extrapolates_the_style_offset():
+    content, style = torch.zeros(1, 10, 4), torch.full((1, 10, 4), 0.5)
+    out = mix(content, style, layer_mask(10, layer_groups(10, 64), {"coarse": MAX_STRENGTH, "fine": 1.0}))
+    assert out[:, :3].eq(1.0).all() and out[:, 3:7].eq(0).all() and out[:, 7:].eq(0.5).all()
 
 
 def test_mix_takes_style_only_in_masked_layers():
