@@ -168,6 +168,9 @@ def main() -> None:
                     help="what an edit aims at (TediGANPipeline.edit_target_text; default: the pipeline's)")
     ap.add_argument("--edit-gain", type=float, default=None,
                     help="scale of an edit's offset (TediGANPipeline.edit_gain; default: the pipeline's)")
+    ap.add_argument("--edit-push", type=float, default=None,
+                    help="an edit goes up to this many times its offset until the face reads the text "
+                         "(TediGANPipeline.edit_push; default: the pipeline's)")
     ap.add_argument("--open-attributes", choices=["shown", "layers"], default="shown",
                     help="text -> image: how the attributes a text leaves open vary (TediGANPipeline.generate)")
     ap.add_argument("--state-quiet", action="store_true", help="'shown' also states quiet values (no glasses...)")
@@ -184,11 +187,14 @@ def main() -> None:
         pipe.edit_target = args.edit_target
     if args.edit_gain is not None:  # 0 is a gain too: the edit's offset left out
         pipe.edit_gain = args.edit_gain
+    if args.edit_push is not None:
+        pipe.edit_push = args.edit_push
     pipe.open_attributes = args.open_attributes
     pipe.open_quiet = not args.state_quiet
     C = pipe.classifier
     res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_target": pipe.edit_target,
-                 "edit_gain": pipe.edit_gain, "edit_steps": args.edit_steps, "open_attributes": args.open_attributes}
+                 "edit_gain": pipe.edit_gain, "edit_push": pipe.edit_push,
+                 "edit_steps": args.edit_steps, "open_attributes": args.open_attributes}
     skip = set(filter(None, args.skip.split(",")))
 
     # ---- text -> image

@@ -176,7 +176,8 @@ def test_an_edit_can_aim_at_the_statement_of_what_the_prompt_names(pipe):
         pipe.edit_target = default
 
 
-def test_the_edit_gain_scales_the_offset_of_an_edit(pipe):
+def test_the_edit_gain_scales_the_offset_of_an_edit(pipe, monkeypatch):
+    monkeypatch.setattr(pipe, "edit_push", 1.0)  # no push along the offset: the gain alone
     content = pipe.random_codes(1, seed=6)
     offset = {}
     try:
@@ -187,6 +188,29 @@ def test_the_edit_gain_scales_the_offset_of_an_edit(pipe):
         pipe.edit_gain = 1.0
     assert offset[1.0].abs().max() > 0
     torch.testing.assert_close(offset[2.0], 2 * offset[1.0])
+
+
+def test_an_edit_is_pushed_along_its_offset_only_as_far_as_the_face_needs(pipe, monkeypatch):
+    monkeypatch.setattr(pipe, "edit_reference", "mean")  # the reader below then serves the push alone
+    content = pipe.random_codes(3, seed=7)
+    plain = pipe.edit(content, "give him a beard", per_group=False)
+    offset = plain.wp - content
+    # a reader that sees the beard on face 0 from the third gain (1.5) on, on face 1 at once, on face 2 never
+    calls = []
+
+    def reader(images, names):
+        calls.append(1)
+        seen = {0: len(calls) >= 3, 1: True, 2: False}
+        return [{"beard": "beard" if seen[i] else "none"} for i in range(len(images))]
+
+    monkeypatch.setattr(pipe, "edit_push", 2.0)
+    monkeypatch.setattr(pipe, "shown_values", reader)
+    pushed = pipe.edit(content, "give him a beard", per_group=False)
+    torch.testing.assert_close(pushed.wp - content, offset * torch.tensor([1.5, 1.0, 1.0]).view(3, 1, 1))
+    assert len(calls) == 5  # gains 1, 1.25, ..., 2: face 2 never reads it and keeps its own offset
+    calls.clear()
+    pipe.edit(content, "a dreamy mood", per_group=False)
+    assert not calls  # a text naming nothing the family knows is not pushed
 
 
 def test_mix_interpolate_describe(pipe):
