@@ -2,8 +2,9 @@
 
 * the data's own direction: the mean W+ code of generated faces the attribute classifier reads (p >= 0.9, where
   the face shows it) as the target value, minus the mean code of those it reads as the face's current value;
-* the mapper's direction: the offset the pipeline adds in an edit (``TediGANPipeline.text_style(relative=True)``:
-  the text's code minus the code of a statement of what the face shows now);
+* the mapper's direction: the offset the pipeline adds in an edit before any push along it
+  (``TediGANPipeline.text_style(relative=True)``: the text's code minus the code of a statement of what the face
+  shows now);
 
 their cosine (mean over W+ entries), and the share of held-out faces (inverted, then moved along each direction
 at several gains, every layer) that the classifier then reads as the target value. A direction of the data that
