@@ -350,7 +350,7 @@ class TediGANPipeline:
         search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or {g: 1.0 for g in GROUPS}
         style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress,
                                 relative=True)
-        if self.edit_push > 1:
+        if self.edit_push > 1 and bool(mask.any()):  # with every slider at 0 there is nothing to push
             style = self._push(content, style, mask, text)
         wp = mix(content, style, mask)
         groups_only = {}
