@@ -26,8 +26,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval_tedigan import EDITS  # noqa: E402  (bench/ is this script's own folder)
-
+from bench.compare_classifiers import read  # noqa: E402
+from bench.eval_family import batched  # noqa: E402
+from bench.eval_tedigan import EDITS  # noqa: E402
 from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
 from tedigan_demo.synthfaces import ATTRIBUTES, attribute, sure_and_shown  # noqa: E402
 from tedigan_demo.train.common import held_out  # noqa: E402
@@ -36,14 +37,10 @@ NAMES = [a.name for a in ATTRIBUTES]
 
 
 @torch.inference_mode()
-def read(pipe, wp: torch.Tensor, batch: int = 250) -> tuple[torch.Tensor, torch.Tensor]:
+def read_codes(pipe, wp: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Classifier values ``[N, A]`` of the faces of ``wp`` and whether each is sure and shown ``[N, A]``."""
-    preds, sure = [], []
-    for i in range(0, len(wp), batch):
-        pred, conf = pipe.classifier.predict(pipe.render(wp[i : i + batch]))[:2]
-        preds.append(pred)
-        sure.append(sure_and_shown(pred, conf))
-    return torch.cat(preds), torch.cat(sure)
+    pred, conf = read(pipe.classifier, batched(pipe.render, wp))
+    return pred, sure_and_shown(pred, conf)
 
 
 def main() -> None:
@@ -58,10 +55,10 @@ def main() -> None:
     gains = [float(g) for g in args.gains.split(",")]
     pipe = TediGANPipeline.from_family(args.family)
     wp = pipe.random_codes(args.samples, seed=5, truncation=1.0)
-    pred, sure = read(pipe, wp)
+    pred, sure = read_codes(pipe, wp)
     src = held_out(args.edits, seed=4242)
     inverted = torch.cat([pipe.invert(src.image[i : i + 1], steps=args.steps).wp for i in range(args.edits)])
-    now, _ = read(pipe, inverted)
+    now, _ = read_codes(pipe, inverted)
 
     res: dict = {"family": args.family, "samples": args.samples, "gains": gains, "prompts": {}}
     for prompt, name, value, _ in EDITS:
@@ -77,7 +74,7 @@ def main() -> None:
                "norm_data": round(float(data.norm(dim=-1).mean()), 3),
                "norm_mapper": round(float(mapper.norm(dim=-1).mean()), 3)}
         for label, direction in (("data", data), ("mapper", mapper)):
-            row[f"success_{label}"] = [round(float((read(pipe, start + g * direction)[0][:, k] == target)
+            row[f"success_{label}"] = [round(float((read_codes(pipe, start + g * direction)[0][:, k] == target)
                                                    .float().mean()), 3) for g in gains]
         res["prompts"][prompt] = row
         print(f"{prompt!r}: {row}", flush=True)

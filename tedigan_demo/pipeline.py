@@ -365,8 +365,8 @@ class TediGANPipeline:
               step: float = 0.25) -> torch.Tensor:
         """Each face's style code moved along its offset from the content, by the smallest gain from 1 to
         ``edit_push`` (in ``step``s) at which the text-image guidance reads every value the text names in the mixed
-        face; a face that reads them at no gain keeps its code. An edit that the offset points at but does not
-        reach ("give him a beard") gets as far as it needs and no further."""
+        face; a face that reads them at none of these gains keeps its code. An edit that the offset points at but
+        does not reach ("give him a beard") gets as far as it needs and no further."""
         named = parse(text)
         if not named:
             return style
