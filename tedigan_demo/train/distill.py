@@ -1,0 +1,154 @@
+"""Train the embedded StyleGAN2 generator as a distilled renderer with supervised style mixing.
+
+    nice -n 10 python -m tedigan_demo.train.distill --run runs/distill --minutes 90 --init checkpoints/synthfaces64
+    python -m tedigan_demo.train.distill --run runs/distill --export <family folder>
+
+Each step draws codes ``z``; with probability ``--mixing`` three codes fill the coarse, middle and fine W+ entries.
+The target is the renderer's face for ``synthfaces.latent.mix_params`` of those codes (the coarse parameters of
+the first, the middle of the second, the fine of the third), so every group is taught what it carries. Losses:
+pixel L1, a perceptual term and the attributes' cross-entropy through the frozen loss classifier, and optionally
+the non-saturating adversarial term with the family's discriminator (``--adv``). The generator keeps the shipped
+architecture and key layout. Resumes from ``<run>/state.pt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..loading import load_module
+from ..models.base import load_state_strict, read_pretrained, save_pretrained
+from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
+from ..synthfaces.latent import mix_params, params, render_params
+from .common import RunState, on_terminate, training_device
+from .generator import EMBEDDED_CONFIG, save_grid
+
+
+def group_codes(G: Generator, n: int, mixing: float, generator: torch.Generator | None = None
+                ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """Codes per group (``[n, w_dim]`` each; one code everywhere unless mixed) and the W+ codes they make."""
+    z = {g: torch.randn(n, G.w_dim, generator=generator) for g in GROUP_NAMES}
+    if float(torch.rand((), generator=generator)) >= mixing:
+        z = {g: z["coarse"] for g in GROUP_NAMES}
+    wp = torch.empty(n, G.num_layers, G.w_dim, device=G.device)
+    for g in GROUP_NAMES:
+        wp[:, G.layer_groups[g]] = G.mapping(z[g].to(G.device)).unsqueeze(1)
+    return z, wp
+
+
+def target_faces(z: dict[str, torch.Tensor], resolution: int):
+    """The renderer's faces (a ``FaceBatch``) for the parameters each group's code owns."""
+    return render_params(*mix_params({g: params(z[g]) for g in GROUP_NAMES}), resolution)
+
+
+def distill_losses(fake: torch.Tensor, faces, C: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Pixel L1, perceptual and attribute cross-entropy (only where the target shows the attribute)."""
+    real = faces.image.to(fake)
+    seen = faces.observed.to(fake.device)
+    values = faces.attributes.to(fake.device)
+    logits = C(fake)
+    ce = sum((F.cross_entropy(out, values[:, k], reduction="none") * seen[:, k]).sum() / seen[:, k].sum().clamp(min=1)
+             for k, out in enumerate(logits)) / len(logits)
+    return {"l1": (fake - real).abs().mean(), "perceptual": (C.perceptual(fake) - C.perceptual(real)).pow(2).mean(),
+            "attributes": ce}
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", default="runs/distill")
+    ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock budget of this invocation")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=0.002)
+    ap.add_argument("--mixing", type=float, default=0.6, help="probability of three codes (coarse / middle / fine)")
+    ap.add_argument("--perceptual", type=float, default=1.0)
+    ap.add_argument("--attributes", type=float, default=0.1)
+    ap.add_argument("--adv", type=float, default=0.0, help="weight of the adversarial term (0: no discriminator)")
+    ap.add_argument("--classifier", default="checkpoints/synthfaces64/loss_classifier",
+                    help="frozen classifier of the perceptual and attribute terms (not the evaluation's one)")
+    ap.add_argument("--ema-kimg", type=float, default=5.0)
+    ap.add_argument("--save-minutes", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", default=None, help="family folder whose generator (and discriminator) to start from")
+    ap.add_argument("--export", default=None, help="only export the EMA generator (fp16) to this family folder")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    run = RunState(args.run, args.minutes, args.save_minutes)
+    cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
+    device = training_device(args.device)
+    G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
+    opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=(0.0, 0.99))
+    parts = {"G": G, "D": D, "G_ema": G_ema, "opt_g": opt_g, "opt_d": opt_d}
+    step = run.resume(**parts)
+    nimg = run.counters.get("nimg", 0)
+    if step is None and args.init:
+        _, g_state = read_pretrained(Path(args.init) / "generator")
+        load_state_strict(G, g_state), load_state_strict(G_ema, g_state)
+        d_folder = Path(args.init) / "train_state" / "discriminator"
+        if d_folder.exists():
+            load_state_strict(D, read_pretrained(d_folder)[1])
+    step = step or 0
+
+    def snapshot(next_step: int):
+        run.save_parts(next_step, counters={"nimg": nimg}, **parts)
+        save_grid(G_ema, run.folder / "samples.png")
+
+    if args.export:
+        out = Path(args.export)
+        save_pretrained(G_ema, cfg.to_dict(), out / "generator", kind="StyleGAN2Generator")
+        save_pretrained(D, cfg.to_dict(), out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
+        (out / "train_state" / "step.txt").write_text(f"{step}\n")
+        (out / "train_state" / "nimg.txt").write_text(f"{nimg}\n")
+        save_grid(G_ema, out / "samples.png")
+        print(f"exported step {step} ({nimg / 1000:.0f} kimg) to {out}")
+        return
+
+    C = load_module(args.classifier, device, expect="AttributeClassifier").eval().requires_grad_(False)
+    on_terminate(lambda: snapshot(step))
+    start = step
+    rng = torch.Generator().manual_seed(args.seed * 1_000_003 + start)
+    while True:
+        z, wp = group_codes(G, args.batch, args.mixing, rng)
+        faces = target_faces(z, cfg.resolution)
+        logs = {}
+        if args.adv > 0:
+            real = faces.image.to(device)
+            d_real, d_fake = D(real), D(G.synthesize(wp.detach(), "const").detach())
+            loss_d = F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            logs["loss_d"] = loss_d.item()
+        fake = G.synthesize(wp, "const")
+        terms = distill_losses(fake, faces, C)
+        loss = terms["l1"] + args.perceptual * terms["perceptual"] + args.attributes * terms["attributes"]
+        if args.adv > 0:
+            terms["adv"] = F.softplus(-D(fake)).mean()
+            loss = loss + args.adv * terms["adv"]
+        logs.update({k: v.item() for k, v in terms.items()})
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_g.step()
+        nimg += args.batch
+        beta = 0.5 ** (args.batch / max(args.ema_kimg * 1000, 1))
+        with torch.no_grad():
+            for pe, p in zip(G_ema.parameters(), G.parameters()):
+                pe.lerp_(p, 1 - beta)
+        rate = (time.time() - run.started) / (step - start + 1)
+        if run.end_step(step, logs, snapshot, kimg=nimg / 1000, sec_per_step=round(rate, 3)):
+            break
+        step += 1
+
+
+if __name__ == "__main__":
+    main()
