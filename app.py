@@ -9,25 +9,28 @@ import functools
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
+from tedigan_demo.availability import FamilyState, default_family, download_family, family_state
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS, Demo, UserError
 from tedigan_demo.imaging import prune_folder, publish_png
-from tedigan_demo.loading import REPO_ROOT, family_status
+from tedigan_demo.loading import REPO_ROOT, LoadError
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
-from tedigan_demo.zoo import DEFAULT_FAMILY, FAMILIES
+from tedigan_demo.zoo import FAMILIES
 
-try:  # ZeroGPU on Hugging Face Spaces; a no-op elsewhere
+try:  # ZeroGPU on Hugging Face Spaces: a handler holds a GPU for at most `duration` seconds; a no-op elsewhere
     import spaces
 
-    gpu = spaces.GPU
+    def gpu(duration: int):
+        return spaces.GPU(duration=duration)
 except ImportError:  # pragma: no cover - the package is optional
 
-    def gpu(fn):
-        return fn
+    def gpu(duration: int):
+        return lambda fn: fn
 
 
 # After every event Gradio's queue rebuilds a pandas summary of up to 10 000 past events for its monitoring page
@@ -40,29 +43,47 @@ EXAMPLES = REPO_ROOT / "examples"
 # hour after its last use.
 OUTPUTS = Path(gr.utils.get_upload_folder()) / "tedigan"
 OUTPUT_MAX_AGE_S = 3600
-FAMILY = os.environ.get("TEDIGAN_FAMILY", DEFAULT_FAMILY)
-DEMO = Demo.load(FAMILY, out_dir=OUTPUTS)  # the default family, loaded and warmed up before the server starts
+FAMILY = default_family()  # $TEDIGAN_FAMILY; the real-face family on a GPU with the Hub; else the embedded one
+if FAMILY in FAMILIES and family_state(FAMILY).state == "download":
+    download_family(FAMILY)  # at start, with the terminal's progress bar
+# CLIP families find a text's code by optimisation: 50 steps as the official code; fewer on a CPU-only host
+TEXT_STEPS = int(os.environ["TEDIGAN_TEXT_STEPS"]) if os.environ.get("TEDIGAN_TEXT_STEPS", "").isdigit() else None
+DEMO = Demo.load(FAMILY, out_dir=OUTPUTS, text_steps=TEXT_STEPS)  # loaded and warmed up before the server starts
 EDIT_TEXT = "make her smile"
-EDIT_STRENGTHS = DEMO.suggested_strengths(EDIT_TEXT)  # it names the smile: never None
+EDIT_STRENGTHS = DEMO.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0, "fine": 0.0}
 DEMOS = {FAMILY: DEMO}
-# other zoo families are offered when their weights are on this machine (weights folder or Hub cache)
-STATUS = {name: None if name == FAMILY else family_status(name) for name in FAMILIES}
-CHOICES = [FAMILY] + [name for name, problem in STATUS.items() if problem is None and name != FAMILY]
-_loading = threading.Lock()
+# every zoo family, with what this machine can do with it: run it, download it (size), or why not
+STATES = {FAMILY: FamilyState(FAMILY, "here")} | {name: family_state(name) for name in FAMILIES if name != FAMILY}
+_locks = {name: threading.Lock() for name in STATES}  # one download / load per family at a time
 
 
-def demo_for(family: str | None) -> Demo:
-    """The loaded ``Demo`` of a family offered in the selector (loaded once, on first use)."""
+def family_choices() -> list[tuple[str, str]]:
+    """The selector's entries: (label with the family's state, family name)."""
+    return [(STATES[name].label if name != FAMILY else name, name) for name in STATES]
+
+
+def demo_for(family: str | None, report=None) -> Demo:
+    """The loaded ``Demo`` of a family (downloaded and loaded once, on first use; ``report(done, total, what)``
+    hears the download). Other families keep serving meanwhile."""
     family = family or FAMILY
-    if family not in DEMOS:
-        if family not in CHOICES:
-            raise UserError(f"model family {family!r} is not available here: {STATUS.get(family) or 'unknown'}")
-        with _loading:
-            if family not in DEMOS:
-                try:
-                    DEMOS[family] = Demo.load(family, out_dir=OUTPUTS)
-                except Exception as e:  # a broken download or file: say so, keep serving the others
-                    raise UserError(f"could not load {family}: {str(e).splitlines()[0]}") from None
+    if family in DEMOS:
+        return DEMOS[family]
+    state = STATES.get(family)
+    if state is None:
+        raise UserError(f"unknown model family {family!r}; the selector lists them")
+    if state.state == "unavailable":
+        raise UserError(f"model family {family} is not available here: {state.detail}")
+    with _locks[family]:
+        if family not in DEMOS:
+            try:
+                if state.state == "download":
+                    STATES[family] = download_family(family, report)
+                DEMOS[family] = Demo.load(family, out_dir=OUTPUTS, text_steps=TEXT_STEPS)
+            except LoadError as e:
+                raise UserError(str(e)) from None
+            except Exception as e:  # a broken file: say so, keep serving the others
+                raise UserError(f"could not load {family}: {str(e).splitlines()[0]}") from None
+            STATES[family] = replace(STATES[family], state="here", detail="")
     return DEMOS[family]
 TEXT_EXAMPLES = [
     "She has long blond hair, wears earrings and is smiling.",
@@ -101,14 +122,14 @@ def prune_outputs_forever() -> None:
         time.sleep(OUTPUT_MAX_AGE_S / 4)
 
 
-@gpu
+@gpu(120)
 @guarded
 def text_to_image(text, n, seed, truncation, family=FAMILY):
     images, captions = demo_for(family).text_to_image(text, n, seed, truncation)
     return list(zip(images, captions))
 
 
-@gpu
+@gpu(120)
 @guarded
 def invert(image, steps, already_aligned, family=FAMILY, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
     def report(step, total, losses):
@@ -118,7 +139,7 @@ def invert(image, steps, already_aligned, family=FAMILY, progress=gr.Progress())
     return aligned, recon, f"Reconstruction PSNR {psnr:.2f} dB after optimisation", session
 
 
-@gpu
+@gpu(90)
 @guarded
 def apply_text(session, text, coarse, middle, fine, steps, family=FAMILY):
     edited, strip, session = demo_for(family).apply_text(session, text, coarse, middle, fine, steps)
@@ -134,6 +155,7 @@ def suggest_sliders(text, family=FAMILY):
     return tuple(gr.update(value=strengths[g]) for g in ("coarse", "middle", "fine"))
 
 
+@gpu(10)
 @guarded
 def rerender(session, coarse, middle, fine, family=FAMILY):
     return demo_for(family).rerender(session, coarse, middle, fine)
@@ -149,13 +171,13 @@ def import_codes(file, family=FAMILY):
     return demo_for(family).import_codes(file)
 
 
-@gpu
+@gpu(60)
 @guarded
 def from_sketch(sketch, text, n, seed, family=FAMILY):
     return demo_for(family).from_sketch(sketch, text, n, seed)
 
 
-@gpu
+@gpu(60)
 @guarded
 def from_label(label, text, n, seed, family=FAMILY):
     return demo_for(family).from_label(label, text, n, seed)
@@ -169,14 +191,14 @@ def label_legend() -> str:
     return f"<div>{cells}</div><small>{note}</small>"
 
 
-@gpu
+@gpu(90)
 @guarded
 def interpolate(text_a, text_b, steps, seed, family=FAMILY):
     frames, gif = demo_for(family).interpolate(text_a, text_b, steps, seed)
     return frames, gif
 
 
-@gpu
+@gpu(90)
 @guarded
 def style_mix(seed, text, coarse, middle, fine, family=FAMILY):
     return demo_for(family).style_mix(seed, text, coarse, middle, fine)
@@ -189,19 +211,26 @@ def group_label(group: str, family: str = FAMILY) -> str:
 
 
 @guarded
-def switch_family(family):
-    """Load the chosen family (once) and relabel the sliders by what its layer groups control; the edit session
-    is cleared, since W+ codes belong to one generator."""
-    demo_for(family)
-    return (*(gr.update(label=group_label(g, family)) for g in ("coarse", "middle", "fine")), None)
+def switch_family(family, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+    """Download (once, with a progress bar) and load the chosen family, and relabel the sliders by what its layer
+    groups control; the edit session is cleared, since W+ codes belong to one generator."""
+
+    def report(done, total, what):
+        progress((done, max(total, done, 1)), desc=f"downloading {what}", unit="bytes")
+
+    demo_for(family, report)
+    return (*(gr.update(label=group_label(g, family)) for g in ("coarse", "middle", "fine")), None,
+            gr.update(choices=family_choices(), value=family))
 
 
 def about_markdown() -> str:
     card = REPO_ROOT / "checkpoints" / FAMILY / "README.md"
     rows = []
+    words = {"here": "on this machine", "download": "downloads when chosen", "unavailable": "unavailable"}
     for name, fam in FAMILIES.items():
-        status = "loaded (default)" if name == FAMILY else "offered in the selector" if STATUS[name] is None else (
-            STATUS[name])
+        state = STATES[name]
+        status = "loaded (default)" if name == FAMILY else (
+            f"{words[state.state]}{': ' + state.detail if state.detail else ''}")
         rows.append(f"| `{name}` | {fam.resolution} px | {fam.description} | {status} |")
     table = "| family | resolution | what | status |\n|---|---|---|---|\n" + "\n".join(rows)
     return (f"## Model families\n\n{table}\n\n" + (card.read_text() if card.exists() else ""))
@@ -211,8 +240,9 @@ with gr.Blocks(title="TediGAN Demo") as demo:
     with gr.Row():
         gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
                     "(Xia et al., CVPR 2021).")
-        family_pick = gr.Dropdown(CHOICES, value=FAMILY, label="Model family",
-                                  info="others appear when their weights are on this machine (see About)")
+        family_pick = gr.Dropdown(family_choices(), value=FAMILY, label="Model family", elem_id="family-pick",
+                                  info="a family marked 'download' is fetched from the Hub when chosen; About says "
+                                       "why one is unavailable")
     with gr.Tab("Text → Image"):
         with gr.Row():
             with gr.Column(scale=2):
@@ -340,8 +370,8 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                  api_name="interpolate", concurrency_limit=2)
     mix_go.click(style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f, *fam], [mix_content, mix_out],
                  api_name="style_mix", concurrency_limit=2)
-    family_pick.change(switch_family, family_pick, [coarse, middle, fine, session], api_name="switch_family",
-                       concurrency_limit=1)
+    family_pick.input(switch_family, family_pick, [coarse, middle, fine, session, family_pick],
+                      api_name="switch_family", concurrency_limit=2)
 
 demo.queue(max_size=64, default_concurrency_limit=2)
 

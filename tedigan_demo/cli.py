@@ -168,6 +168,19 @@ def cmd_label(args) -> dict:
     return {"command": "label", "n": args.n, "named": out.named, "files": _save_all(out.images, args.out, "label")}
 
 
+def cmd_encode(args) -> dict:
+    from .encoding import encode
+
+    out = Path(args.out)
+    if out.suffix != ".npy":
+        raise CLIError(f"--out must end in .npy, not {out.name!r}")
+    codes = encode(args.encoder, args.input, args.kind, align=not args.no_align, device=pick_device(args.device))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(out, codes)
+    return {"command": "encode", "encoder": args.encoder, "kind": args.kind, "shape": list(codes.shape),
+            "out": str(out)}
+
+
 def cmd_convert(args) -> dict:
     from .loading import convert_official
 
@@ -272,6 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--text", default=None)
     p.set_defaults(func=cmd_describe)
+
+    p = sub.add_parser("encode", help="an encoder's W+ codes for one image, sketch or label map, as its official "
+                       "forward computes them")
+    p.add_argument("--encoder", required=True, help="official pSp / e4e / IDInvert file, project folder, "
+                   "hf://owner/repo/file[@revision], or a zoo part such as ffhq-1024:encoder")
+    p.add_argument("--input", required=True, help="image file (the encoder's official transform is applied) or .npy "
+                   "float32 [1, C, H, W] already in the encoder's input form")
+    p.add_argument("--kind", choices=["image", "sketch", "label"], default="image")
+    p.add_argument("--no-align", action="store_true", help="the photo is already an aligned face crop")
+    p.add_argument("--device", choices=["cpu", "cuda"], default=None)
+    p.add_argument("--out", required=True, help="codes.npy: float32 [1, L, D]")
+    p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("convert", help="official checkpoint files -> a safetensors family folder")
     p.add_argument("src", help="folder holding official files under their published names "

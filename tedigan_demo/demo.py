@@ -85,9 +85,15 @@ class Demo:
         self.out_dir = Path(out_dir) if out_dir else Path(tempfile.gettempdir()) / "tedigan-demo"
 
     @classmethod
-    def load(cls, family: str = "synthfaces64", device: str | None = None, out_dir: str | Path | None = None) -> Demo:
+    def load(cls, family: str = "synthfaces64", device: str | None = None, out_dir: str | Path | None = None,
+             text_steps: int | None = None) -> Demo:
+        """Load a family on ``device`` (CUDA when present) and warm it up; ``text_steps``: the CLIP-guided
+        optimisation steps that find a text's code on families without a text encoder into W+ (default 50)."""
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        demo = cls(TediGANPipeline.from_family(family, device), out_dir)
+        pipe = TediGANPipeline.from_family(family, device)
+        if text_steps is not None and pipe.mapper is None:
+            pipe.text_steps = text_steps
+        demo = cls(pipe, out_dir)
         demo.warm_up()
         return demo
 

@@ -40,7 +40,8 @@ from .models.stylegan2 import Generator, StyleGAN2Config
 from .zoo import FAMILIES, family
 
 __all__ = ["LoadError", "HubRef", "resolve", "load_generator", "load_module", "load_official",
-           "load_official_network", "load_psp_encoder", "load_sentence_encoder", "load_clip", "REPO_ROOT",
+           "load_official_network", "load_psp_encoder", "load_encoder", "load_sentence_encoder", "load_clip",
+           "REPO_ROOT",
            "detect_format", "FamilyParts", "family_sources", "load_family", "load_part", "family_status",
            "weights_dir", "OFFICIAL_FILES", "convert_official"]
 
@@ -87,10 +88,13 @@ class HubRef:
 # ------------------------------------------------------------------------------------------------------------------
 # Hub
 
+_GONE = "not found:"  # the start of a download error that means the copy is gone, not that the network failed
+
 
 def hub_download(ref: HubRef, filename: str, cache_dir: str | Path | None = None,
-                 local_files_only: bool = False) -> Path:
-    """``hf_hub_download`` with its failures turned into one-line ``LoadError``s."""
+                 local_files_only: bool = False, tqdm_class=None) -> Path:
+    """``hf_hub_download`` with its failures turned into one-line ``LoadError``s (``tqdm_class``: its progress
+    bar, None for the terminal's)."""
     offline = local_files_only or hf_constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "0") in ("1", "ON")
     where = f"{filename} in {ref.repo_id}@{ref.revision}"
     # The Hub client logs each retry as a warning; our error below is the one line the user needs.
@@ -99,13 +103,14 @@ def hub_download(ref: HubRef, filename: str, cache_dir: str | Path | None = None
     http_log.setLevel(logging.ERROR)
     try:
         return Path(hf_hub_download(ref.repo_id, filename, revision=ref.revision, cache_dir=cache_dir,
-                                    local_files_only=offline, endpoint=os.environ.get("HF_ENDPOINT") or None))
+                                    local_files_only=offline, endpoint=os.environ.get("HF_ENDPOINT") or None,
+                                    tqdm_class=tqdm_class))
     except hf_errors.RepositoryNotFoundError:
-        raise LoadError(f"Hub repository {ref.repo_id!r} not found (or private)") from None
+        raise LoadError(f"{_GONE} Hub repository {ref.repo_id!r} does not exist (or is private)") from None
     except hf_errors.RevisionNotFoundError:
-        raise LoadError(f"revision {ref.revision!r} not found in Hub repository {ref.repo_id!r}") from None
+        raise LoadError(f"{_GONE} revision {ref.revision!r} of Hub repository {ref.repo_id!r}") from None
     except hf_errors.RemoteEntryNotFoundError:
-        raise LoadError(f"file {filename!r} not found in Hub repository {ref.repo_id}@{ref.revision}") from None
+        raise LoadError(f"{_GONE} file {filename!r} in Hub repository {ref.repo_id}@{ref.revision}") from None
     except hf_errors.LocalEntryNotFoundError:
         state = "the Hub is offline (HF_HUB_OFFLINE=1)" if offline else "the Hub cannot be reached"
         raise LoadError(f"{where} is not in the local Hub cache and {state}: download it once with network "
@@ -134,12 +139,13 @@ def resolve(src: str | Path | HubRef, component: str = "generator", cache_dir: s
             if not path.exists():
                 raise LoadError(f"shipped weights of {name}:{comp or component} are missing at {path}")
             return path
-        if c.filename and (weights_dir() / c.filename).exists():
-            return weights_dir() / c.filename
+        for filename in (c.filename, *c.local_alternatives):
+            if filename and (weights_dir() / filename).exists():
+                return weights_dir() / filename
         if c.repo_id is None:
             raise LoadError(f"{name}:{comp or component} needs {c.filename} in {weights_dir()} (set TEDIGAN_WEIGHTS "
                             f"to another folder); get it from {c.note}")
-        return _resolve_hub(HubRef(c.repo_id, c.filename, c.revision), cache_dir, local_files_only)
+        return _resolve_hub_sources(c, cache_dir, local_files_only)
     if text.startswith("hf://"):
         return _resolve_hub(HubRef.parse(text), cache_dir, local_files_only)
     path = Path(text).expanduser()
@@ -152,6 +158,20 @@ def resolve(src: str | Path | HubRef, component: str = "generator", cache_dir: s
 def weights_dir() -> Path:
     """The folder where official files published outside the Hub are looked up (``$TEDIGAN_WEIGHTS``)."""
     return Path(os.environ.get("TEDIGAN_WEIGHTS") or REPO_ROOT / "weights").expanduser()
+
+
+def _resolve_hub_sources(c, cache_dir, local_files_only) -> Path:
+    """A zoo component's file from the first of its Hub copies that has it (``Component.hub_sources``); a copy
+    that is gone (repository, revision or file not found) passes to the next, any other failure stops."""
+    errors = []
+    for repo_id, filename, revision in c.hub_sources():
+        try:
+            return _resolve_hub(HubRef(repo_id, filename, revision), cache_dir, local_files_only)
+        except LoadError as e:
+            if not str(e).startswith(_GONE) or len(errors) + 1 == len(c.hub_sources()):
+                raise LoadError(f"{e}" + (f" (also tried: {'; '.join(errors)})" if errors else "")) from None
+            errors.append(f"{repo_id}: {e}")
+    raise LoadError("no Hub source")  # unreachable: hub_sources() is never empty here
 
 
 def _resolve_hub(ref: HubRef, cache_dir, local_files_only) -> Path:
@@ -287,12 +307,12 @@ def load_official_network(path: str | Path, device: str | torch.device = "cpu", 
 
 def load_psp_encoder(path: str | Path, device: str | torch.device = "cpu", obj: dict | None = None
                      ) -> tuple[torch.nn.Module, dict]:
-    """Load the ``encoder.*`` part and ``latent_avg`` of a pSp checkpoint strictly: (``PSPEncoder``, opts).
+    """Load the ``encoder.*`` part and ``latent_avg`` of a pSp or e4e checkpoint strictly: (``PSPEncoder``, opts).
 
-    The encoder renders ``GradualStyleEncoder(x) + latent_avg``, as pSp does with ``start_from_latent_avg``; the
-    ``decoder.*`` part loads with ``load_generator``.
+    The encoder computes ``heads(x) + latent_avg``, as pSp and e4e do with ``start_from_latent_avg``; the forward
+    (pSp's or e4e's) follows ``opts['encoder_type']``. The ``decoder.*`` part loads with ``load_generator``.
     """
-    from .models.psp import PSPEncoder, PSPEncoderConfig
+    from .models.psp import ENCODER_TYPES, PSPEncoder, PSPEncoderConfig
 
     path = Path(path)
     obj = read_official(path) if obj is None else obj
@@ -307,10 +327,21 @@ def load_psp_encoder(path: str | Path, device: str | torch.device = "cpu", obj: 
     n_styles = sum(1 for k in state if re.fullmatch(r"encoder\.styles\.\d+\.linear\.weight", k))
     input_nc = state["encoder.input_layer.0.weight"].shape[1]
     kind = {1: "sketch", 3: "image"}.get(input_nc, "label")
-    encoder = PSPEncoder(PSPEncoderConfig(input_nc=input_nc, style_count=n_styles, input_kind=kind))
-    state["latent_avg"] = latent_avg.float().reshape(-1, encoder.config.w_dim).expand(n_styles, -1)
+    opts = obj.get("opts")
+    opts = opts if isinstance(opts, dict) else vars(opts) if isinstance(opts, argparse.Namespace) else {}
+    # pSp and e4e files have the same keys and shapes; only the training options name the forward
+    encoder_type = str(opts.get("encoder_type", "GradualStyleEncoder"))
+    if encoder_type not in ENCODER_TYPES:
+        raise LoadError(f"{path.name}: encoder_type {encoder_type!r} is not supported "
+                        f"(only {', '.join(ENCODER_TYPES)})")
+    encoder = PSPEncoder(PSPEncoderConfig(input_nc=input_nc, style_count=n_styles, input_kind=kind,
+                                          encoder_type=encoder_type))
+    try:
+        state["latent_avg"] = latent_avg.float().reshape(-1, encoder.config.w_dim).expand(n_styles, -1)
+    except RuntimeError:
+        raise LoadError(f"{path.name}: latent_avg of shape {list(latent_avg.shape)} does not fit {n_styles} x "
+                        f"{encoder.config.w_dim}") from None
     _load_strict(encoder, state, source=f"{path.name} (encoder.*, latent_avg)")
-    opts = obj.get("opts") if isinstance(obj.get("opts"), dict) else vars(obj["opts"]) if "opts" in obj else {}
     return encoder.to(device).eval(), opts
 
 
@@ -453,6 +484,41 @@ def load_module(path: str | Path, device: str | torch.device = "cpu", expect: st
     return model.to(device).eval()
 
 
+def load_encoder(src: str | Path, device: str | torch.device = "cpu", cache_dir: str | Path | None = None
+                 ) -> torch.nn.Module:
+    """Any encoder into W+: an official pSp / e4e / IDInvert file, a project-format folder, a Hub reference or a
+    zoo part (``ffhq-1024:encoder``, ``synthfaces64:sketch_encoder``; a bare family name means its image encoder)."""
+    text = str(src)
+    name, _, part = text.partition(":")
+    if name in FAMILIES and not Path(text).exists():
+        part = part or "encoder"
+        fam = family(name)
+        shipped = fam.components.get("generator")
+        if shipped is not None and shipped.local and part not in fam.components:  # parts beside the generator
+            path = REPO_ROOT / shipped.local / ".." / part
+            if not (path / CONFIG_NAME).exists():
+                raise LoadError(f"family {name} has no {part}")
+            return load_module(path.resolve(), device).requires_grad_(False)
+        path = resolve(f"{name}:{part}", cache_dir=cache_dir)
+    else:
+        path = resolve(text, "encoder", cache_dir)
+    if path.is_dir() or path.name == CONFIG_NAME or path.suffix == ".safetensors":
+        model = load_module(path if path.is_dir() else path.parent, device)
+    else:
+        obj = read_official(path)
+        fmt = detect_format(obj)
+        if fmt == "psp":
+            model, _ = load_psp_encoder(path, device, obj)
+        elif fmt == "idinvert-encoder":
+            model, _ = load_official_network(path, device, obj)
+        else:
+            raise LoadError(f"{path.name} is a {fmt} checkpoint, not an encoder")
+    if hasattr(model, "synthesize") or type(model).__name__ in ("AttributeClassifier", "VGG16Perceptual",
+                                                                 "TextMapper", "ImageTextEncoder"):
+        raise LoadError(f"{src} holds a {type(model).__name__}, not an encoder into W+")
+    return model.eval().requires_grad_(False)
+
+
 def load_pretrained_dir(path: Path, device: str | torch.device = "cpu") -> torch.nn.Module:
     """Load the project's own generator folder (StyleGAN2 or StyleGAN v1)."""
     model = load_module(path, device)
@@ -488,6 +554,7 @@ OFFICIAL_FILES = {
     "vgg16.pth": "perceptual",
     "stylegan2-ffhq-config-f.pt": "generator",
     "psp_ffhq_encode.pt": "encoder",
+    "e4e_ffhq_encode.pt": "encoder",
     "psp_celebs_sketch_to_face.pt": "sketch_encoder",
     "psp_celebs_seg_to_face.pt": "label_encoder",
 }
@@ -517,14 +584,17 @@ class FamilyParts:
 DEFAULT_CLIP = "openai/clip-vit-base-patch32"
 
 
-def _local_clip(repo_id: str, *roots: Path) -> Path | None:
-    """A local copy of a CLIP repo (a ``save_pretrained`` folder named like the repo) in ``roots`` or the weights
-    folder, if there is one."""
+def _local_clip(repo_id: str, *roots: Path, revision: str = "main") -> Path | None:
+    """A local copy of a CLIP repo: a ``save_pretrained`` folder named like the repo in ``roots`` or the weights
+    folder, else its snapshot in the Hub cache (loaded from disk, with no request to the Hub), if there is one."""
+    from huggingface_hub import try_to_load_from_cache
+
     for root in (*roots, weights_dir()):
         folder = Path(root) / repo_id.split("/")[-1]
         if folder.is_dir():
             return folder
-    return None
+    cached = try_to_load_from_cache(repo_id, CONFIG_NAME, revision=revision)
+    return Path(cached).parent if isinstance(cached, str) else None
 
 
 def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
@@ -540,7 +610,7 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
             return family_sources(resolve(text, "generator").parent)
         paths, problems = {}, []
         for part in fam.components:
-            if part == "clip":
+            if part not in PARTS:  # CLIP below; alternatives such as encoder_psp are for `encode`
                 continue
             try:
                 paths[part] = resolve(f"{text}:{part}")
@@ -550,7 +620,7 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
         if problems:
             raise LoadError(f"family {text} is not available: " + "; ".join(problems))
         clip = fam.components["clip"]
-        local_clip = _local_clip(clip.repo_id)
+        local_clip = _local_clip(clip.repo_id, revision=clip.revision)
         settings = {"guidance": fam.guidance, "clip": str(local_clip) if local_clip else clip.repo_id,
                     "clip_revision": clip.revision}
         return text, paths, settings

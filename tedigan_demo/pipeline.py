@@ -346,8 +346,11 @@ class TediGANPipeline:
         if strengths is None:
             strengths = self.group_strengths(self.governed_layers(text)[0])
         mask = layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
-        # the style code is found over every group the user might turn up later; the sliders then only mix
-        search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or {g: 1.0 for g in GROUPS}
+        # the style code is found once for every group, so that a slider turned up later (and its strip) shows the
+        # edit there too; the sliders then only mix. The embedded family's refinement keeps to the chosen groups.
+        search = {g: 1.0 for g in GROUPS}
+        if self.mapper is not None:
+            search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or search
         style = self.text_style(text, content, layer_mask(self.G.num_layers, self.groups, search), steps, progress,
                                 relative=True)
         if self.edit_push > 1 and bool(mask.any()):  # with every slider at 0 there is nothing to push

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Component", "Family", "FAMILIES", "family", "DEFAULT_FAMILY", "REQUIRED_PARTS"]
+__all__ = ["Component", "Family", "FAMILIES", "family", "DEFAULT_FAMILY", "REAL_FACE_FAMILY", "REQUIRED_PARTS",
+           "CLIP_FILES"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,16 @@ class Component:
     revision: str = "main"  # pinned commit hash where known (see ``note``)
     local: str | None = None  # folder relative to the repository root, for shipped weights
     note: str = ""
+    # other Hub copies of the same file, (repo_id, filename, revision), tried in order when the first is gone
+    fallbacks: tuple[tuple[str, str, str], ...] = ()
+    # other official files that serve as this part when found in the local weights folder
+    local_alternatives: tuple[str, ...] = ()
+    size_mb: float | None = None  # approximate download size, shown before a download
+
+    def hub_sources(self) -> list[tuple[str, str, str]]:
+        """Every Hub copy of this part, the pinned one first: ``(repo_id, filename, revision)``."""
+        first = [(self.repo_id, self.filename, self.revision)] if self.repo_id else []
+        return first + list(self.fallbacks)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,12 @@ CLIP = Component(
     repo_id="openai/clip-vit-base-patch32",
     revision="main",
     note="text-image guidance (TediGAN uses CLIP ViT-B/32); commit hash not confirmed from this offline workplace",
+    size_mb=605,
 )
+# The files of a transformers CLIP repository that loading reads, each with its alternatives in order: config and
+# weights are required, the tokenizer files are taken where the copy has them.
+CLIP_FILES = (("config.json",), ("model.safetensors", "pytorch_model.bin"), ("tokenizer_config.json",),
+              ("vocab.json",), ("merges.txt",), ("tokenizer.json",), ("special_tokens_map.json",))
 IDINVERT_SOURCE = ("the IDInvert release (github.com/genforce/idinvert_pytorch, 'Pre-trained Models': Google Drive "
                    "links for styleganinv_ffhq256_generator.pth, styleganinv_ffhq256_encoder.pth and vgg16.pth)")
 PSP_SOURCE = ("the pSp / TediGAN releases (github.com/eladrich/pixel2style2pixel and github.com/IIGROUP/TediGAN, "
@@ -73,8 +89,8 @@ FAMILIES: dict[str, Family] = {
         ),
         Family(
             "ffhq-1024",
-            "rosinality StyleGAN2 config-f on FFHQ 1024 px with pSp encoders (image, sketch, label map) and CLIP: "
-            "TediGAN's multi-modal extension.",
+            "rosinality StyleGAN2 config-f on FFHQ 1024 px, e4e image encoder, pSp sketch / label encoders and "
+            "CLIP: TediGAN's multi-modal extension on real faces.",
             1024,
             {
                 "generator": Component(
@@ -83,14 +99,31 @@ FAMILIES: dict[str, Family] = {
                     filename="stylegan2-ffhq-config-f.pt",
                     revision="main",
                     note="commit hash not confirmed from this offline workplace: pinned to 'main'",
+                    size_mb=380,
                 ),
-                "encoder": Component("psp", filename="psp_ffhq_encode.pt", note=PSP_SOURCE),
+                "encoder": Component(
+                    "psp",
+                    repo_id="anzorq/e4e-ffhq",
+                    filename="e4e_ffhq_encode.pt",
+                    revision="main",
+                    note="encoder4editing's e4e_ffhq_encode.pt (omertov/encoder4editing release); public Hub copies "
+                         "seen in public code, none of them reachable from this offline workplace, so neither the "
+                         "file's presence nor a commit hash is confirmed: pinned to 'main', fallbacks tried in order. "
+                         "pSp's psp_ffhq_encode.pt in the weights folder is used instead when it is there.",
+                    fallbacks=(("akhaliq/JoJoGAN_e4e_ffhq_encode", "e4e_ffhq_encode.pt", "main"),
+                               ("AIRI-Institute/HairFastGAN", "pretrained_models/encoder4editing/e4e_ffhq_encode.pt",
+                                "main")),
+                    local_alternatives=("psp_ffhq_encode.pt",),
+                    size_mb=1200,
+                ),
+                "encoder_psp": Component("psp", filename="psp_ffhq_encode.pt", note=PSP_SOURCE),
                 "sketch_encoder": Component(
                     "psp",
                     repo_id="huggan/TediGAN_sketch",
                     filename="psp_celebs_sketch_to_face.pt",
                     revision="main",
                     note="public copy of TediGAN's sketch model; file name and commit not confirmed offline",
+                    size_mb=1100,
                 ),
                 "label_encoder": Component("psp", filename="psp_celebs_seg_to_face.pt", note=PSP_SOURCE),
                 "perceptual": Component("vgg16", filename="vgg16.pth", note=IDINVERT_SOURCE),
@@ -104,7 +137,8 @@ FAMILIES: dict[str, Family] = {
 # parts a family cannot work without; the others (perceptual network, sketch / label encoders) are optional
 REQUIRED_PARTS = ("generator", "encoder", "clip")
 
-DEFAULT_FAMILY = "synthfaces64"
+DEFAULT_FAMILY = "synthfaces64"  # works offline: the app's and the CLI's default
+REAL_FACE_FAMILY = "ffhq-1024"  # the app's default where a GPU and the Hub are there
 
 
 def family(name: str) -> Family:

@@ -53,6 +53,23 @@ def compat_state_dict(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
     return sd
 
 
+def official_encoder_state(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A pSp / e4e file's whole ``state_dict`` (``encoder.*`` from ``name``, ``decoder.*`` of the 1024 px generator)
+    with random weights that give finite codes: positive running variances, convolutions at unit gain."""
+    enc = compat_state_dict(name, seed=seed)
+    enc = {k: (v.abs() + 0.5 if "running_var" in k else v / v[0].numel() ** 0.5 if v.ndim == 4 else v)
+           for k, v in enc.items()}
+    dec = compat_state_dict("psp_stylegan2_1024_generator.json", seed=seed + 1)
+    return {**{"encoder." + k: v for k, v in enc.items()}, **{"decoder." + k: v for k, v in dec.items()}}
+
+
+def official_generator_state(seed: int = 0) -> dict[str, torch.Tensor]:
+    """rosinality's FFHQ-1024 ``g_ema`` with random weights; the mapping weights are scaled as rosinality
+    initialises them (randn / lr_mul), without which z barely reaches w."""
+    g = compat_state_dict("psp_stylegan2_1024_generator.json", seed)
+    return {k: v * 100 if k.startswith("style.") and k.endswith(".weight") else v for k, v in g.items()}
+
+
 @pytest.fixture(scope="session")
 def compat_available() -> bool:
     if not COMPAT.exists():

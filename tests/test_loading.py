@@ -155,11 +155,11 @@ def test_hub_download_cache_and_offline(tmp_path, monkeypatch, tiny_generator):
         G2 = load_generator(HubRef("team/tiny-gan", "gen", commit), cache_dir=cache)
         torch.testing.assert_close(G.state_dict()["input.input"], tiny_generator.state_dict()["input.input"])
         assert G2.resolution == 16
-        with pytest.raises(LoadError, match="Hub repository 'team/missing' not found"):
+        with pytest.raises(LoadError, match="not found: Hub repository 'team/missing' does not exist"):
             load_generator("hf://team/missing/g.pt", cache_dir=cache)
-        with pytest.raises(LoadError, match="file 'nope.pt' not found in Hub repository team/tiny-gan@main"):
+        with pytest.raises(LoadError, match="not found: file 'nope.pt' in Hub repository team/tiny-gan@main"):
             load_generator("hf://team/tiny-gan/nope.pt", cache_dir=cache)
-        with pytest.raises(LoadError, match="revision 'v9' not found"):
+        with pytest.raises(LoadError, match="not found: revision 'v9'"):
             load_generator("hf://team/tiny-gan/g.pt@v9", cache_dir=cache)
         n_requests = len(hub.requests)
     # The Hub is gone: cached files still load offline, uncached ones fail with one clear line.
@@ -182,3 +182,30 @@ def test_zoo_name_goes_through_the_hub_cache(tmp_path, monkeypatch, tiny_generat
         G = load_generator("ffhq-1024", cache_dir=tmp_path)
     assert G.resolution == 16  # the stand-in serves a tiny model under the real repo and file name
     assert list(tmp_path.glob("models--akhaliq--jojogan-stylegan2-ffhq-config-f/snapshots/*/*.pt"))
+
+
+def test_ffhq1024_encoder_comes_from_the_first_hub_copy_that_has_it(tmp_path, monkeypatch, tiny_generator):
+    """The zoo's e4e copies are tried in order; a wrong or truncated file under the right name is one clear line."""
+    from tedigan_demo.loading import load_encoder
+
+    comp = family("ffhq-1024").component("encoder")
+    (first_repo, _, _), (second_repo, second_file, _) = comp.hub_sources()[:2]
+    monkeypatch.setenv("TEDIGAN_WEIGHTS", str(tmp_path / "no-weights"))
+    generator_bytes = _ckpt_bytes(tiny_generator)
+    with FakeHub() as hub:
+        hub.add(second_repo, {second_file: generator_bytes})  # the first copy is gone: the second is used
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        path = resolve("ffhq-1024:encoder", cache_dir=tmp_path / "c1")
+        assert path.read_bytes() == generator_bytes and second_repo.replace("/", "--") in str(path)
+        assert any(first_repo in r for r in hub.requests)
+        with pytest.raises(LoadError, match="is a rosinality checkpoint, not an encoder"):
+            load_encoder("ffhq-1024:encoder", cache_dir=tmp_path / "c1")
+        hub.add(first_repo, {comp.filename: generator_bytes[: len(generator_bytes) // 3]})
+        with pytest.raises(LoadError, match="corrupted or truncated") as err:
+            load_encoder("ffhq-1024", cache_dir=tmp_path / "c2")
+        assert len(str(err.value).splitlines()) == 1
+    hub_gone = FakeHub()  # closed at once: connections are refused, and nothing is cached in c3
+    hub_gone.server.server_close()
+    monkeypatch.setenv("HF_ENDPOINT", hub_gone.url)
+    with pytest.raises(LoadError, match="could not download|cannot be reached"):
+        resolve("ffhq-1024:encoder", cache_dir=tmp_path / "c3")

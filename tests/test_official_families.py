@@ -168,11 +168,14 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     sys.modules.pop("app", None)
     monkeypatch.syspath_prepend(str(REPO_ROOT))
     app = importlib.import_module("app")
-    assert app.CHOICES == [str(tiny_family), "synthfaces64", "ffhq-256"]  # ffhq-1024: files not there
-    assert "stylegan2-ffhq-config-f.pt" in app.STATUS["ffhq-1024"]
-    assert "offered in the selector" in app.about_markdown()
-    *labels, session = app.switch_family("ffhq-256")
-    assert session is None and all("label" in u for u in labels)
+    assert [name for _, name in app.family_choices()] == [str(tiny_family), "synthfaces64", "ffhq-256", "ffhq-1024"]
+    assert app.STATES["ffhq-256"].state == "here"  # its files are in the weights folder
+    # ffhq-1024's files are neither here nor reachable (no network in the tests): unavailable, and why
+    assert app.STATES["ffhq-1024"].state == "unavailable" and "Hub" in app.STATES["ffhq-1024"].detail
+    assert "ffhq-1024 (unavailable)" in [label for label, _ in app.family_choices()]
+    assert "on this machine" in app.about_markdown()
+    *labels, session, picker = app.switch_family("ffhq-256")
+    assert session is None and all("label" in u for u in labels) and picker["value"] == "ffhq-256"
     app.DEMOS["ffhq-256"].pipe.text_steps = 1
     gallery = app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
     assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256) and "match" in gallery[0][1]

@@ -1,8 +1,10 @@
-"""pSp's GradualStyleEncoder on an IR-SE-50 backbone, in the official layout.
+"""pSp's GradualStyleEncoder and e4e's Encoder4Editing on an IR-SE-50 backbone, in the official layout.
 
 Richardson et al., "Encoding in Style: a StyleGAN Encoder for Image-to-Image Translation" (CVPR 2021), used by
-TediGAN's multi-modal extension for sketch -> face and label map -> face at 1024 px. Parameter names follow
-eladrich/pixel2style2pixel; equations from ``../shared/compat/psp_encoder_sketch.json`` / ``psp_encoder_label.json``.
+TediGAN's multi-modal extension for sketch -> face and label map -> face at 1024 px; Tov et al., "Designing an
+Encoder for StyleGAN Image Manipulation" (SIGGRAPH 2021), the FFHQ image encoder. Both have the same parameters
+(names of eladrich/pixel2style2pixel and omertov/encoder4editing) and differ only in how the heads' outputs become
+W+ codes (``encoder_type``). Equations from ``tests/compat/psp_encoder_*.json`` and ``e4e_ffhq_encode.json``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["PSPEncoderConfig", "GradualStyleEncoder", "PSPEncoder", "PSP_INPUT_RESOLUTION"]
+__all__ = ["PSPEncoderConfig", "GradualStyleEncoder", "PSPEncoder", "PSP_INPUT_RESOLUTION", "ENCODER_TYPES"]
 
 PSP_INPUT_RESOLUTION = 256  # pSp encoders read 256 x 256 inputs
+# opts['encoder_type'] of the official checkpoints this module computes: pSp's (one code per head) and e4e's
+# (the first head's code in every entry plus each other head's offset)
+ENCODER_TYPES = ("GradualStyleEncoder", "Encoder4Editing")
 
 # IR-SE-50: (in, depth, units) per stage; the first unit of each stage has stride 2.
 IR50_STAGES = ((64, 64, 3), (64, 128, 4), (128, 256, 14), (256, 512, 3))
@@ -30,6 +35,11 @@ class PSPEncoderConfig:
     middle_ind: int = 7  # ... styles[coarse_ind:middle_ind] the 32x32 map, the rest the 64x64 map.
     w_dim: int = 512
     input_kind: str = "image"  # what the encoder reads: "image" (RGB [-1, 1]), "sketch" ([0, 1]) or "label" (one-hot)
+    encoder_type: str = "GradualStyleEncoder"  # or "Encoder4Editing" (e4e): see ENCODER_TYPES
+
+    def __post_init__(self) -> None:
+        if self.encoder_type not in ENCODER_TYPES:
+            raise ValueError(f"encoder_type {self.encoder_type!r} is not supported (only {', '.join(ENCODER_TYPES)})")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -88,7 +98,10 @@ class _GradualStyleBlock(nn.Module):
 
 
 class GradualStyleEncoder(nn.Module):
-    """Input ``[N, input_nc, 256, 256]`` -> W+ offsets ``[N, style_count, 512]`` (pSp adds ``latent_avg``)."""
+    """Input ``[N, input_nc, 256, 256]`` -> W+ offsets ``[N, style_count, 512]`` (pSp and e4e add ``latent_avg``).
+
+    pSp: entry ``i`` is head ``i``'s output. e4e: every entry starts from head 0's output and entry ``i >= 1`` adds
+    head ``i``'s (the inference stage of its progressive training, where every head is on)."""
 
     def __init__(self, config: PSPEncoderConfig | None = None, **kwargs):
         super().__init__()
@@ -128,12 +141,15 @@ class GradualStyleEncoder(nn.Module):
         latents += [self.styles[j](p2) for j in range(cfg.coarse_ind, cfg.middle_ind)]
         p1 = self._upsample_add(p2, self.latlayer2(c1))
         latents += [self.styles[j](p1) for j in range(cfg.middle_ind, cfg.style_count)]
-        return torch.stack(latents, 1)
+        w = torch.stack(latents, 1)
+        if cfg.encoder_type == "Encoder4Editing":
+            w = torch.cat([w[:, :1], w[:, :1] + w[:, 1:]], 1)
+        return w
 
 
 class PSPEncoder(nn.Module):
-    """A pSp encoder as TediGAN uses it: ``encoder(x) + latent_avg`` (``start_from_latent_avg``), with the input
-    resized to 256 x 256 first (bilinear for images and sketches; label maps must arrive one-hot at 256).
+    """A pSp (or e4e) encoder as TediGAN uses it: ``encoder(x) + latent_avg`` (``start_from_latent_avg``), with the
+    input resized to 256 x 256 first (bilinear for images and sketches; label maps must arrive one-hot at 256).
 
     The state keys (``encoder.*``, ``latent_avg``) mirror the official checkpoint's, so a converted folder and the
     official ``.pt`` file hold the same tensors under the same names.

@@ -50,7 +50,8 @@ def params(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     ``sample_attributes``."""
     zn = _normalise(z.detach().float().cpu())
     u = 0.5 * (1 + torch.erf(zn[:, :NUM_SLOTS] / math.sqrt(2)))
-    values = torch.stack([torch.bucketize(u[:, k].contiguous(), _cum(a.name), right=True) for k, a in enumerate(ATTRIBUTES)], 1)
+    values = torch.stack([torch.bucketize(u[:, k].contiguous(), _cum(a.name), right=True)
+                          for k, a in enumerate(ATTRIBUTES)], 1)
     beard, lipstick = ATTRIBUTES.index(attribute("beard")), ATTRIBUTES.index(attribute("lipstick"))
     values[:, lipstick] *= (values[:, beard] == 0).long()
     v = u[:, len(ATTRIBUTES):]

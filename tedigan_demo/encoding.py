@@ -1,0 +1,117 @@
+"""An encoder's W+ codes for one input, exactly as its official forward computes them (``python -m tedigan_demo
+encode``).
+
+Inputs go through the transform the encoder was trained with: for pSp / e4e files the official one (PIL bilinear
+resize to 256 x 256, then ``ToTensor``; images normalised with mean 0.5 / std 0.5, sketches one channel in [0, 1],
+label maps CelebAMask-HQ class ids one-hot over 19 planes), for the project's own encoders the family's. A ``.npy``
+array is taken as the encoder's input as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .imaging import ImageError, align_face, read_image, sketch_to_tensor, to_model_input
+from .loading import LoadError, load_encoder
+
+__all__ = ["KINDS", "encode", "encoder_input", "official_input"]
+
+KINDS = ("image", "sketch", "label")
+_PLURAL = {"image": "images", "sketch": "sketches", "label": "label maps"}
+_PSP_SIZE = 256
+
+
+def _in_channels(encoder) -> int:
+    cfg = encoder.config
+    return getattr(cfg, "input_nc", None) or getattr(cfg, "in_channels", None) or 3
+
+
+def _is_official_psp(encoder) -> bool:
+    return type(encoder).__name__ == "PSPEncoder"
+
+
+def official_input(img: Image.Image, kind: str, channels: int = 19) -> torch.Tensor:
+    """pSp / e4e's inference transform of a PIL image: ``[1, C, 256, 256]``."""
+    if kind == "label":
+        ids = img.convert("L")
+        if ids.size != (_PSP_SIZE, _PSP_SIZE):  # torchvision Resize's default, bilinear, as the official code does
+            ids = ids.resize((_PSP_SIZE, _PSP_SIZE), Image.Resampling.BILINEAR)
+        arr = np.asarray(ids, dtype=np.int64)
+        if arr.max() >= channels:
+            raise ImageError(f"a label map holds class ids 0-{channels - 1} (CelebAMask-HQ); this one has "
+                             f"values up to {arr.max()}")
+        return torch.nn.functional.one_hot(torch.from_numpy(arr), channels).permute(2, 0, 1)[None].float()
+    mode = "L" if kind == "sketch" else "RGB"
+    arr = np.asarray(img.convert(mode).resize((_PSP_SIZE, _PSP_SIZE), Image.Resampling.BILINEAR), np.float32) / 255
+    x = torch.from_numpy(arr)
+    x = x[None] if kind == "sketch" else x.permute(2, 0, 1)
+    if kind == "image":
+        x = (x - 0.5) / 0.5
+    return x[None]
+
+
+def _open(path: Path) -> Image.Image:
+    try:
+        img = Image.open(path)
+        img.load()
+    except (OSError, Image.DecompressionBombError, ValueError) as e:
+        raise ImageError(f"{path.name} is not a readable image: {str(e).splitlines()[0]}") from None
+    return img
+
+
+def encoder_input(source: str | Path, encoder, kind: str, align: bool = True) -> torch.Tensor:
+    """The encoder's input ``[1, C, H, W]`` from an image file (transformed as the encoder was trained) or a
+    ``.npy`` array already in that form."""
+    if kind not in KINDS:
+        raise ValueError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    channels = _in_channels(encoder)
+    expected = {"image": 3, "sketch": 1}.get(kind, channels)
+    if channels != expected or (kind == "label" and channels in (1, 3)):
+        raise ValueError(f"this encoder reads {channels}-channel inputs, not {_PLURAL[kind]}")
+    path = Path(source)
+    if path.suffix.lower() == ".npy":
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as e:
+            raise ValueError(f"cannot read {path.name} as a .npy array: {str(e).splitlines()[0]}") from None
+        if arr.ndim != 4 or arr.shape[0] != 1 or arr.shape[1] != channels:
+            raise ValueError(f"{path.name} has shape {list(arr.shape)}; this encoder takes [1, {channels}, H, W]")
+        if arr.dtype != np.float32 or not np.isfinite(arr).all():
+            raise ValueError(f"{path.name} must hold finite float32 values (dtype {arr.dtype})")
+        return torch.from_numpy(arr)
+    if not path.is_file():
+        raise ValueError(f"input file not found: {path}")
+    if kind == "image" and align:
+        img, _ = align_face(read_image(path), size=_PSP_SIZE)
+    elif _is_official_psp(encoder):  # the official scripts' own reading: PIL open, then convert
+        img = _open(path)
+    else:
+        img = read_image(path) if kind != "label" else _open(path)
+    if _is_official_psp(encoder):
+        return official_input(img, kind, channels)
+    resolution = encoder.config.resolution
+    if kind == "image":
+        return to_model_input(img, resolution)
+    if kind == "sketch":
+        return sketch_to_tensor(img, resolution)
+    from .synthfaces.labels import label_from_image, label_planes
+
+    idx = torch.from_numpy(label_from_image(img, resolution))
+    return label_planes(idx[None], channels)
+
+
+@torch.inference_mode()
+def encode(encoder_src: str, source: str | Path, kind: str, align: bool = True,
+           device: str | torch.device = "cpu") -> np.ndarray:
+    """W+ codes ``[1, L, D]`` float32 of one input under the encoder ``encoder_src`` (anything ``load_encoder``
+    takes), ``latent_avg`` included where the official forward adds it."""
+    encoder = load_encoder(encoder_src, device)
+    x = encoder_input(source, encoder, kind, align).to(device)
+    try:
+        return encoder(x).float().cpu().numpy()
+    except (RuntimeError, ValueError) as e:
+        raise LoadError(f"the encoder could not read this input: {str(e).splitlines()[0]}") from None

@@ -1,0 +1,152 @@
+"""The app online: a local stand-in of the Hub serves random-weight files in the official containers under the zoo's
+exact repo ids and file names; the app, started against it (``HF_ENDPOINT``), downloads ``ffhq-1024`` when it is
+chosen, reports the download's progress, and runs every tab on it. Started offline, the same app lists the family
+as unavailable with its reason."""
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+import torch
+from conftest import official_encoder_state, official_generator_state
+from fakehub import FakeHub
+from PIL import Image
+
+from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.zoo import CLIP, family
+
+pytestmark = pytest.mark.slow
+START_TIMEOUT_S = 600
+
+
+def _bytes(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def hub_files(tiny_clip_dir):
+    """repo id -> {file name -> bytes}: what the zoo names for ffhq-1024, in the official containers."""
+    fam = family("ffhq-1024")
+    gen, enc, sketch = (fam.component(p) for p in ("generator", "encoder", "sketch_encoder"))
+    decoder = official_generator_state(4)
+    e4e = official_encoder_state("e4e_ffhq_encode.json", 5)
+    psp_sketch = official_encoder_state("psp_encoder_sketch.json", 6)
+    return {
+        gen.repo_id: {gen.filename: _bytes({"g_ema": decoder, "latent_avg": torch.randn(512) * 0.1})},
+        enc.repo_id: {enc.filename: _bytes({"state_dict": e4e, "latent_avg": torch.randn(18, 512) * 0.1,
+                                            "opts": {"encoder_type": "Encoder4Editing", "stylegan_size": 1024,
+                                                     "start_from_latent_avg": True}})},
+        sketch.repo_id: {sketch.filename: _bytes({"state_dict": psp_sketch, "latent_avg": torch.randn(18, 512) * 0.1,
+                                                  "opts": {"encoder_type": "GradualStyleEncoder", "input_nc": 1}})},
+        CLIP.repo_id: {p.name: p.read_bytes() for p in tiny_clip_dir.iterdir() if p.is_file()},
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_app(tmp_path, env_extra: dict) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TEDIGAN_"))}
+    env.update(HF_HOME=str(tmp_path / "hf"), TEDIGAN_WEIGHTS=str(tmp_path / "no-weights"), TEDIGAN_TEXT_STEPS="1",
+               GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", **env_extra)
+    log = open(tmp_path / f"app-{port}.log", "w")
+    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + START_TIMEOUT_S
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the app exited: {(tmp_path / f'app-{port}.log').read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            return proc, url
+        except OSError:
+            time.sleep(1)
+    proc.kill()
+    raise AssertionError("the app did not start")
+
+
+def _config(url: str) -> dict:
+    return json.loads(urllib.request.urlopen(url + "config", timeout=30).read())
+
+
+def _family_choices(config: dict) -> list:
+    picker = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "family-pick")
+    return picker["props"]["choices"]
+
+
+def test_ffhq1024_downloads_when_chosen_and_every_tab_runs(hub_files, tmp_path, compat_available):
+    from gradio_client import Client, handle_file
+
+    with FakeHub() as hub:
+        for repo_id, files in hub_files.items():
+            hub.add(repo_id, files)
+        proc, url = _start_app(tmp_path, {"HF_ENDPOINT": hub.url})
+        try:
+            choices = _family_choices(_config(url))
+            assert any(name == "ffhq-1024" and "(download " in label for label, name in choices), choices
+            client = Client(url, verbose=False)
+            job = client.submit("ffhq-1024", api_name="/switch_family")
+            progress = []
+            while not job.done():
+                status = job.status()
+                progress += [p for p in (status.progress_data or []) if p.unit == "bytes"]
+                time.sleep(0.2)
+            job.result()  # raises when the switch failed
+            assert progress and progress[-1].index <= progress[-1].length
+            cached = list((tmp_path / "hf" / "hub").glob("models--*/snapshots/*/*"))
+            assert {p.name for p in cached} >= {"stylegan2-ffhq-config-f.pt", "e4e_ffhq_encode.pt",
+                                                 "psp_celebs_sketch_to_face.pt", "config.json"}
+            fam = "ffhq-1024"
+            gallery = client.predict("She has blond hair.", 1, 0, 0.8, fam, api_name="/text_to_image")
+            assert len(gallery) == 1 and Image.open(gallery[0]["image"]).size == (256, 256)
+            photo = tmp_path / "photo.png"
+            Image.fromarray(np.random.default_rng(0).integers(0, 255, (256, 256, 3), dtype=np.uint8)).save(photo)
+            aligned, recon, fidelity = client.predict(handle_file(str(photo)), 1, True, fam, api_name="/invert")
+            assert "PSNR" in fidelity
+            edited, strip = client.predict("make her smile", 0.0, 1.0, 0.0, 0, fam, api_name="/edit")
+            assert len(strip) == 3
+            assert client.predict(0.0, 1.0, 1.0, fam, api_name="/rerender") is not None
+            sketch = {"background": handle_file(str(REPO_ROOT / "examples" / "sketch_24.png")), "layers": [],
+                      "composite": handle_file(str(REPO_ROOT / "examples" / "sketch_24.png"))}
+            assert len(client.predict(sketch, "", 1, 0, fam, api_name="/from_sketch")) == 1
+            label = {"background": handle_file(str(REPO_ROOT / "examples" / "label_24.png")), "layers": [],
+                     "composite": handle_file(str(REPO_ROOT / "examples" / "label_24.png"))}
+            with pytest.raises(Exception, match="no label-map encoder"):  # its pSp file is not on the Hub
+                client.predict(label, "", 1, 0, fam, api_name="/from_label")
+            strip, _ = client.predict("He has a beard.", "She is smiling.", 2, 0, fam, api_name="/interpolate")
+            assert len(strip) == 2
+            client.predict(2, "She has red hair.", 0, 0, 1, fam, api_name="/style_mix")
+            # the embedded family kept serving beside it
+            assert len(client.predict("She is smiling.", 1, 0, 0.8, "synthfaces64", api_name="/text_to_image")) == 1
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def test_offline_app_says_why_ffhq1024_is_unavailable(tmp_path):
+    from gradio_client import Client
+
+    proc, url = _start_app(tmp_path, {"HF_HUB_OFFLINE": "1"})
+    try:
+        assert ["ffhq-1024 (unavailable)", "ffhq-1024"] in _family_choices(_config(url))
+        client = Client(url, verbose=False)
+        with pytest.raises(Exception, match="not available here: not on this machine and the Hub is offline"):
+            client.predict("ffhq-1024", api_name="/switch_family")
+        assert len(client.predict("She is smiling.", 1, 0, 0.8, "synthfaces64", api_name="/text_to_image")) == 1
+    finally:
+        proc.kill()
+        proc.wait()
