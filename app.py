@@ -15,12 +15,13 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
+from app_inputs import MAX_UPLOAD_MB, LabelInput, PhotoInput, SketchInput
 from tedigan_demo.availability import FamilyState, default_family, download_family, family_state
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS, Demo, UserError
-from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT, LoadError
+from tedigan_demo.serving import prune_folder, publish_png
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
-from tedigan_demo.zoo import FAMILIES
+from tedigan_demo.zoo import FAMILIES, REAL_FACE_FAMILY
 
 try:  # ZeroGPU on Hugging Face Spaces: a handler holds a GPU for at most `duration` seconds; a no-op elsewhere
     import spaces
@@ -43,6 +44,9 @@ EXAMPLES = REPO_ROOT / "examples"
 # hour after its last use.
 OUTPUTS = Path(gr.utils.get_upload_folder()) / "tedigan"
 OUTPUT_MAX_AGE_S = 3600
+# Gradio's upload folder (people's photos) and the app's results together stay under this many bytes
+STORAGE_CAP_BYTES = int(float(os.environ.get("TEDIGAN_STORAGE_MB", "2048")) * 2**20)
+PRUNE_EVERY_S = 30
 FAMILY = default_family()  # $TEDIGAN_FAMILY; the real-face family on a GPU with the Hub; else the embedded one
 if FAMILY in FAMILIES and family_state(FAMILY).state == "download":
     download_family(FAMILY)  # at start, with the terminal's progress bar
@@ -116,15 +120,19 @@ def guarded(fn):
     return wrapper
 
 
-def prune_outputs_forever() -> None:
+def prune_storage_forever() -> None:
+    """Uploads and results older than an hour go, and the least recently used beyond the storage cap."""
     while True:
-        prune_folder(OUTPUTS, OUTPUT_MAX_AGE_S)
-        time.sleep(OUTPUT_MAX_AGE_S / 4)
+        prune_folder(gr.utils.get_upload_folder(), OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES)
+        time.sleep(PRUNE_EVERY_S)
 
 
 @gpu(120)
 @guarded
 def text_to_image(text, n, seed, truncation, family=FAMILY):
+    note = demo_for(family).reading(text)
+    if note:
+        gr.Warning(note)
     images, captions = demo_for(family).text_to_image(text, n, seed, truncation)
     return list(zip(images, captions))
 
@@ -210,6 +218,19 @@ def group_label(group: str, family: str = FAMILY) -> str:
     return f"{group} ({', '.join(names)})" if names else group
 
 
+def scope_note(family: str) -> str:
+    """What the edit tab can do with a photo on this family, said before anyone waits."""
+    if not demo_for(family).pipe.synthetic_domain:
+        return ""
+    real = [name for name, st in STATES.items()
+            if name in FAMILIES and FAMILIES[name].guidance == "clip" and st.state != "unavailable"]
+    offer = f" For real photos choose **{max(real, key=lambda n: n == REAL_FACE_FAMILY)}** in the model family " \
+        "selector." if real else (
+        " No real-face family is available here (About says why).")
+    return (f"**{family}** knows only its own cartoon faces: a real photo comes back as the nearest cartoon."
+            + offer)
+
+
 @guarded
 def switch_family(family, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
     """Download (once, with a progress bar) and load the chosen family, and relabel the sliders by what its layer
@@ -220,7 +241,7 @@ def switch_family(family, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom
 
     demo_for(family, report)
     return (*(gr.update(label=group_label(g, family)) for g in ("coarse", "middle", "fine")), None,
-            gr.update(choices=family_choices(), value=family))
+            gr.update(choices=family_choices(), value=family), scope_note(family))
 
 
 def about_markdown() -> str:
@@ -262,7 +283,8 @@ with gr.Blocks(title="TediGAN Demo") as demo:
         session = gr.State(None)
         with gr.Row():
             with gr.Column():
-                edit_input = gr.Image(label="Photo", type="pil", sources=["upload", "clipboard"], elem_id="edit-input")
+                edit_scope = gr.Markdown(scope_note(FAMILY), elem_id="edit-scope")
+                edit_input = PhotoInput(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input")
                 gr.Examples([[str(EXAMPLES / "astronaut.jpg")], [str(EXAMPLES / "synthface_24.png")],
                              [str(EXAMPLES / "synthface_58.png")]], [edit_input])
                 with gr.Row():
@@ -297,11 +319,11 @@ with gr.Blocks(title="TediGAN Demo") as demo:
     with gr.Tab("Sketch / Label → Image"):
         with gr.Row():
             with gr.Column():
-                sk_pad = gr.Sketchpad(label="Sketch (dark strokes; or upload a drawing)", type="pil",
+                sk_pad = SketchInput(label="Sketch (dark strokes; or upload a drawing)", type="pil",
                                       canvas_size=(256, 256), brush=gr.Brush(colors=["#000000"], default_size=3))
                 gr.Examples([[str(EXAMPLES / "sketch_24.png")], [str(EXAMPLES / "sketch_58.png")]], [sk_pad])
             with gr.Column():
-                lb_pad = gr.ImageEditor(label="Label map (upload, or paint with the legend's colours)", type="pil",
+                lb_pad = LabelInput(label="Label map (upload, or paint with the legend's colours)", type="pil",
                                         canvas_size=(256, 256),
                                         brush=gr.Brush(colors=[f"#{r:02x}{g:02x}{b:02x}" for r, g, b in LABEL_PALETTE],
                                                        default_size=8, color_mode="fixed"), elem_id="label-input")
@@ -370,11 +392,11 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                  api_name="interpolate", concurrency_limit=2)
     mix_go.click(style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f, *fam], [mix_content, mix_out],
                  api_name="style_mix", concurrency_limit=2)
-    family_pick.input(switch_family, family_pick, [coarse, middle, fine, session, family_pick],
+    family_pick.input(switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope],
                       api_name="switch_family", concurrency_limit=2)
 
 demo.queue(max_size=64, default_concurrency_limit=2)
 
 if __name__ == "__main__":
-    threading.Thread(target=prune_outputs_forever, name="prune-outputs", daemon=True).start()
-    demo.launch(max_file_size="10mb", server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    threading.Thread(target=prune_storage_forever, name="prune-storage", daemon=True).start()
+    demo.launch(max_file_size=f"{MAX_UPLOAD_MB}mb", server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .codes import CodesError, read_codes
 from .imaging import ImageError, save_images
 from .loading import LoadError, load_generator
 from .models.stylegan2 import NOISE_MODES
@@ -36,19 +37,9 @@ def pick_device(name: str | None) -> torch.device:
 def read_latent(path: str, num_layers: int, w_dim: int) -> torch.Tensor:
     """Read W+ codes from ``.npy`` (``[N, L, D]`` or ``[L, D]``) and check them against the generator."""
     try:
-        arr = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise CLIError(f"latent file not found: {path}") from None
-    except (ValueError, OSError) as e:
-        raise CLIError(f"cannot read {path} as a .npy array: {str(e).splitlines()[0]}") from None
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3 or arr.shape[1:] != (num_layers, w_dim):
-        raise CLIError(f"{path} has shape {list(arr.shape)}; this generator takes W+ codes [N, {num_layers}, "
-                       f"{w_dim}] or [{num_layers}, {w_dim}]")
-    if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
-        raise CLIError(f"{path} must hold finite floating-point values (dtype {arr.dtype})")
-    return torch.from_numpy(arr.astype(np.float32))
+        return torch.from_numpy(read_codes(path, num_layers, w_dim))
+    except CodesError as e:
+        raise CLIError(str(e)) from None
 
 
 def cmd_synthesize(args) -> dict:

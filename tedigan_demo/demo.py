@@ -17,15 +17,18 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .imaging import ImageError, publish_bytes, to_uint8
+from .codes import CodesError, read_codes
+from .imaging import ImageError, to_uint8
 from .loading import LoadError
 from .method.control import MAX_STRENGTH
 from .pipeline import GROUPS, TediGANPipeline, check_text
+from .serving import publish_bytes
 
 __all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH"]
 
 MAX_SAMPLES = 8
 MAX_STEPS = 300
+MAX_SEED = 2**63 - 1
 # Refinement toward the text after an edit's mix (TediGANPipeline.edit ``steps``): 10 steps raised held-out edits'
 # success / other attributes kept from 0.406 / 0.778 to 0.456 / 0.794 on synthfaces64 (30 steps: 0.469 / 0.797) for
 # about 1.5 s more per edit on 2 CPU cores (bench/eval_tedigan.py --edits 16 --steps 20 --edit-steps 0|10|30)
@@ -62,9 +65,44 @@ def to_pil(images: torch.Tensor, size: int = 256) -> list[Image.Image]:
     return out
 
 
+def _number(value, lo: float, hi: float, what: str) -> float:
+    """A number from the UI or the API, checked: NaN, infinities, text and out-of-range values get one line."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{what} must be a number, not {value!r}") from None
+    if not lo <= x <= hi:  # NaN fails too
+        raise UserError(f"{what} is {value}; it runs from {lo:g} to {hi:g}")
+    return x
+
+
+def _count(value, lo: int, hi: int, what: str) -> int:
+    return int(round(_number(value, lo, hi, what)))
+
+
+def _seed(value) -> int:
+    try:
+        seed = int(value) if not isinstance(value, float) or value.is_integer() else None
+    except (TypeError, ValueError, OverflowError):
+        seed = None
+    if seed is None or not 0 <= seed <= MAX_SEED:
+        raise UserError(f"the seed is {value}; use a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
+def _painted(layer) -> bool:
+    """Whether an editor layer (PIL image or file path) holds any stroke."""
+    try:
+        img = layer if isinstance(layer, Image.Image) else Image.open(layer)
+        return img.mode in ("RGBA", "LA", "PA") and img.getchannel("A").getbbox() is not None
+    except (OSError, ValueError, AttributeError, TypeError):
+        return layer is not None
+
+
 def _strengths(coarse: float, middle: float, fine: float) -> dict[str, float]:
     """The three sliders as the pipeline's per-group strengths (each 0 to ``MAX_STRENGTH``, checked there)."""
-    return {"coarse": float(coarse), "middle": float(middle), "fine": float(fine)}
+    return {g: _number(v, 0.0, MAX_STRENGTH, f"the {g} strength")
+            for g, v in (("coarse", coarse), ("middle", middle), ("fine", fine))}
 
 
 @dataclass
@@ -110,8 +148,8 @@ class Demo:
     def text_to_image(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8):
         """Returns ``(images, captions)``: each sample with its redescription and match score."""
         text = check_text(text)
-        n = int(min(max(int(n), 1), MAX_SAMPLES))
-        out = self.pipe.generate(text, n=n, seed=int(seed), truncation=float(truncation))
+        n = _count(n, 1, MAX_SAMPLES, "the number of samples")
+        out = self.pipe.generate(text, n=n, seed=_seed(seed), truncation=_number(truncation, 0.0, 1.0, "truncation"))
         captions = []
         for i in range(n):
             d = self.pipe.describe(out.images[i : i + 1], text=text, num_distractors=49, seed=i)
@@ -124,10 +162,24 @@ class Demo:
         """Returns ``(aligned, reconstruction, psnr, session)``."""
         if image is None:
             raise UserError("upload a photo (or pick an example) first")
-        steps = int(min(max(int(steps), 0), MAX_STEPS))
+        steps = _count(steps, 0, MAX_STEPS, "the optimisation steps")
         inv = self.pipe.invert(image, steps=steps, align=False if already_aligned else "auto", progress=progress)
         session = EditSession(inv.wp.cpu().numpy())
         return to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, session
+
+    def reading(self, text: str) -> str | None:
+        """What a description says to this family, when the family cannot follow it: None when it names something
+        the family's vocabulary knows, or when the family reads any text (CLIP guidance); else one line."""
+        if self.pipe.mapper is None:
+            return None
+        try:
+            named = self.pipe.vocab.parse(check_text(text))
+        except ValueError:
+            return None
+        if named:
+            return None
+        return ("the description names nothing this family knows (it understands English words for hair, eyes, "
+                "glasses, beard, smile, skin, background ...): the faces follow it only loosely")
 
     def suggested_strengths(self, text: str) -> dict[str, float] | None:
         """Slider positions for an edit description: 1 for the layer groups that carry the attributes it names
@@ -148,7 +200,7 @@ class Demo:
         text = check_text(text)
         strengths = _strengths(coarse, middle, fine)
         content = torch.from_numpy(session.content)
-        out = self.pipe.edit(content, text, strengths, steps=int(min(max(int(steps), 0), MAX_STEPS)))
+        out = self.pipe.edit(content, text, strengths, steps=_count(steps, 0, MAX_STEPS, "the refinement steps"))
         session = EditSession(session.content, out.style.cpu().numpy(), text)
         strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
         return to_pil(out.image)[0], strip, session
@@ -189,47 +241,46 @@ class Demo:
         if not path:
             raise UserError("choose a .npy file of W+ codes")
         try:
-            arr = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as e:
-            raise UserError(f"not a .npy array: {str(e).splitlines()[0]}") from None
-        shape = (self.pipe.G.num_layers, self.pipe.G.w_dim)
-        if arr.ndim == 2:
-            arr = arr[None]
-        if arr.ndim != 3 or arr.shape[1:] != shape or arr.shape[0] < 1:
-            raise UserError(f"the codes have shape {list(arr.shape)}; this model needs [1, {shape[0]}, {shape[1]}]")
-        if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
-            raise UserError("the codes must be finite floating-point numbers")
+            arr = read_codes(path, self.pipe.G.num_layers, self.pipe.G.w_dim)
+        except CodesError as e:
+            raise UserError(str(e)) from None
+        if len(arr) != 1:
+            raise UserError(f"the file holds {len(arr)} codes; the editor takes one [1, {arr.shape[1]}, "
+                            f"{arr.shape[2]}]")
         session = EditSession(arr[:1].astype(np.float32))
         return to_pil(self.pipe.render(torch.from_numpy(session.content)))[0], session
 
     # ---- sketch / label map -> faces ---------------------------------------------------------------------------
     @staticmethod
     def _editor_image(value):
-        """A Sketchpad / ImageEditor value (dict with a ``composite``) or a plain image."""
+        """A Sketchpad / ImageEditor value (dict with a ``composite``) or a plain image. An upload with nothing painted
+        over it is taken as uploaded (a class-index label image keeps its single channel)."""
         if isinstance(value, dict):
-            value = value.get("composite") if value.get("composite") is not None else value.get("background")
+            painted = any(_painted(layer) for layer in value.get("layers") or [])
+            background = value.get("background")
+            value = value.get("composite") if painted or background is None else background
         if value is None:
             raise UserError("draw or upload an input first")
         return value
 
     @_user_errors
     def from_sketch(self, sketch, text: str = "", n: int = 4, seed: int = 0):
-        out = self.pipe.from_sketch(self._editor_image(sketch), text=text or None, n=int(min(max(int(n), 1),
-                                    MAX_SAMPLES)), seed=int(seed))
+        out = self.pipe.from_sketch(self._editor_image(sketch), text=text or None,
+                                    n=_count(n, 1, MAX_SAMPLES, "the number of samples"), seed=_seed(seed))
         return to_pil(out.images)
 
     @_user_errors
     def from_label(self, label, text: str = "", n: int = 4, seed: int = 0):
-        out = self.pipe.from_label(self._editor_image(label), text=text or None, n=int(min(max(int(n), 1),
-                                   MAX_SAMPLES)), seed=int(seed))
+        out = self.pipe.from_label(self._editor_image(label), text=text or None, index_space="auto",
+                                   n=_count(n, 1, MAX_SAMPLES, "the number of samples"), seed=_seed(seed))
         return to_pil(out.images)
 
     # ---- mix & interpolate ---------------------------------------------------------------------------------------
     @_user_errors
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0):
         """Returns ``(frames, gif_path)``."""
-        steps = int(min(max(int(steps), 2), 16))
-        _, frames = self.pipe.interpolate(text_a, text_b, steps=steps, seed=int(seed))
+        steps = _count(steps, 2, 16, "the number of frames")
+        _, frames = self.pipe.interpolate(text_a, text_b, steps=steps, seed=_seed(seed))
         images = to_pil(frames)
         loop = images + images[-2:0:-1]
         buf = io.BytesIO()
@@ -239,7 +290,7 @@ class Demo:
     @_user_errors
     def style_mix(self, content_seed: int, style_text: str, coarse: float, middle: float, fine: float):
         """Content from a random face, the chosen groups from a description's code."""
-        content = self.pipe.random_codes(1, int(content_seed))
+        content = self.pipe.random_codes(1, _seed(content_seed))
         style = self.pipe.text_style(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
         strengths = _strengths(coarse, middle, fine)
         _, image = self.pipe.mix(content, style, strengths)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -14,11 +10,15 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "publish_bytes", "publish_png", "prune_folder",
-           "read_image", "to_model_input", "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
+__all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "read_image", "check_image_file", "to_model_input",
+           "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
 
-MAX_PIXELS = 40_000_000  # larger images are refused (decompression bombs included)
+MAX_PIXELS = 25_000_000  # larger images are refused from their header, before any pixel is decoded
 MIN_SIDE = 16  # smaller images carry no face to speak of
+MAX_DECODE_SIDE = 2048  # large JPEGs are decoded at a reduced scale (JPEG's draft mode) down to about this side
+# PIL refuses to open an image of more than twice this many pixels (DecompressionBombError): everything in the
+# process that opens images, a web framework's upload handling included, then stops at MAX_PIXELS.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS // 2
 
 
 class ImageError(ValueError):
@@ -43,53 +43,26 @@ def save_images(images: torch.Tensor, out: str | Path) -> list[str]:
     return [str(p) for p in paths]
 
 
-def publish_bytes(data: bytes, folder: str | Path, name: str) -> str:
-    """Write ``data`` to ``folder/<content hash>/name`` and return the path.
-
-    For a server: identical results (two users, same inputs) share one file, which is never rewritten in place,
-    since another request may be reading it; a new file appears whole (written aside, then renamed).
-    """
-    path = Path(folder) / hashlib.sha256(data).hexdigest()[:32] / name
+def check_image_file(path: str | Path) -> tuple[int, int]:
+    """The size of an image file, read from its header alone; ``ImageError`` names what is wrong (not an image,
+    too large, too small) before anything is decoded."""
     try:
-        os.utime(path)  # there already and in use again: keep it from ``prune_folder``
-        return str(path)
-    except FileNotFoundError:  # new, or pruned a moment ago
-        pass
-    for attempt in range(2):  # ``prune_folder`` may remove the still-empty folder between mkdir and mkstemp
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-            break
-        except FileNotFoundError:
-            if attempt:
-                raise
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(staging, path)
-    return str(path)
-
-
-def publish_png(img: Image.Image, folder: str | Path, name: str = "image.png") -> str:
-    """``publish_bytes`` of ``img`` as PNG (compression level 3: twice as fast as the default, ~20 % larger)."""
-    buf = io.BytesIO()
-    img.save(buf, "png", compress_level=3)
-    return publish_bytes(buf.getvalue(), folder, name)
-
-
-def prune_folder(folder: str | Path, max_age_s: float) -> int:
-    """Delete files under ``folder`` not modified for ``max_age_s`` seconds, then empty folders; returns how many
-    files were deleted."""
-    cutoff, removed = time.time() - max_age_s, 0
-    for path in sorted(Path(folder).rglob("*"), key=lambda p: -len(p.parts)):  # files before their folders
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-        except OSError:  # removed or filled meanwhile
-            pass
-    return removed
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                size = img.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"the image is too large (the limit is {MAX_PIXELS // 1_000_000} megapixels)") from None
+    except FileNotFoundError:
+        raise ImageError("the uploaded file is gone; upload it again") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ImageError("this file is not an image this app can read (PNG, JPEG, WebP, BMP, GIF, TIFF)") from None
+    if size[0] * size[1] > MAX_PIXELS:
+        raise ImageError(f"the image is {size[0]}x{size[1]} pixels; the limit is {MAX_PIXELS // 1_000_000} "
+                         "megapixels")
+    if min(size) < MIN_SIDE:
+        raise ImageError(f"the image is only {size[0]}x{size[1]} pixels; at least {MIN_SIDE} px per side is needed")
+    return size
 
 
 def read_image(source) -> Image.Image:
@@ -117,6 +90,8 @@ def read_image(source) -> Image.Image:
                     raise ImageError(f"the image is {img.width}x{img.height} pixels; the limit is "
                                      f"{MAX_PIXELS // 1_000_000} megapixels")
                 img.seek(0)
+                if img.format == "JPEG" and max(img.size) > MAX_DECODE_SIDE:
+                    img.draft("RGB", (MAX_DECODE_SIDE, MAX_DECODE_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
                 img.load()
         except ImageError:
             raise

@@ -23,9 +23,9 @@ from .loading import LoadError, load_family
 from .method.control import MAX_STRENGTH, layer_mask, mix
 from .method.guidance import TextImageGuidance
 from .method.inversion import InversionWeights, optimize_wp
-from .synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable
-from .synthfaces.captions import QUIET, caption, describe, parse, statement
+from .synthfaces import LABEL_CLASSES
 from .synthfaces.labels import CELEBAMASK_CLASSES, label_from_image, label_planes, to_celebamask
+from .vocabulary import Vocabulary, for_family
 
 __all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", "GROUPS", "check_text"]
 
@@ -94,7 +94,8 @@ class TediGANPipeline:
 
     def __init__(self, generator, encoder, guidance: TextImageGuidance, *, text_mapper=None, sentence_encoder=None,
                  classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
-                 attribute_groups: dict[str, str] | None = None, name: str = "custom", synthetic_domain: bool = True):
+                 attribute_groups: dict[str, str] | None = None, name: str = "custom", synthetic_domain: bool = True,
+                 vocabulary: Vocabulary | None = None):
         self.G, self.E, self.mapper = generator, encoder, text_mapper
         self.sentence_encoder, self.guidance, self.classifier = sentence_encoder, guidance, classifier
         for text_encoder in (sentence_encoder, guidance, getattr(guidance, "sentence_encoder", None)):
@@ -104,10 +105,12 @@ class TediGANPipeline:
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
         self.synthetic_domain = synthetic_domain  # the family was trained on the procedural faces
         self.groups = generator.layer_groups
+        # the attributes the family's faces can be said to have, and the words for them
+        self.vocab = vocabulary or for_family(synthetic_domain)
         # the layer groups that carry each attribute: measured on the family (bench/eval_family.py) when available;
         # a family's attribute_groups.json names one group or a list per attribute
         self.attribute_groups = {name: (g,) if isinstance(g, str) else tuple(g) for name, g in
-                                 (attribute_groups or {a.name: a.group for a in ATTRIBUTES}).items()}
+                                 (attribute_groups or {t.name: t.groups for t in self.vocab.terms}).items()}
         if perceptual is not None:  # official VGG16 conv4_3 features: the official weights (inversion_losses.json)
             self.perceptual = perceptual
             self.inversion = InversionWeights(pixel=1.0, perceptual=5e-5, encoder=2.0, lr=0.01, steps=100)
@@ -169,7 +172,7 @@ class TediGANPipeline:
 
     def governed_layers(self, text: str) -> tuple[list[int], dict[str, str]]:
         """W+ layers a description governs: the groups of the attributes it names (all layers if it names none)."""
-        named = parse(text)
+        named = self.vocab.parse(text)
         return self.layers_of(named) if named else list(range(self.G.num_layers)), named
 
     def layers_of(self, names) -> list[int]:
@@ -221,8 +224,8 @@ class TediGANPipeline:
         "text" 0.48 success / 0.79 other attributes kept; "statement" 0.34 / 0.91, with ``edit_gain`` 2: 0.41 /
         0.84, 3: 0.44 / 0.76 (``bench/eval_tedigan.py --edits 16 --steps 20 --edit-steps 10 --edit-target
         statement --edit-gain G``): a trade-off along the same curve, not a better edit."""
-        named = parse(text) if self.edit_target == "statement" else {}
-        return statement(named) if named else text
+        named = self.vocab.parse(text) if self.edit_target == "statement" else {}
+        return self.vocab.statement(named) if named else text
 
     @torch.inference_mode()
     def edit_reference_code(self, text: str, start: torch.Tensor) -> torch.Tensor:
@@ -237,10 +240,10 @@ class TediGANPipeline:
         faces and inversions: success 0.25 -> 0.34, other attributes kept 0.74 -> 0.77 (``bench/eval_tedigan.py
         --edits 16 --steps 20 --edit-reference mean|source``). "mean", or a text naming no attribute the family's
         grammar knows: the mapper's mean code."""
-        named = parse(text) if self.edit_reference == "source" else {}
+        named = self.vocab.parse(text) if self.edit_reference == "source" else {}
         if not named:
             return self.mapper.w_avg.to(start).expand_as(start)
-        return self.text_code([statement(face) for face in self.shown_values(self.render(start), named)])
+        return self.text_code([self.vocab.statement(face) for face in self.shown_values(self.render(start), named)])
 
     @torch.inference_mode()
     def shown_values(self, images: torch.Tensor, names) -> list[dict[str, str]]:
@@ -249,8 +252,8 @@ class TediGANPipeline:
         current: list[dict[str, str]] = [{} for _ in range(len(images))]
         embedded = self.guidance.embed_image(images)
         for name in names:
-            values = attribute(name).values
-            options = self.guidance.embed_text([statement({name: v}) for v in values]).to(self.device)
+            values = self.vocab.term(name).values
+            options = self.guidance.embed_text([self.vocab.statement({name: v}) for v in values]).to(self.device)
             for face, j in zip(current, (embedded @ options.t()).argmax(1).tolist()):
                 face[name] = values[j]
         return current
@@ -282,13 +285,13 @@ class TediGANPipeline:
         base = self.random_codes(n * k, seed, truncation)
         if self.mapper is not None and self.open_attributes == "shown":
             # each sample's text code also states what its random face shows of the attributes the text leaves open
-            open_names = [a.name for a in ATTRIBUTES if a.name not in named]
+            open_names = [t.name for t in self.vocab.terms if t.name not in named]
             shown = self.shown_values(self.render(base), open_names)
             layers = self.layers_of([*named, *open_names])
             mask = self._mask(layers)
             if self.open_quiet:
-                shown = [{a: v for a, v in face.items() if (a, v) not in QUIET} for face in shown]
-            style = self.text_code([f"{text} {statement(face)}".strip() for face in shown])
+                shown = [{a: v for a, v in face.items() if (a, v) not in self.vocab.quiet} for face in shown]
+            style = self.text_code([f"{text} {self.vocab.statement(face)}".strip() for face in shown])
             if steps > 0:
                 style = self._refine(base, style, text, mask, steps, progress)
         else:
@@ -370,7 +373,7 @@ class TediGANPipeline:
         ``edit_push`` (in ``step``s) at which the text-image guidance reads every value the text names in the mixed
         face; a face that reads them at none of these gains keeps its code. An edit that the offset points at but
         does not reach ("give him a beard") gets as far as it needs and no further."""
-        named = parse(text)
+        named = self.vocab.parse(text)
         if not named:
             return style
         gains = torch.ones(len(content), device=content.device)
@@ -445,7 +448,7 @@ class TediGANPipeline:
         wp = mix(self.random_codes(n, seed, truncation), code.expand(n, -1, -1), self._mask(structure))
         if text is not None and str(text).strip():
             edited = self.edit(wp, text, steps=steps, per_group=False)
-            return Generation(edited.image, edited.wp, structure, parse(check_text(text)))
+            return Generation(edited.image, edited.wp, structure, self.vocab.parse(check_text(text)))
         return Generation(self.render(wp), wp, structure, {})
 
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
@@ -471,29 +474,27 @@ class TediGANPipeline:
     def _distractors(self, seed: int, num: int) -> torch.Tensor:
         """Embeddings of ``num`` captions of random faces, deterministic in ``seed`` (the text encoder keeps each
         caption's embedding, so a seed's distractors are encoded once)."""
-        rng = np.random.default_rng(seed)
-        texts = [caption({a.name: a.values[int(rng.integers(len(a.values)))] for a in ATTRIBUTES}, rng)[0]
-                 for _ in range(num)]
-        return self.guidance.embed_text(texts)
+        return self.guidance.embed_text(self.vocab.distractors(np.random.default_rng(seed), num))
 
     @torch.inference_mode()
     def read_attributes(self, x: torch.Tensor) -> tuple[dict[str, str], dict[str, float]]:
         """Attribute values of one image ``[1, 3, R, R]`` and their confidences: the family's attribute classifier,
         or, without one, zero-shot through the text-image guidance (one prompt per value, softmax over values)."""
-        if self.classifier is not None:
+        terms = self.vocab.terms
+        if self.classifier is not None:  # its heads follow the vocabulary's attributes
             idx, conf = self.classifier.predict(x[:1])
-            return ({a.name: a.values[int(i)] for a, i in zip(ATTRIBUTES, idx[0])},
-                    {a.name: round(float(c), 3) for a, c in zip(ATTRIBUTES, conf[0])})
+            return ({t.name: t.values[int(i)] for t, i in zip(terms, idx[0])},
+                    {t.name: round(float(c), 3) for t, c in zip(terms, conf[0])})
         prompts = self.__dict__.get("_value_prompts")
         if prompts is None:
-            texts = [f"a photo of a face; {a.name.replace('_', ' ')}: {v}" for a in ATTRIBUTES for v in a.values]
+            texts = [p for per_value in self.vocab.prompts() for p in per_value]
             prompts = self._value_prompts = self.guidance.embed_text(texts).to(self.device)
         sims = self.guidance.similarity(x[:1], prompts)[0]
         values, confidence, start = {}, {}, 0
-        for a in ATTRIBUTES:
-            p = torch.softmax(100 * sims[start:start + len(a.values)], 0)  # CLIP's logit scale
-            values[a.name], confidence[a.name] = a.values[int(p.argmax())], round(float(p.max()), 3)
-            start += len(a.values)
+        for t in terms:
+            p = torch.softmax(100 * sims[start:start + len(t.values)], 0)  # CLIP's logit scale
+            values[t.name], confidence[t.name] = t.values[int(p.argmax())], round(float(p.max()), 3)
+            start += len(t.values)
         return values, confidence
 
     @torch.inference_mode()
@@ -503,9 +504,9 @@ class TediGANPipeline:
         rank among distractor captions of random faces (R-precision, as in MirrorGAN)."""
         x = self.prepare(image, align).to(self.device)
         values, confidence = self.read_attributes(x)
-        seen = observable({a.name: a.index(values[a.name]) for a in ATTRIBUTES})  # no eye colour behind sunglasses
+        seen = self.vocab.visible(values)  # e.g. no eye colour behind sunglasses
         visible = {k: v for k, v in values.items() if confidence[k] >= 0.5 and seen[k]}
-        out = Description(describe(visible), values, confidence)
+        out = Description(self.vocab.describe(visible), values, confidence)
         if text is not None:
             text = check_text(text)
             candidates = torch.cat([self.guidance.embed_text([text]), self._distractors(seed, num_distractors)])

@@ -13,8 +13,8 @@ import torch
 from PIL import Image
 
 from tedigan_demo.demo import MAX_STRENGTH, Demo, EditSession, UserError
-from tedigan_demo.imaging import prune_folder, publish_png
 from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.serving import prune_folder, publish_png
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +100,34 @@ def test_bad_texts(demo, text):
 def test_odd_script_text_is_fine(demo):
     images, _ = demo.text_to_image("彼女は笑っている 🙂 — Она улыбается", n=1)
     assert len(images) == 1
+    # ... and the page says that the family understood none of it
+    assert "names nothing this family knows" in demo.reading("彼女は笑っている 🙂")
+    assert demo.reading("She has red hair.") is None
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda d: d.text_to_image("She is smiling.", 1, 2**70), "the seed is 1180591620717411303424; use a whole number"),
+    (lambda d: d.text_to_image("She is smiling.", 1, float("nan")), "the seed is nan"),
+    (lambda d: d.text_to_image("She is smiling.", 1, -3), "the seed is -3"),
+    (lambda d: d.text_to_image("She is smiling.", 1, 2.5), "the seed is 2.5"),
+    (lambda d: d.text_to_image("She is smiling.", 1, 0, float("nan")), "truncation is nan; it runs from 0 to 1"),
+    (lambda d: d.text_to_image("She is smiling.", float("inf")), "number of samples is inf; it runs from 1 to 8"),
+    (lambda d: d.text_to_image("She is smiling.", "many"), "number of samples must be a number, not 'many'"),
+    (lambda d: d.invert(str(REPO_ROOT / "examples" / "synthface_24.png"), float("nan")), "optimisation steps is nan"),
+    (lambda d: d.interpolate("He has a beard.", "She is smiling.", 8, float("inf")), "the seed is inf"),
+    (lambda d: d.style_mix(None, "red hair", 0, 0, 1), "the seed is None"),
+    (lambda d: d.style_mix(1, "red hair", 0, float("nan"), 1), "the middle strength is nan"),
+])
+def test_bad_numbers_get_clear_words(demo, call, message):
+    with pytest.raises(UserError) as err:
+        call(demo)
+    assert message in str(err.value) and len(str(err.value).splitlines()) == 1
+
+
+def test_files_renamed_npy_get_clear_words(demo, tmp_path):
+    (tmp_path / "photo.npy").write_bytes((REPO_ROOT / "examples" / "synthface_24.png").read_bytes())
+    with pytest.raises(UserError, match="is a PNG image, not a .npy array"):
+        demo.import_codes(str(tmp_path / "photo.npy"))
 
 
 def test_sketch_and_label_tabs(demo):

@@ -60,7 +60,7 @@ def test_sample_seed_and_truncation(tmp_path, capsys, gen_dir):
 
 
 @pytest.mark.parametrize("latent, message", [
-    (np.zeros((2, 5, 16), np.float32), "has shape [2, 5, 16]; this generator takes W+ codes [N, 6, 16]"),
+    (np.zeros((2, 5, 16), np.float32), "has shape [2, 5, 16]; this model takes W+ codes [N, 6, 16]"),
     (np.full((6, 16), np.nan, np.float32), "finite floating-point"),
     (np.zeros((6, 16), np.int64), "finite floating-point"),
 ])

@@ -112,7 +112,7 @@ def test_ffhq1024_downloads_when_chosen_and_every_tab_runs(hub_files, tmp_path, 
                                                  "psp_celebs_sketch_to_face.pt", "config.json"}
             fam = "ffhq-1024"
             gallery = client.predict("She has blond hair.", 1, 0, 0.8, fam, api_name="/text_to_image")
-            assert len(gallery) == 1 and Image.open(gallery[0]["image"]).size == (256, 256)
+            assert len(gallery) == 1 and Image.open(gallery[0]["image"]).size == (1024, 1024)
             photo = tmp_path / "photo.png"
             Image.fromarray(np.random.default_rng(0).integers(0, 255, (256, 256, 3), dtype=np.uint8)).save(photo)
             aligned, recon, fidelity = client.predict(handle_file(str(photo)), 1, True, fam, api_name="/invert")

@@ -42,7 +42,8 @@ MAX_COLOUR_DISTANCE = 60.0  # mean distance to the nearest palette colour above 
 def label_from_image(source, resolution: int, index_space: str = "domain") -> np.ndarray:
     """Any label image -> ``[resolution, resolution]`` int64 domain class indices (nearest-neighbour resized).
 
-    Single-channel images hold class indices (``index_space`` "domain" or "celebamask"); colour images are read
+    Single-channel images hold class indices (``index_space`` "domain", "celebamask", or "auto": CelebAMask-HQ's
+    when an index beyond the domain's classes occurs, as its neck and clothes do); colour images are read
     through the two palettes (nearest colour, so JPEG noise is tolerated). Raises ``ImageError`` for colours of an
     unknown palette, out-of-range indices or an all-background map.
     """
@@ -65,6 +66,8 @@ def label_from_image(source, resolution: int, index_space: str = "domain") -> np
                                  "(see the legend), nor is it a single-channel class-index image")
             idx = _CLASSES[nearest].reshape(rgb.shape[:2])
             index_space = "domain"
+    if index_space == "auto":
+        index_space = "celebamask" if len(LABEL_CLASSES) <= idx.max() < len(CELEBAMASK_CLASSES) else "domain"
     if index_space == "celebamask":
         if idx.max() >= len(CELEBAMASK_CLASSES) or idx.min() < 0:
             raise ImageError(f"class indices must be 0-{len(CELEBAMASK_CLASSES) - 1} (CelebAMask-HQ)")

@@ -65,6 +65,7 @@ def main(argv=None) -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=0.002)
     ap.add_argument("--mixing", type=float, default=0.6, help="probability of three codes (coarse / middle / fine)")
+    ap.add_argument("--mapping-lr-mult", type=float, default=10.0)
     ap.add_argument("--perceptual", type=float, default=1.0)
     ap.add_argument("--attributes", type=float, default=0.1)
     ap.add_argument("--adv", type=float, default=0.0, help="weight of the adversarial term (0: no discriminator)")
@@ -86,7 +87,12 @@ def main(argv=None) -> None:
     device = training_device(args.device)
     G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
+    # the mapping must learn a given function of z (``synthfaces.latent``), not any: it gets --mapping-lr-mult
+    # times the rate its equalised learning rate (lr_mlp 0.01) would give it
+    mapping = [p for n, p in G.named_parameters() if n.startswith("style.")]
+    synthesis = [p for n, p in G.named_parameters() if not n.startswith("style.")]
+    opt_g = torch.optim.Adam([{"params": synthesis}, {"params": mapping, "lr": args.lr * args.mapping_lr_mult}],
+                             lr=args.lr, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=(0.0, 0.99))
     parts = {"G": G, "D": D, "G_ema": G_ema, "opt_g": opt_g, "opt_d": opt_d}
     step = run.resume(**parts)

@@ -1,0 +1,105 @@
+"""Seconds and peak memory of the FFHQ-1024 family's tasks, on random weights of the official shapes (rosinality
+StyleGAN2 config-f, e4e, CLIP ViT-B/32 sized), so no download is needed.
+
+    python bench/ffhq1024.py [--device cpu|cuda] [--text-steps 50] [--refine-steps 10] [--threads 2]
+
+Prints one JSON line: seconds for ``encode`` (e4e, one aligned 256 px face, the official transform), one
+optimisation step of the inversion, a whole edit with the app's defaults (the text's code found by CLIP-guided
+optimisation over every layer group, ``--text-steps``; then the mix and the per-group strip), text -> image (one
+sample, ``--text-steps``) and a slider re-render; and the peak memory (CPU: the process's maximum RSS; CUDA:
+``torch.cuda.max_memory_allocated``). The figures go in README ("Deploy as a Space") with this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from conftest import official_encoder_state, official_generator_state  # noqa: E402
+
+from tedigan_demo.demo import REFINE_STEPS  # noqa: E402
+from tedigan_demo.encoding import official_input  # noqa: E402
+from tedigan_demo.loading import load_encoder  # noqa: E402
+from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
+
+
+def build_family(folder: Path) -> None:
+    """Official files with random weights, and a CLIP of ViT-B/32's sizes with a small stand-in tokenizer."""
+    from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
+
+    torch.save({"g_ema": official_generator_state(0), "latent_avg": torch.randn(512) * 0.1},
+               folder / "stylegan2-ffhq-config-f.pt")
+    torch.save({"state_dict": official_encoder_state("e4e_ffhq_encode.json", 1), "latent_avg": torch.zeros(18, 512),
+                "opts": {"encoder_type": "Encoder4Editing"}}, folder / "e4e_ffhq_encode.pt")
+    clip = folder / "clip"
+    clip.mkdir()
+    chars = "abcdefghijklmnopqrstuvwxyz.,!?'"
+    vocab = ["<|startoftext|>", "<|endoftext|>"] + list(chars) + [c + "</w>" for c in chars]
+    (clip / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
+    (clip / "merges.txt").write_text("#version: 0.2\n")
+    CLIPTokenizer(str(clip / "vocab.json"), str(clip / "merges.txt")).save_pretrained(clip)
+    CLIPModel(CLIPConfig()).save_pretrained(clip)  # the default config is ViT-B/32's
+    (folder / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(clip)}))
+
+
+def timed(fn, device: str) -> tuple[float, object]:
+    if device == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    out = fn()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--text-steps", type=int, default=50, help="the app's default for CLIP families is 50")
+    ap.add_argument("--refine-steps", type=int, default=REFINE_STEPS)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    dev = args.device
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        build_family(folder)
+        pipe = TediGANPipeline.from_family(folder, dev)
+        pipe.text_steps = args.text_steps
+        encoder = load_encoder(folder / "e4e_ffhq_encode.pt", dev)
+    from PIL import Image
+
+    face = Image.new("RGB", (256, 256), (180, 140, 120))
+    x = official_input(face, "image")
+    with torch.inference_mode():
+        encoder(x.to(dev))  # first call: lazy initialisation
+        t_encode, _ = timed(lambda: encoder(x.to(dev)), dev)
+    target = pipe.render(pipe.random_codes(1, 0))
+    t2, _ = timed(lambda: pipe.invert(target, steps=2), dev)
+    t6, inv = timed(lambda: pipe.invert(target, steps=6), dev)
+    step = (t6 - t2) / 4
+    strengths = {"coarse": 0.0, "middle": 1.0, "fine": 0.0}
+    t_edit, edit = timed(lambda: pipe.edit(inv.wp, "make her smile", strengths, steps=args.refine_steps), dev)
+    t_render, _ = timed(lambda: pipe.mix(inv.wp, edit.style, {"coarse": 0.0, "middle": 1.0, "fine": 1.0}), dev)
+    t_t2i, _ = timed(lambda: pipe.generate("She has blond hair.", n=1, seed=0), dev)
+    peak = (torch.cuda.max_memory_allocated() / 2**20 if dev == "cuda"
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps({"device": dev, "threads": args.threads, "text_steps": args.text_steps,
+                      "refine_steps": args.refine_steps, "encode_s": round(t_encode, 3),
+                      "optimisation_step_s": round(step, 3), "edit_s": round(t_edit, 2),
+                      "rerender_s": round(t_render, 3), "text_to_image_s": round(t_t2i, 2),
+                      "peak_mb": round(peak), "peak_kind": "cuda allocated" if dev == "cuda" else "max RSS"}))
+
+
+if __name__ == "__main__":
+    main()
