@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 import threading
 import time
 from dataclasses import replace
@@ -20,6 +21,7 @@ from tedigan_demo.availability import FamilyState, default_family, download_fami
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS, Demo, UserError
 from tedigan_demo.loading import REPO_ROOT, LoadError
 from tedigan_demo.serving import prune_folder, publish_png
+from tedigan_demo.sessions import SessionStore
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 from tedigan_demo.zoo import FAMILIES, REAL_FACE_FAMILY
 
@@ -47,6 +49,8 @@ OUTPUT_MAX_AGE_S = 3600
 # Gradio's upload folder (people's photos) and the app's results together stay under this many bytes
 STORAGE_CAP_BYTES = int(float(os.environ.get("TEDIGAN_STORAGE_MB", "2048")) * 2**20)
 PRUNE_EVERY_S = 30
+# each open page's edit codes, on disk, so that a restart of the server loses none of them
+SESSIONS = SessionStore(os.environ.get("TEDIGAN_SESSIONS") or Path(tempfile.gettempdir()) / "tedigan-sessions")
 FAMILY = default_family()  # $TEDIGAN_FAMILY; the real-face family on a GPU with the Hub; else the embedded one
 if FAMILY in FAMILIES and family_state(FAMILY).state == "download":
     download_family(FAMILY)  # at start, with the terminal's progress bar
@@ -121,10 +125,26 @@ def guarded(fn):
 
 
 def prune_storage_forever() -> None:
-    """Uploads and results older than an hour go, and the least recently used beyond the storage cap."""
+    """Uploads, results and edit sessions unused for an hour go, and the least recently used uploads and results
+    beyond the storage cap."""
     while True:
         prune_folder(gr.utils.get_upload_folder(), OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES)
+        prune_folder(SESSIONS.folder, OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES // 8)
         time.sleep(PRUNE_EVERY_S)
+
+
+def kept(session, request: gr.Request | None):
+    """A visitor's codes: from memory, or, after a server restart, from disk (keyed to the open page)."""
+    if session is None and request is not None:
+        session = SESSIONS.load(request.session_hash)
+    return session
+
+
+def keep(session, request: gr.Request | None):
+    """Write a visitor's codes through to disk; returns them for the page's state."""
+    if request is not None:
+        SESSIONS.save(request.session_hash, session)
+    return session
 
 
 @gpu(120)
@@ -139,19 +159,20 @@ def text_to_image(text, n, seed, truncation, family=FAMILY):
 
 @gpu(120)
 @guarded
-def invert(image, steps, already_aligned, family=FAMILY, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+def invert(image, steps, already_aligned, family=FAMILY, progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
+           request: gr.Request = None):
     def report(step, total, losses):
         progress((step, total), desc=f"optimising W+ (loss {losses['total']:.4f})")
 
     aligned, recon, psnr, session = demo_for(family).invert(image, steps, already_aligned, progress=report)
-    return aligned, recon, f"Reconstruction PSNR {psnr:.2f} dB after optimisation", session
+    return aligned, recon, f"Reconstruction PSNR {psnr:.2f} dB after optimisation", keep(session, request)
 
 
 @gpu(90)
 @guarded
-def apply_text(session, text, coarse, middle, fine, steps, family=FAMILY):
-    edited, strip, session = demo_for(family).apply_text(session, text, coarse, middle, fine, steps)
-    return edited, strip, session
+def apply_text(session, text, coarse, middle, fine, steps, family=FAMILY, request: gr.Request = None):
+    edited, strip, session = demo_for(family).apply_text(kept(session, request), text, coarse, middle, fine, steps)
+    return edited, strip, keep(session, request)
 
 
 @guarded
@@ -165,18 +186,19 @@ def suggest_sliders(text, family=FAMILY):
 
 @gpu(10)
 @guarded
-def rerender(session, coarse, middle, fine, family=FAMILY):
-    return demo_for(family).rerender(session, coarse, middle, fine)
+def rerender(session, coarse, middle, fine, family=FAMILY, request: gr.Request = None):
+    return demo_for(family).rerender(kept(session, request), coarse, middle, fine)
 
 
 @guarded
-def export_codes(session, coarse, middle, fine, family=FAMILY):
-    return demo_for(family).export_codes(session, coarse, middle, fine)
+def export_codes(session, coarse, middle, fine, family=FAMILY, request: gr.Request = None):
+    return demo_for(family).export_codes(kept(session, request), coarse, middle, fine)
 
 
 @guarded
-def import_codes(file, family=FAMILY):
-    return demo_for(family).import_codes(file)
+def import_codes(file, family=FAMILY, request: gr.Request = None):
+    image, session = demo_for(family).import_codes(file)
+    return image, keep(session, request)
 
 
 @gpu(60)

@@ -36,6 +36,8 @@ def pick_device(name: str | None) -> torch.device:
 
 def read_latent(path: str, num_layers: int, w_dim: int) -> torch.Tensor:
     """Read W+ codes from ``.npy`` (``[N, L, D]`` or ``[L, D]``) and check them against the generator."""
+    if not Path(path).is_file():
+        raise CLIError(f"latent file not found: {path}")
     try:
         return torch.from_numpy(read_codes(path, num_layers, w_dim))
     except CodesError as e:

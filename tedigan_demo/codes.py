@@ -29,7 +29,9 @@ def read_codes(path: str | Path, num_layers: int, w_dim: int) -> np.ndarray:
     except OSError as e:
         raise CodesError(f"cannot open {path.name}: {e.strerror or e}") from None
     if not head.startswith(_NPY_MAGIC):
-        what = next((name for magic, name in _OTHER_FORMATS.items() if head.startswith(magic)), "not a NumPy array")
+        what = next((name for magic, name in _OTHER_FORMATS.items() if head.startswith(magic)), None)
+        if what is None:
+            raise CodesError(f"cannot read {path.name}: not a .npy array of W+ codes (save one with numpy.save)")
         raise CodesError(f"{path.name} is {what}, not a .npy array of W+ codes (save one with numpy.save)")
     try:
         arr = np.load(path, allow_pickle=False)

@@ -33,6 +33,8 @@ MAX_SEED = 2**63 - 1
 # success / other attributes kept from 0.406 / 0.778 to 0.456 / 0.794 on synthfaces64 (30 steps: 0.469 / 0.797) for
 # about 1.5 s more per edit on 2 CPU cores (bench/eval_tedigan.py --edits 16 --steps 20 --edit-steps 0|10|30)
 REFINE_STEPS = 10
+NO_CODES = ("no W+ codes for this page: invert a photo or load saved codes first (codes unused for an hour are "
+            "let go)")
 
 
 class UserError(Exception):
@@ -195,7 +197,7 @@ class Demo:
                    steps: int = REFINE_STEPS):
         """Edit the kept code with a description; returns ``(edited, per-group strip, session)``."""
         if session is None:
-            raise UserError("invert a photo (or load W+ codes) before editing")
+            raise UserError(NO_CODES)
         self.check_session(session)
         text = check_text(text)
         strengths = _strengths(coarse, middle, fine)
@@ -215,7 +217,9 @@ class Demo:
     @_user_errors
     def rerender(self, session: EditSession | None, coarse: float, middle: float, fine: float):
         """Slider moved: mix the kept codes again and render (no inversion, no text encoding)."""
-        if session is None or session.style is None:
+        if session is None:
+            raise UserError(NO_CODES)
+        if session.style is None:  # inverted, no description applied yet: nothing to mix
             return None
         self.check_session(session)
         strengths = _strengths(coarse, middle, fine)
@@ -226,7 +230,7 @@ class Demo:
     def export_codes(self, session: EditSession | None, coarse: float, middle: float, fine: float) -> str:
         """Write the current W+ codes to a temporary ``.npy`` for download."""
         if session is None:
-            raise UserError("nothing to download yet: invert a photo first")
+            raise UserError(NO_CODES)
         wp = torch.from_numpy(session.content)
         if session.style is not None:
             wp, _ = self.pipe.mix(wp, torch.from_numpy(session.style),

@@ -38,7 +38,7 @@ def _truncated_npy() -> bytes:
     (_png(), "is a PNG image, not a .npy array"),
     (_npz(), "is a zip archive (an .npz?), not a .npy array"),
     (pickle.dumps({"wp": 1}), "is a Python pickle, not a .npy array"),
-    (b"hello", "is not a NumPy array"),
+    (b"hello", "cannot read codes.npy: not a .npy array"),
     (_pickled_npy(), "holds Python objects, not numbers"),
     (_truncated_npy(), "damaged or truncated"),
 ])

@@ -174,8 +174,10 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     assert app.STATES["ffhq-1024"].state == "unavailable" and "Hub" in app.STATES["ffhq-1024"].detail
     assert "ffhq-1024 (unavailable)" in [label for label, _ in app.family_choices()]
     assert "on this machine" in app.about_markdown()
-    *labels, session, picker = app.switch_family("ffhq-256")
+    *labels, session, picker, scope = app.switch_family("ffhq-256")
     assert session is None and all("label" in u for u in labels) and picker["value"] == "ffhq-256"
+    assert scope == ""  # a real-face family: no warning that photos become cartoons
+    assert "knows only its own cartoon faces" in app.scope_note(str(tiny_family))
     app.DEMOS["ffhq-256"].pipe.text_steps = 1
     gallery = app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
     assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256) and "match" in gallery[0][1]

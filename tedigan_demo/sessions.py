@@ -1,0 +1,56 @@
+"""Edit sessions kept on disk, keyed to a visitor, so that a server restart loses no one's W+ codes.
+
+A session is the content code, the text's style code and the text (``demo.EditSession``); each is one ``.npz``
+file of plain arrays (read back with ``allow_pickle=False``), written aside and renamed into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SessionStore"]
+
+
+class SessionStore:
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
+
+    def save(self, key: str | None, session) -> None:
+        """Keep ``session`` (an ``EditSession``, or None to forget) under ``key``; no key, nothing kept."""
+        if not key:
+            return
+        path = self._path(key)
+        if session is None:
+            path.unlink(missing_ok=True)
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        arrays = {"content": session.content}
+        if session.style is not None:
+            arrays["style"] = session.style
+        if session.text is not None:
+            arrays["text"] = np.frombuffer(session.text.encode(), dtype=np.uint8)
+        fd, staging = tempfile.mkstemp(dir=self.folder, suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(staging, path)
+
+    def load(self, key: str | None):
+        """The session kept under ``key``, or None (never kept, pruned, or unreadable)."""
+        from .demo import EditSession
+
+        if not key:
+            return None
+        try:
+            with np.load(self._path(key), allow_pickle=False) as z:
+                text = bytes(z["text"]).decode() if "text" in z else None
+                return EditSession(z["content"], z["style"] if "style" in z else None, text)
+        except (OSError, ValueError, KeyError):
+            return None
