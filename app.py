@@ -16,7 +16,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from app_inputs import MAX_UPLOAD_MB, LabelInput, PhotoInput, SketchInput
+from app_inputs import MAX_UPLOAD_MB, label_input, photo_input, sketch_input
 from tedigan_demo.availability import FamilyState, default_family, download_family, family_state
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS, Demo, UserError
 from tedigan_demo.loading import REPO_ROOT, LoadError
@@ -195,6 +195,14 @@ def export_codes(session, coarse, middle, fine, family=FAMILY, request: gr.Reque
     return demo_for(family).export_codes(kept(session, request), coarse, middle, fine)
 
 
+def codes_file(session, coarse, middle, fine, family=FAMILY, request: gr.Request = None):
+    """The codes the page shows, as a file for the download button (nothing yet: no file)."""
+    try:
+        return published(demo_for(family).export_codes(kept(session, request), coarse, middle, fine))
+    except UserError:
+        return None
+
+
 @guarded
 def import_codes(file, family=FAMILY, request: gr.Request = None):
     image, session = demo_for(family).import_codes(file)
@@ -279,14 +287,26 @@ def about_markdown() -> str:
     return (f"## Model families\n\n{table}\n\n" + (card.read_text() if card.exists() else ""))
 
 
-with gr.Blocks(title="TediGAN Demo") as demo:
+# Captions under the samples wrap instead of being cut off; strips show every frame.
+CSS = """
+#t2i-gallery .caption-label { position: static; white-space: normal; overflow: visible; text-overflow: clip;
+  max-width: 100%; width: 100%; margin: 0; line-height: 1.25; font-size: 0.8em; }
+#t2i-gallery .thumbnail-item { height: auto; aspect-ratio: auto; display: flex; flex-direction: column; }
+#t2i-gallery .thumbnail-item img { aspect-ratio: 1 / 1; }
+#int-strip .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; }
+#int-strip .thumbnail-item, #int-strip .gallery-item { width: auto; min-width: 0; height: auto; }
+#int-strip .thumbnail-item img { width: 100%; height: auto; aspect-ratio: 1 / 1; object-fit: contain; }
+@media (max-width: 520px) { .tab-wrapper .tab-container button { padding-left: 6px; padding-right: 6px; } }
+"""
+
+with gr.Blocks(title="TediGAN Demo", css=CSS) as demo:
     with gr.Row():
         gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
                     "(Xia et al., CVPR 2021).")
         family_pick = gr.Dropdown(family_choices(), value=FAMILY, label="Model family", elem_id="family-pick",
                                   info="a family marked 'download' is fetched from the Hub when chosen; About says "
                                        "why one is unavailable")
-    with gr.Tab("Text → Image"):
+    with gr.Tab("Text", elem_id="tab-text"):
         with gr.Row():
             with gr.Column(scale=2):
                 t2i_text = gr.Textbox(label="Description", lines=2, value=TEXT_EXAMPLES[0])
@@ -301,51 +321,50 @@ with gr.Blocks(title="TediGAN Demo") as demo:
             with gr.Column(scale=3):
                 t2i_gallery = gr.Gallery(label="Samples (each with its redescription and match score)", columns=4,
                                          height="auto", elem_id="t2i-gallery")
-    with gr.Tab("Edit a photo"):
+    with gr.Tab("Edit", elem_id="tab-edit"):
         session = gr.State(None)
         with gr.Row():
             with gr.Column():
                 edit_scope = gr.Markdown(scope_note(FAMILY), elem_id="edit-scope")
-                edit_input = PhotoInput(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input")
-                gr.Examples([[str(EXAMPLES / "astronaut.jpg")], [str(EXAMPLES / "synthface_24.png")],
-                             [str(EXAMPLES / "synthface_58.png")]], [edit_input])
+                edit_input = photo_input(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input")
                 with gr.Row():
-                    edit_steps = gr.Slider(0, MAX_STEPS, value=100, step=10, label="Optimisation steps")
-                    edit_aligned = gr.Checkbox(label="Already an aligned face crop", value=False)
-                edit_invert = gr.Button("Invert", variant="primary", elem_id="edit-invert")
+                    edit_invert = gr.Button("Invert", variant="primary", elem_id="edit-invert", scale=2)
+                    edit_steps = gr.Slider(0, MAX_STEPS, value=100, step=10, label="Optimisation steps", scale=3)
+                    edit_aligned = gr.Checkbox(label="Already an aligned face crop", value=False, scale=2)
                 with gr.Row():
-                    edit_npy_in = gr.File(label="Continue from W+ codes (.npy)", file_types=[".npy"])
-                    edit_npy_out = gr.File(label="Download W+ codes")
-            with gr.Column():
-                with gr.Row():
-                    edit_aligned_view = gr.Image(label="Aligned input", interactive=False)
+                    edit_aligned_view = gr.Image(label="Aligned input", interactive=False, elem_id="edit-aligned")
                     edit_recon = gr.Image(label="Reconstruction", interactive=False, elem_id="edit-recon")
                 edit_fidelity = gr.Markdown()
+                gr.Examples([[str(EXAMPLES / "astronaut.jpg")], [str(EXAMPLES / "synthface_24.png")],
+                             [str(EXAMPLES / "synthface_58.png")]], [edit_input])
+                edit_npy_in = gr.File(label="Continue from W+ codes (.npy)", file_types=[".npy"])
+            with gr.Column():
                 edit_text = gr.Textbox(label="Edit description", value=EDIT_TEXT, elem_id="edit-text",
                                        info="the sliders move to the layer groups that carry what it names; "
                                             "above 1 they exaggerate the edit")
                 with gr.Row():
+                    edit_go = gr.Button("Apply description", variant="primary", elem_id="edit-go")
+                    edit_refine = gr.Slider(0, 100, value=REFINE_STEPS, step=5,
+                                            label="Refine toward the text (steps)")
+                edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
+                with gr.Row():  # right under the image they change
                     coarse = gr.Slider(0, MAX_STRENGTH, value=EDIT_STRENGTHS["coarse"], step=0.05,
                                        label=group_label("coarse"), elem_id="slider-coarse")
                     middle = gr.Slider(0, MAX_STRENGTH, value=EDIT_STRENGTHS["middle"], step=0.05,
                                        label=group_label("middle"), elem_id="slider-middle")
                     fine = gr.Slider(0, MAX_STRENGTH, value=EDIT_STRENGTHS["fine"], step=0.05,
                                      label=group_label("fine"), elem_id="slider-fine")
-                with gr.Row():
-                    edit_refine = gr.Slider(0, 100, value=REFINE_STEPS, step=5,
-                                            label="Refine toward the text (steps)")
-                    edit_go = gr.Button("Apply description", variant="primary", elem_id="edit-go")
-                    edit_save = gr.Button("Download codes")
-                edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
+                edit_save = gr.DownloadButton("Download W+ codes", elem_id="edit-save")
                 edit_strip = gr.Gallery(label="What each layer group changes", columns=3, height="auto")
-    with gr.Tab("Sketch / Label → Image"):
+                edit_npy_out = gr.File(visible=False)  # the API's /export_codes
+    with gr.Tab("Sketch / Label", elem_id="tab-sketch"):
         with gr.Row():
             with gr.Column():
-                sk_pad = SketchInput(label="Sketch (dark strokes; or upload a drawing)", type="pil",
+                sk_pad = sketch_input(label="Sketch (dark strokes; or upload a drawing)", type="pil",
                                       canvas_size=(256, 256), brush=gr.Brush(colors=["#000000"], default_size=3))
                 gr.Examples([[str(EXAMPLES / "sketch_24.png")], [str(EXAMPLES / "sketch_58.png")]], [sk_pad])
             with gr.Column():
-                lb_pad = LabelInput(label="Label map (upload, or paint with the legend's colours)", type="pil",
+                lb_pad = label_input(label="Label map (upload, or paint with the legend's colours)", type="pil",
                                         canvas_size=(256, 256),
                                         brush=gr.Brush(colors=[f"#{r:02x}{g:02x}{b:02x}" for r, g, b in LABEL_PALETTE],
                                                        default_size=8, color_mode="fixed"), elem_id="label-input")
@@ -359,7 +378,7 @@ with gr.Blocks(title="TediGAN Demo") as demo:
             sk_go = gr.Button("Faces from the sketch", variant="primary", elem_id="sketch-go")
             lb_go = gr.Button("Faces from the label map", variant="primary", elem_id="label-go")
         mm_gallery = gr.Gallery(label="Results", columns=4, height="auto", elem_id="mm-gallery")
-    with gr.Tab("Mix & Interpolate"):
+    with gr.Tab("Mix", elem_id="tab-mix"):
         with gr.Row():
             with gr.Column():
                 gr.Markdown("### Sentence interpolation")
@@ -369,7 +388,7 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                     int_steps = gr.Slider(2, 16, value=8, step=1, label="Frames")
                     int_seed = gr.Number(value=0, precision=0, label="Seed")
                 int_go = gr.Button("Interpolate", variant="primary", elem_id="int-go")
-                int_strip = gr.Gallery(label="Strip", columns=8, height="auto", elem_id="int-strip")
+                int_strip = gr.Gallery(label="Strip", columns=4, height="auto", elem_id="int-strip")
                 int_gif = gr.Image(label="Animation", interactive=False)
             with gr.Column():
                 gr.Markdown("### Style mixing: a random face, chosen layer groups from a description")
@@ -383,28 +402,34 @@ with gr.Blocks(title="TediGAN Demo") as demo:
                 with gr.Row():
                     mix_content = gr.Image(label="Content", interactive=False)
                     mix_out = gr.Image(label="Mixed", interactive=False, elem_id="mix-out")
-    with gr.Tab("About"):
+    with gr.Tab("About", elem_id="tab-about"):
         gr.Markdown(about_markdown())
 
     fam = [family_pick]  # every task runs on the family chosen in the selector
     t2i_go.click(text_to_image, [t2i_text, t2i_n, t2i_seed, t2i_trunc, *fam], t2i_gallery,
                  api_name="text_to_image", concurrency_limit=2)
     t2i_random.click(lambda: int.from_bytes(os.urandom(3), "big"), None, t2i_seed, api_name="random_seed")
-    edit_invert.click(invert, [edit_input, edit_steps, edit_aligned, *fam],
+    edit_invert_done = edit_invert.click(invert, [edit_input, edit_steps, edit_aligned, *fam],
                       [edit_aligned_view, edit_recon, edit_fidelity, session], api_name="invert", concurrency_limit=1)
-    edit_go.click(apply_text, [session, edit_text, coarse, middle, fine, edit_refine, *fam],
+    edit_go_done = edit_go.click(apply_text, [session, edit_text, coarse, middle, fine, edit_refine, *fam],
                   [edit_out, edit_strip, session], api_name="edit", concurrency_limit=2)
     # Slider re-renders have their own queue slots (4 at a time), apart from the slow jobs. Bypassing the queue
     # (queue=False) was measured: no lower latency under 16 users, and 2 dropped connections (bench/app_load.py).
     edit_text.change(suggest_sliders, [edit_text, *fam], [coarse, middle, fine], api_name=False,
                      show_progress="hidden", trigger_mode="always_last")
     sliders = [session, coarse, middle, fine, *fam]
-    for slider in (coarse, middle, fine):  # the user's moves only: a suggestion waits for "Apply description"
+    slider_moves = [  # the user's moves only: a suggestion waits for "Apply description"
         slider.input(rerender, sliders, edit_out, api_name=False, show_progress="hidden",
-                      trigger_mode="always_last", concurrency_limit=4, concurrency_id="rerender")
+                     trigger_mode="always_last", concurrency_limit=4, concurrency_id="rerender")
+        for slider in (coarse, middle, fine)]
     gr.Button(visible=False).click(rerender, sliders, edit_out, api_name="rerender", concurrency_limit=4,
                                    concurrency_id="rerender")
-    edit_save.click(export_codes, sliders, edit_npy_out, api_name="export_codes")
+    gr.Button(visible=False).click(export_codes, sliders, edit_npy_out, api_name="export_codes")
+    # the download button always holds the codes of what the page shows: one click downloads them
+    edit_invert_done.then(codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
+    edit_go_done.then(codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
+    for moved in slider_moves:
+        moved.then(codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
     edit_npy_in.upload(import_codes, [edit_npy_in, *fam], [edit_recon, session], api_name="import_codes")
     sk_go.click(from_sketch, [sk_pad, mm_text, mm_n, mm_seed, *fam], mm_gallery, api_name="from_sketch",
                 concurrency_limit=2)

@@ -1,9 +1,9 @@
-"""The app's image inputs: Gradio's components, with the app's limits applied before anything is decoded.
+"""The app's image inputs: Gradio's own components, with the app's limits applied before anything is decoded.
 
 Gradio reads an upload before a handler sees it; a file that is not an image, or a huge one, then failed inside
-Gradio with no words for the user. These components check each file's header first (``check_image_file``: not an
-image / too large / too small, one line each), hold ``data:`` URLs to the upload byte limit, and pass the photo on
-as a file path, which the package reads with its own limits.
+Gradio with no words for the user. Here each component's preprocessing first checks every file's header
+(``check_image_file``: not an image / too large / too small, one line each) and holds ``data:`` URLs to the upload
+byte limit; the photo goes on as a file path, which the package reads with its own limits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import gradio as gr
 
 from tedigan_demo.imaging import ImageError, check_image_file
 
-__all__ = ["MAX_UPLOAD_MB", "PhotoInput", "SketchInput", "LabelInput"]
+__all__ = ["MAX_UPLOAD_MB", "photo_input", "sketch_input", "label_input"]
 
 MAX_UPLOAD_MB = 10
 
@@ -44,33 +44,32 @@ def _guarded(preprocess, payload, parts):
             from None
 
 
-class PhotoInput(gr.Image):
-    """A photo, handed to the handler as a file path (never decoded by Gradio)."""
+def _checked(component, parts_of):
+    """``component`` with its preprocessing guarded (an instance attribute: Gradio calls ``block.preprocess``);
+    ``parts_of(payload)`` lists the files in a payload."""
+    original = component.preprocess
 
-    def __init__(self, **kwargs):
-        super().__init__(type="filepath", image_mode=None, **kwargs)
+    def preprocess(payload):
+        return None if payload is None else _guarded(original, payload, parts_of(payload))
 
-    def preprocess(self, payload):
-        return None if payload is None else _guarded(super().preprocess, payload, [payload])
-
-
-class _EditorChecks:
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        parts = [payload.background, payload.composite, *(payload.layers or [])]
-        return _guarded(super().preprocess, payload, parts)
+    component.preprocess = preprocess
+    return component
 
 
-class SketchInput(_EditorChecks, gr.Sketchpad):
+def photo_input(**kwargs) -> gr.Image:
+    """A photo, handed to the handler as a file path: Gradio reads only its header."""
+    return _checked(gr.Image(type="filepath", image_mode=None, **kwargs), lambda payload: [payload])
+
+
+def _editor_parts(payload) -> list:
+    return [payload.background, payload.composite, *(payload.layers or [])]
+
+
+def sketch_input(**kwargs) -> gr.Sketchpad:
     """A sketch pad that also takes an uploaded drawing."""
-
-    def __init__(self, **kwargs):
-        super().__init__(sources=("upload", "clipboard"), **kwargs)
+    return _checked(gr.Sketchpad(sources=("upload", "clipboard"), **kwargs), _editor_parts)
 
 
-class LabelInput(_EditorChecks, gr.ImageEditor):
+def label_input(**kwargs) -> gr.ImageEditor:
     """A label-map editor that keeps an uploaded image's own mode (a class-index image stays single-channel)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(image_mode=None, **kwargs)
+    return _checked(gr.ImageEditor(image_mode=None, **kwargs), _editor_parts)

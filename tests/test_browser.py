@@ -34,13 +34,13 @@ def app_url():
     sys.modules.pop("app", None)
 
 
-@pytest.fixture(scope="module")
-def page(app_url):
+@pytest.fixture(scope="module", params=[1400, 400], ids=["wide", "phone"])
+def page(app_url, request):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": request.param, "height": 1000})
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(app_url)
         page.get_by_text("TediGAN Demo").first.wait_for()
@@ -64,19 +64,39 @@ def _image_digest(page, selector: str) -> str:
 
 
 def _open_tab(page, name: str):
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def _shot(page, name: str) -> None:
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(_shots() / (f"{name}.png" if width > 1000 else f"{name}_{width}px.png")), full_page=True)
 
 
 def test_text_to_image_edit_sliders_and_every_tab(page):
+    width = page.viewport_size["width"]
+    # every tab's name shows, none behind an overflow menu
+    for name in ("Text", "Edit", "Sketch / Label", "Mix", "About"):
+        assert page.get_by_role("tab", name=name, exact=True).is_visible(), name
     # Text -> Image
     page.locator("#t2i-go").click()
     page.locator("#t2i-gallery img").nth(3).wait_for()
     assert page.locator("#t2i-gallery img").count() >= 4
-    page.screenshot(path=str(_shots() / "text_to_image.png"), full_page=True)
+    captions = page.locator("#t2i-gallery .caption-label")
+    assert captions.count() >= 4 and "match" in captions.first.inner_text()
+    assert captions.first.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the redescription is cut off"
+    _shot(page, "text_to_image")
 
     # Edit a photo: upload, invert, apply a description, move the middle slider, then a new description moves the
     # sliders to the groups that carry it
-    _open_tab(page, "Edit a photo")
+    _open_tab(page, "Edit")
+    page.evaluate("window.scrollTo(0, 0)")
+    invert_box = _box(page, "#edit-invert")
+    if width > 1000:  # on a desktop screen the button is in view without scrolling
+        assert invert_box["y"] + invert_box["height"] <= page.viewport_size["height"]
     page.locator("#edit-input input[type=file]").set_input_files(str(REPO_ROOT / "examples" / "synthface_24.png"))
     page.locator("#edit-input img").first.wait_for()
     page.locator("#edit-invert").click()
@@ -87,7 +107,13 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     before = _image_digest(page, "#edit-out")
     coarse, middle = (page.locator(f"#slider-{g} input[type=number]") for g in ("coarse", "middle"))
     assert (coarse.input_value(), middle.input_value()) == ("1", "0")  # "make her smile": the coarse codes
-    page.screenshot(path=str(_shots() / "edit.png"), full_page=True)
+    # the sliders sit right under the image they change, and the codes download in one click
+    out_box, slider_box = _box(page, "#edit-out"), _box(page, "#slider-coarse")
+    assert 0 <= slider_box["y"] - (out_box["y"] + out_box["height"]) < 120
+    with page.expect_download() as download:
+        page.locator("#edit-save").click()
+    assert download.value.suggested_filename.endswith(".npy")
+    _shot(page, "edit")
     middle.fill("1")
     middle.press("Enter")
     for _ in range(100):
@@ -105,7 +131,7 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     assert (coarse.input_value(), middle.input_value()) == ("1", "0")
 
     # Sketch / Label -> Image: an example sketch
-    _open_tab(page, "Sketch / Label → Image")
+    _open_tab(page, "Sketch / Label")
     page.get_by_role("button", name="Faces from the label map").wait_for()
     page.locator("#sketch-go").click()  # nothing drawn yet: a clear message, the page lives on
     page.get_by_text("draw or upload").first.wait_for()
@@ -115,16 +141,20 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     page.wait_for_timeout(1500)
     page.locator("#label-go").click()
     page.locator("#mm-gallery img").first.wait_for()
-    page.screenshot(path=str(_shots() / "sketch_label.png"), full_page=True)
+    _shot(page, "sketch_label")
 
     # Mix & Interpolate
-    _open_tab(page, "Mix & Interpolate")
+    _open_tab(page, "Mix")
     page.locator("#int-go").click()
     page.locator("#int-strip img").nth(7).wait_for()
+    strip = _box(page, "#int-strip")
+    for k in range(8):  # every frame of the strip shows, none cut off at its right edge
+        frame = page.locator("#int-strip img").nth(k).bounding_box()
+        assert frame["x"] + frame["width"] <= strip["x"] + strip["width"] + 1, k
     page.locator("#mix-go").click()
     page.locator("#mix-out img").first.wait_for()
-    page.screenshot(path=str(_shots() / "mix_interpolate.png"), full_page=True)
+    _shot(page, "mix_interpolate")
 
     _open_tab(page, "About")
     page.get_by_text("Model families").first.wait_for()
-    page.screenshot(path=str(_shots() / "about.png"), full_page=True)
+    _shot(page, "about")
