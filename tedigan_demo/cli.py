@@ -315,3 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     print(json.dumps(summary))
     return 0
+
+
+def run() -> None:
+    """The ``tedigan`` console script."""
+    sys.exit(main())

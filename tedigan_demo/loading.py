@@ -682,7 +682,12 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
     groups = None
     root = paths["generator"].parent
     if (root / "attribute_groups.json").exists():
-        groups = json.loads((root / "attribute_groups.json").read_text())
+        try:
+            groups = json.loads((root / "attribute_groups.json").read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise LoadError(f"{root / 'attribute_groups.json'} is not valid JSON: {_first_line(e)}") from None
+        if not isinstance(groups, dict):
+            raise LoadError(f"{root / 'attribute_groups.json'} must map each attribute to its layer groups")
     return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
                        synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
                                                           and settings["guidance"] == "embedding")),

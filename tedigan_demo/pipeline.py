@@ -326,8 +326,9 @@ class TediGANPipeline:
     def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0,
                align: bool | str = "auto") -> Inversion:
         """Image (path, PIL image, array or tensor) -> W+: alignment, encoder initialisation, then instance-level
-        optimisation with pixel, perceptual and encoder-regularisation terms (TediGAN §3.3 / IDInvert)."""
-        torch.manual_seed(seed)
+        optimisation with pixel, perceptual and encoder-regularisation terms (TediGAN §3.3 / IDInvert). Nothing in
+        it is random (stored noise, Adam); ``seed`` is accepted for the CLI's uniform ``--seed`` and changes nothing,
+        and no global random state is touched (a server inverts many photos at once)."""
         target = self.prepare(image, align).to(self.device)
         with torch.inference_mode():
             wp0 = self.E(target)

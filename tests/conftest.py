@@ -33,7 +33,8 @@ def tiny_generator() -> Generator:
 
 
 def compat_state_dict(name: str, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Random tensors with exactly the key names and shapes listed in ../shared/compat/<name>."""
+    """Random tensors with exactly the key names and shapes listed in the compat folder's ``name``
+    (../shared/compat, or its copy tests/compat)."""
     spec = json.loads((COMPAT / name).read_text())
     g = torch.Generator().manual_seed(seed)
     shapes = {**spec["params"], **spec.get("buffers", {})}

@@ -1,4 +1,5 @@
-"""An independent, literal StyleGAN2 forward pass written from ../shared/compat/psp_stylegan2_1024_generator.json.
+"""An independent, literal StyleGAN2 forward pass written from
+tests/compat/psp_stylegan2_1024_generator.json (a copy of the team's ../shared/compat).
 
 It takes a rosinality state dict and follows the official formulation step by step: per-sample (fused) modulated
 weights in a grouped convolution, transposed grouped convolution for upsampling, explicit zero insertion for the

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,3 +90,25 @@ def test_errors_exit_2_with_one_line(tmp_path, capsys, gen_dir):
         main(["sample"])
     assert exc.value.code == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_encode_with_the_embedded_family_encoders(tmp_path, capsys, tiny_family):
+    """``encode`` runs the project's own encoders on their own input transforms (image, sketch, label map)."""
+    from tedigan_demo.encoding import encoder_input
+    from tedigan_demo.loading import load_encoder
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for part, kind, source in (("encoder", "image", "synthface_24.png"), ("sketch_encoder", "sketch", "sketch_24.png"),
+                               ("label_encoder", "label", "label_24.png")):
+        out = tmp_path / f"{part}.npy"
+        code, stdout, err = run(capsys, "encode", "--encoder", str(tiny_family / part), "--input",
+                                str(examples / source), "--kind", kind, "--no-align", "--out", str(out))
+        assert code == 0, err
+        assert json.loads(stdout)["shape"] == [1, 10, 16]
+        encoder = load_encoder(tiny_family / part)
+        with torch.no_grad():
+            expected = encoder(encoder_input(examples / source, encoder, kind, align=False)).numpy()
+        np.testing.assert_allclose(np.load(out), expected, rtol=1e-5, atol=1e-6)
+    code, _, err = run(capsys, "encode", "--encoder", str(tiny_family / "encoder"), "--input",
+                       str(examples / "label_24.png"), "--kind", "label", "--out", str(tmp_path / "x.npy"))
+    assert code == 2 and "reads 3-channel inputs, not label maps" in err

@@ -2,7 +2,7 @@
 
 Zhu et al., "In-Domain GAN Inversion for Real Image Editing" (ECCV 2020), used by TediGAN for its FFHQ-256
 base. Parameter names follow genforce/idinvert_pytorch so ``styleganinv_ffhq256_encoder.pth`` and ``vgg16.pth``
-load key for key; equations from ``../shared/compat/styleganinv_ffhq256_encoder.json`` and
+load key for key; equations from ``tests/compat/styleganinv_ffhq256_encoder.json`` and
 ``vgg16_perceptual.json``.
 """
 

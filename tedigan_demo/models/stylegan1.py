@@ -2,7 +2,7 @@
 
 Karras et al., "A Style-Based Generator Architecture for Generative Adversarial Networks" (CVPR 2019), as ported
 by genforce/idinvert_pytorch. Parameter names follow that code so ``styleganinv_ffhq256_generator.pth`` loads key
-for key; the runtime equations follow ``../shared/compat/styleganinv_ffhq256_generator.json``:
+for key; the runtime equations follow ``tests/compat/styleganinv_ffhq256_generator.json``:
 
 * equalised learning rate: weights are scaled at run time (``gain / sqrt(fan_in)``), nothing stored;
 * per layer: [up-sampling] conv -> blur (after up-convs) -> + noise * weight -> + bias -> LeakyReLU(0.2) ->

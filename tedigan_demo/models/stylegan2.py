@@ -3,7 +3,7 @@
 Karras et al., "Analyzing and Improving the Image Quality of StyleGAN" (CVPR 2020). Module and parameter names
 follow rosinality/stylegan2-pytorch so that its checkpoints (``stylegan2-ffhq-config-f.pt`` and the ``decoder.*``
 part of a pSp checkpoint) load key for key; the equations follow
-``../shared/compat/psp_stylegan2_1024_generator.json``.
+``tests/compat/psp_stylegan2_1024_generator.json``.
 Nothing is compiled: the up/down-sampling FIR filters are ordinary (grouped) convolutions.
 
 W+ layout (``wp`` of shape ``[N, num_layers, w_dim]``, ``num_layers = 2 * log2(resolution) - 2``)::
