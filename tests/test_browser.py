@@ -19,7 +19,8 @@ from tedigan_demo.loading import REPO_ROOT
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 TIMEOUT_MS = 120_000
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                                      reason="Chromium is not installed (.ci/run installs it)")]
 
 
 @pytest.fixture(scope="module")

@@ -116,6 +116,7 @@ def _psp_file(path, input_nc: int, decoder: dict, seed: int):
     torch.save({"state_dict": state, "opts": opts, "latent_avg": torch.randn(18, 512) * 0.1}, path)
 
 
+@pytest.mark.slow
 def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_clip_dir, compat_available):
     decoder = compat_state_dict("psp_stylegan2_1024_generator.json", 4)
     # rosinality initialises the mapping weights as randn / lr_mul (0.01): without that, z barely reaches w

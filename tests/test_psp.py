@@ -6,6 +6,8 @@ from conftest import compat_state_dict
 
 from tedigan_demo.loading import LoadError, load_generator, load_psp_encoder
 
+pytestmark = pytest.mark.slow  # ~1 GB official-size files
+
 
 @pytest.fixture(scope="module")
 def psp_file(tmp_path_factory):
