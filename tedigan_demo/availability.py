@@ -18,7 +18,7 @@ from huggingface_hub import constants as hf_constants
 from huggingface_hub import errors as hf_errors
 from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
-from .loading import HubRef, LoadError, _first_line, family_status, hub_download, resolve
+from .loading import HubRef, LoadError, family_status, first_line, hub_download, resolve
 from .zoo import CLIP_FILES, REQUIRED_PARTS, Component, family
 
 __all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family"]
@@ -134,7 +134,7 @@ def family_state(name: str, timeout: float = 5.0) -> FamilyState:
         return FamilyState(name, "unavailable", str(e))
     except Exception as e:  # the Hub client raises many types for a network that is down; one line is enough
         return FamilyState(name, "unavailable", f"not on this machine and the Hub cannot be reached "
-                                                f"({_first_line(e)})")
+                                                f"({first_line(e)})")
     optional = [p for p, c in fam.components.items() if p not in REQUIRED_PARTS and p in _HUB_OPTIONAL and c.repo_id]
     what = ", ".join(missing + [f"{p} (optional)" for p in optional])
     return FamilyState(name, "download", f"downloads {what}", total)

@@ -29,9 +29,8 @@ __all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH"]
 MAX_SAMPLES = 8
 MAX_STEPS = 300
 MAX_SEED = 2**63 - 1
-# Refinement toward the text after an edit's mix (TediGANPipeline.edit ``steps``): 10 steps raised held-out edits'
-# success / other attributes kept from 0.406 / 0.778 to 0.456 / 0.794 on synthfaces64 (30 steps: 0.469 / 0.797) for
-# about 1.5 s more per edit on 2 CPU cores (bench/eval_tedigan.py --edits 16 --steps 20 --edit-steps 0|10|30)
+# Refinement steps toward the text after an edit's mix (TediGANPipeline.edit ``steps``), the app's default
+# (docs/decisions.md, "Refinement steps in the app")
 REFINE_STEPS = 10
 NO_CODES = ("no W+ codes for this page: invert a photo or load saved codes first (codes unused for an hour are "
             "let go)")

@@ -31,11 +31,7 @@ __all__ = ["TediGANPipeline", "Generation", "Inversion", "Edit", "Description", 
 
 GROUPS = ("coarse", "middle", "fine")
 # Inversion on the embedded families: the attribute classifier's features as the perceptual term, and an encoder
-# term weighted for their W+ scale. IDInvert's 2.0 held the codes at the encoder's guess here (held-out faces,
-# 100 steps: 22.7 dB / attribute agreement 0.66 with 2.0, 25.1 dB / 0.80 with 0.05, edit success alike:
-# 0.47 / 0.45 over 84 edits); measured by bench/eval_family.py and bench/eval_tedigan.py --steps 100. Session 6,
-# 64 other held-out faces (seed 4243): lr 0.01 / encoder 0.05 25.5 dB / 0.83, lr 0.02 / 0.02 26.5 / 0.86,
-# lr 0.03 / 0.02 26.7 / 0.88; edits from 20-step inversions 0.32 / 0.83 -> 0.35 / 0.83 (success / others kept).
+# term weighted for their W+ scale (docs/decisions.md, "Inversion weights of the embedded family").
 EMBEDDED_INVERSION = InversionWeights(pixel=1.0, perceptual=0.5, encoder=0.02, lr=0.03, steps=100)
 
 
@@ -130,11 +126,8 @@ class TediGANPipeline:
         self.edit_reference = "source"
         self.edit_target = "text"  # or "statement": see ``edit_target_text``
         self.edit_gain = 1.0  # the text code's offset from the reference is scaled by this
-        # up to this many times its offset an edit goes until the face reads the text (``_push``); with a text
-        # encoder into W+, where an edit is one offset: held-out edits without refinement, success / other
-        # attributes kept 0.390 / 0.813 -> 0.482 / 0.809 ("give him a beard" 1 -> 7 of 9 faces; with the app's 10
-        # refinement steps 0.502 / 0.802 -> 0.502 / 0.799: bench/eval_tedigan.py --edits 16 --steps 20 --edit-push
-        # 1|2 [--edit-steps 10] --skip text,reading,modal,speed)
+        # up to this many times its offset an edit goes until the face reads the text (``_push``), with a text
+        # encoder into W+, where an edit is one offset (docs/decisions.md, "The edit push")
         self.edit_push = MAX_STRENGTH if text_mapper is not None else 1.0
         # text -> image: what the description leaves open varies between samples through the random codes in the
         # layers the text does not govern ("layers", TediGAN), or, with a text encoder into W+, also through each
@@ -202,8 +195,7 @@ class TediGANPipeline:
 
         ``relative`` (editing): the text encoder's code enters as its offset from ``edit_reference``, added to
         ``start``. The embedded mapper predicts the mean code of the faces a description fits, so mixing it in
-        replaces the person by that average face; an offset carries the description alone (held-out edits:
-        attributes kept 0.63 -> 0.82, success 0.30 -> 0.34, bench/eval_tedigan.py)."""
+        would replace the person by that average face; an offset carries the description alone."""
         if self.mapper is not None:
             if relative:
                 text = self.edit_target_text(text)
@@ -219,11 +211,8 @@ class TediGANPipeline:
         wording of the reference statement the offset is measured from); the prompt itself when it names none the
         grammar knows, or with ``edit_target`` "text" (the default).
 
-        Both ends of the statements share their wording, so more of the mapper's code cancels: the edits are more
-        local and succeed less. Held-out edits with 10 refinement steps (session 11, same faces and inversions):
-        "text" 0.48 success / 0.79 other attributes kept; "statement" 0.34 / 0.91, with ``edit_gain`` 2: 0.41 /
-        0.84, 3: 0.44 / 0.76 (``bench/eval_tedigan.py --edits 16 --steps 20 --edit-steps 10 --edit-target
-        statement --edit-gain G``): a trade-off along the same curve, not a better edit."""
+        With "statement" both ends share their wording, so more of the mapper's code cancels: edits are more local
+        and succeed less (docs/decisions.md, "Edit target")."""
         named = self.vocab.parse(text) if self.edit_target == "statement" else {}
         return self.vocab.statement(named) if named else text
 
@@ -236,10 +225,8 @@ class TediGANPipeline:
         "smiling" minus the code of "not smiling"). The offset from the mean code is that from the average of all
         the named attribute's values, about (1 - share) of the way from one value to another and bent toward
         whatever the mapper makes of a one-phrase text; from the face's own value it is the whole way, and the
-        bias common to both statements cancels (StyleCLIP's neutral -> target text direction). Held-out edits, same
-        faces and inversions: success 0.25 -> 0.34, other attributes kept 0.74 -> 0.77 (``bench/eval_tedigan.py
-        --edits 16 --steps 20 --edit-reference mean|source``). "mean", or a text naming no attribute the family's
-        grammar knows: the mapper's mean code."""
+        bias common to both statements cancels (StyleCLIP's neutral -> target text direction). "mean", or a text
+        naming no attribute the family's vocabulary knows: the mapper's mean code."""
         named = self.vocab.parse(text) if self.edit_reference == "source" else {}
         if not named:
             return self.mapper.w_avg.to(start).expand_as(start)
@@ -266,19 +253,12 @@ class TediGANPipeline:
         With a text encoder into W+ and ``open_attributes`` "shown" (the default), each sample's text code is that
         of the description followed by a statement of what its random face shows of the attributes the description
         leaves open ("This person wears glasses and has dark skin."; quiet values such as "no glasses" unsaid, as
-        in the training captions), in the layers of all the attributes. On the embedded family the coarse layers
-        carry nearly every attribute, so random codes in the other layers alone hardly varied the samples: held-out
-        captions, n=4, ranked among 4 candidates each: open attributes that vary among the samples 0.18 -> 0.51,
-        feature diversity 0.26 -> 0.63 of random pairs, named attributes read 0.59 -> 0.61 (held-out wordings
-        0.47 -> 0.46), at 16 sentence encodings per request (bench/eval_tedigan.py --open-attributes
-        layers|shown).
+        in the training captions), in the layers of all the attributes: random codes in the other layers alone
+        hardly vary the samples where the coarse layers carry most attributes.
 
         ``candidates`` codes are drawn per sample and the ``n`` whose images the text-image similarity ranks
-        highest are kept, best first (default ``self.candidates`` when ``steps`` is 0, else 1). The embedded
-        mapper predicts the mean code of a description, which some random codes in the other layers override;
-        ranking 4 per sample raised the classifier's reading of the named attributes from 0.49 to 0.53 (held-out
-        wordings 0.40 -> 0.41; with each attribute's dominant layer group only, 0.46 -> 0.55 at 12% less variety
-        among the samples: bench/eval_tedigan.py)."""
+        highest are kept, best first (default ``self.candidates`` when ``steps`` is 0, else 1): the mapper's mean
+        code of a description is overridden by some random codes in the other layers."""
         text = check_text(text)
         k = max(1, candidates if candidates is not None else self.candidates if steps == 0 else 1)
         layers, named = self.governed_layers(text)

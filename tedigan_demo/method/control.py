@@ -8,8 +8,7 @@ __all__ = ["MAX_STRENGTH", "layer_mask", "mix"]
 
 # A group's strength runs from 0 (the content's code) through 1 (the style code) to MAX_STRENGTH: beyond 1 the
 # style's offset from the content is extrapolated, which exaggerates an edit that the offset alone does not carry
-# through: on synthfaces64 twice the offset turns "give him a beard" on for 8 of 9 held-out faces instead of 1, and
-# keeps fewer of the other attributes over all eight prompts (0.81 -> 0.68; bench/eval_tedigan.py --edit-gain 2).
+# through (docs/decisions.md, "Strengths above 1").
 MAX_STRENGTH = 2.0
 
 

@@ -1,0 +1,30 @@
+"""The loader's one error type: every failure to load is a ``LoadError`` whose message is one line."""
+
+from __future__ import annotations
+
+import torch
+
+from ..models.base import StateDictMismatch, load_state_strict
+
+__all__ = ["LoadError", "first_line", "load_strict"]
+
+
+def first_line(err: BaseException) -> str:
+    """The first sentence of an exception's message (library messages can run to paragraphs)."""
+    text = str(err).strip()
+    if not text:
+        return type(err).__name__
+    return text.splitlines()[0].split(". ")[0].rstrip(".")
+
+
+class LoadError(Exception):
+    """A model could not be loaded; ``str(err)`` is one line for the UI and the command line."""
+
+
+
+def load_strict(model: torch.nn.Module, state: dict, source: str) -> torch.nn.Module:
+    """``load_state_strict`` with its mismatch turned into a one-line ``LoadError``."""
+    try:
+        return load_state_strict(model, state, source=source)
+    except StateDictMismatch as e:
+        raise LoadError(str(e)) from None

@@ -1,0 +1,219 @@
+"""Model families: every part of one family from a zoo name, a folder in the project's format, or a folder of
+official files; whether a zoo family is on this machine; conversion of official files to the project's format."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..models.base import CONFIG_NAME, save_pretrained
+from ..models.stylegan2 import Generator
+from ..zoo import FAMILIES, family
+from .errors import LoadError, first_line
+from .hub import resolve, weights_dir
+from .idinvert import load_official_network
+from .official import detect_format, read_official
+from .own import load_clip, load_generator, load_module, load_sentence_encoder
+from .psp import load_psp_encoder
+
+__all__ = ["OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "FamilyParts", "DEFAULT_CLIP", "family_sources",
+           "load_part", "load_family", "family_status", "convert_official"]
+
+# official file name -> the part it is in a family
+OFFICIAL_FILES = {
+    "styleganinv_ffhq256_generator.pth": "generator",
+    "styleganinv_ffhq256_encoder.pth": "encoder",
+    "vgg16.pth": "perceptual",
+    "stylegan2-ffhq-config-f.pt": "generator",
+    "psp_ffhq_encode.pt": "encoder",
+    "e4e_ffhq_encode.pt": "encoder",
+    "psp_celebs_sketch_to_face.pt": "sketch_encoder",
+    "psp_celebs_seg_to_face.pt": "label_encoder",
+}
+PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
+         "label_encoder")
+FAMILY_SETTINGS = "family.json"  # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision"}
+
+
+@dataclass
+class FamilyParts:
+    """The loaded networks of one model family (``None`` where the family has no such part)."""
+
+    name: str
+    generator: torch.nn.Module
+    encoder: torch.nn.Module
+    guidance: torch.nn.Module  # a ``method.guidance.TextImageGuidance``
+    sentence_encoder: object = None
+    text_mapper: torch.nn.Module | None = None
+    classifier: torch.nn.Module | None = None
+    perceptual: torch.nn.Module | None = None
+    sketch_encoder: torch.nn.Module | None = None
+    label_encoder: torch.nn.Module | None = None
+    attribute_groups: dict | None = None
+    synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
+
+
+DEFAULT_CLIP = "openai/clip-vit-base-patch32"
+
+
+def _local_clip(repo_id: str, *roots: Path, revision: str = "main") -> Path | None:
+    """A local copy of a CLIP repo: a ``save_pretrained`` folder named like the repo in ``roots`` or the weights
+    folder, else its snapshot in the Hub cache (loaded from disk, with no request to the Hub), if there is one."""
+    from huggingface_hub import try_to_load_from_cache
+
+    for root in (*roots, weights_dir()):
+        folder = Path(root) / repo_id.split("/")[-1]
+        if folder.is_dir():
+            return folder
+    cached = try_to_load_from_cache(repo_id, CONFIG_NAME, revision=revision)
+    return Path(cached).parent if isinstance(cached, str) else None
+
+
+def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
+    """Where each part of a family lives: (name, part -> local path, settings). ``src`` is a zoo name, a folder
+    in the project's format (``<part>/config.json`` each, optional ``family.json``), or a folder of official files
+    under their published names. Missing required parts raise ``LoadError`` naming them and where to get them."""
+    from ..zoo import REQUIRED_PARTS
+
+    text = str(src)
+    if text in FAMILIES and not Path(text).exists():
+        fam = family(text)
+        if any(c.local for c in fam.components.values()):
+            return family_sources(resolve(text, "generator").parent)
+        paths, problems = {}, []
+        for part in fam.components:
+            if part not in PARTS:  # CLIP below; alternatives such as encoder_psp are for `encode`
+                continue
+            try:
+                paths[part] = resolve(f"{text}:{part}")
+            except LoadError as e:
+                if part in REQUIRED_PARTS:
+                    problems.append(str(e))
+        if problems:
+            raise LoadError(f"family {text} is not available: " + "; ".join(problems))
+        clip = fam.components["clip"]
+        local_clip = _local_clip(clip.repo_id, revision=clip.revision)
+        settings = {"guidance": fam.guidance, "clip": str(local_clip) if local_clip else clip.repo_id,
+                    "clip_revision": clip.revision}
+        return text, paths, settings
+    root = resolve(text)
+    if root.is_file():
+        raise LoadError(f"{root} is a file: a model family is a folder (or a zoo name: {', '.join(FAMILIES)})")
+    settings = {}
+    if (root / FAMILY_SETTINGS).exists():
+        try:
+            settings = json.loads((root / FAMILY_SETTINGS).read_text())
+        except json.JSONDecodeError as e:
+            raise LoadError(f"{root / FAMILY_SETTINGS} is not valid JSON: {first_line(e)}") from None
+    paths = {p: root / p for p in PARTS if (root / p / CONFIG_NAME).exists()}
+    paths |= {role: root / f for f, role in OFFICIAL_FILES.items() if (root / f).exists() and role not in paths}
+    settings.setdefault("guidance", "embedding" if "image_text" in paths else "clip")
+    local_clip = _local_clip(DEFAULT_CLIP, root)
+    settings.setdefault("clip", str(local_clip) if local_clip else DEFAULT_CLIP)
+    needed = ("generator", "encoder") + (("text_mapper", "image_text") if settings["guidance"] == "embedding" else ())
+    missing = [p for p in needed if p not in paths]
+    if missing:
+        raise LoadError(f"model family at {root} lacks its {', '.join(missing)} (a <part>/config.json folder each, "
+                        f"or the official files {', '.join(OFFICIAL_FILES)})")
+    return root.name, paths, settings
+
+
+def load_part(part: str, path: Path, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """One part of a family from a project-format folder or an official file (format detected, loaded strictly)."""
+    if path.is_dir():
+        model = load_module(path, device)
+    elif part == "generator":
+        model = load_generator(path, device)
+    else:
+        obj = read_official(path)
+        fmt = detect_format(obj)
+        if fmt == "psp" and part in ("encoder", "sketch_encoder", "label_encoder"):
+            model, _ = load_psp_encoder(path, device, obj)
+        elif fmt in ("idinvert-encoder", "vgg16"):
+            model, _ = load_official_network(path, device, obj)
+        else:
+            raise LoadError(f"{path.name} is a {fmt} checkpoint, which is not a {part}")
+    return model.requires_grad_(False)
+
+
+def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyParts:
+    """Load every part of a model family once, in inference mode, with its text-image guidance."""
+    from ..method.guidance import EmbeddingGuidance
+
+    name, paths, settings = family_sources(src)
+    parts = {part: load_part(part, path, device) for part, path in paths.items()}
+    sentence = None
+    if settings["guidance"] == "embedding":
+        sentence = load_sentence_encoder(settings.get("sentence_encoder"), device=device)
+        guidance = EmbeddingGuidance(parts.pop("image_text"), sentence)
+    elif settings["guidance"] == "clip":
+        guidance = load_clip(settings["clip"], settings.get("clip_revision", "main"), device)
+        parts.pop("image_text", None)
+    else:
+        raise LoadError(f"unknown guidance {settings['guidance']!r} in {name}'s {FAMILY_SETTINGS}")
+    groups = None
+    root = paths["generator"].parent
+    if (root / "attribute_groups.json").exists():
+        try:
+            groups = json.loads((root / "attribute_groups.json").read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise LoadError(f"{root / 'attribute_groups.json'} is not valid JSON: {first_line(e)}") from None
+        if not isinstance(groups, dict):
+            raise LoadError(f"{root / 'attribute_groups.json'} must map each attribute to its layer groups")
+    return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
+                       synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
+                                                          and settings["guidance"] == "embedding")),
+                       **parts)
+
+
+def family_status(name: str) -> str | None:
+    """``None`` when every required part of the zoo family ``name`` is on this machine (shipped, in the weights
+    folder or in the Hub cache); else one line saying what is missing. Downloads nothing: the parts are resolved
+    the way loading resolves them, with ``local_files_only``."""
+    from huggingface_hub import try_to_load_from_cache
+
+    from ..zoo import REQUIRED_PARTS
+
+    fam = family(name)
+    missing = []
+    for part in REQUIRED_PARTS:
+        comp = fam.components.get(part)
+        if comp is None:
+            continue
+        if part == "clip":
+            ok = _local_clip(comp.repo_id) is not None or isinstance(
+                try_to_load_from_cache(comp.repo_id, CONFIG_NAME, revision=comp.revision), str)
+        else:
+            try:
+                resolve(f"{name}:{part}", local_files_only=True)
+                ok = True
+            except LoadError:
+                ok = False
+        if not ok:
+            missing.append(comp.filename or comp.repo_id)
+    if not missing:
+        return None
+    return f"not on this machine: {', '.join(missing)} (put official files in {weights_dir()} or the Hub cache)"
+
+
+def convert_official(src: str | Path, out: str | Path, dtype: torch.dtype = torch.float32,
+                     clip: str = DEFAULT_CLIP) -> dict[str, str]:
+    """Official files in ``src`` (under their published names) -> a project-format family folder ``out``: one
+    ``config.json`` + ``model.safetensors`` per part and a ``family.json``; ready for ``from_family(out)`` or an
+    upload to one's own Hub repository. Returns part -> source file name."""
+    src, out = Path(src), Path(out)
+    found = {role: src / name for name, role in OFFICIAL_FILES.items() if (src / name).is_file()}
+    if not found:
+        raise LoadError(f"no official files in {src} (expected any of: {', '.join(OFFICIAL_FILES)})")
+    kinds = {Generator: "StyleGAN2Generator"}
+    for part, path in found.items():
+        model = load_part(part, path)
+        config = model.config.to_dict() if hasattr(model, "config") else {}
+        save_pretrained(model, config, out / part, dtype=dtype, kind=kinds.get(type(model)))
+    settings = {"guidance": "clip", "clip": clip, "clip_revision": "main",
+                "converted_from": {part: path.name for part, path in found.items()}}
+    (out / FAMILY_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n")
+    return settings["converted_from"]
