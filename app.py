@@ -326,7 +326,8 @@ with gr.Blocks(title="TediGAN Demo", css=CSS) as demo:
         with gr.Row():
             with gr.Column():
                 edit_scope = gr.Markdown(scope_note(FAMILY), elem_id="edit-scope")
-                edit_input = photo_input(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input")
+                edit_input = photo_input(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input",
+                                         height=300)
                 with gr.Row():
                     edit_invert = gr.Button("Invert", variant="primary", elem_id="edit-invert", scale=2)
                     edit_steps = gr.Slider(0, MAX_STEPS, value=100, step=10, label="Optimisation steps", scale=3)
