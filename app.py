@@ -17,7 +17,7 @@ import gradio as gr
 from PIL import Image
 
 from app_inputs import MAX_UPLOAD_MB, label_input, photo_input, sketch_input
-from tedigan_demo.availability import FamilyState, default_family, download_family, family_state
+from tedigan_demo.availability import FamilyState, default_family, download_family, family_state, print_progress
 from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS, Demo, UserError
 from tedigan_demo.loading import REPO_ROOT, LoadError
 from tedigan_demo.serving import prune_folder, publish_png
@@ -53,7 +53,7 @@ PRUNE_EVERY_S = 30
 SESSIONS = SessionStore(os.environ.get("TEDIGAN_SESSIONS") or Path(tempfile.gettempdir()) / "tedigan-sessions")
 FAMILY = default_family()  # $TEDIGAN_FAMILY; the real-face family on a GPU with the Hub; else the embedded one
 if FAMILY in FAMILIES and family_state(FAMILY).state == "download":
-    download_family(FAMILY)  # at start, with the terminal's progress bar
+    download_family(FAMILY, print_progress())  # at start, with a progress bar on the terminal (or in the log)
 # CLIP families find a text's code by optimisation: 50 steps as the official code; fewer on a CPU-only host
 TEXT_STEPS = int(os.environ["TEDIGAN_TEXT_STEPS"]) if os.environ.get("TEDIGAN_TEXT_STEPS", "").isdigit() else None
 DEMO = Demo.load(FAMILY, out_dir=OUTPUTS, text_steps=TEXT_STEPS)  # loaded and warmed up before the server starts

@@ -11,6 +11,7 @@ through ``hf_hub_download`` (resumable: a retry continues an interrupted file); 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from huggingface_hub import get_hf_file_metadata, hf_hub_url
 from .loading import HubRef, LoadError, family_status, first_line, hub_download, resolve
 from .zoo import CLIP_FILES, REQUIRED_PARTS, Component, family
 
-__all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family"]
+__all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family", "print_progress"]
 
 Report = Callable[[int, int, str], None]  # (bytes done, bytes in all, what is downloading)
 
@@ -135,9 +136,28 @@ def family_state(name: str, timeout: float = 5.0) -> FamilyState:
     except Exception as e:  # the Hub client raises many types for a network that is down; one line is enough
         return FamilyState(name, "unavailable", f"not on this machine and the Hub cannot be reached "
                                                 f"({first_line(e)})")
-    optional = [p for p, c in fam.components.items() if p not in REQUIRED_PARTS and p in _HUB_OPTIONAL and c.repo_id]
+    optional = []
+    for part in _optional_hub_parts(name):
+        try:
+            total += _probe(fam.components[part], part, timeout)
+            optional.append(part)
+        except Exception:  # an optional part the Hub does not answer for: the family works without it
+            continue
     what = ", ".join(missing + [f"{p} (optional)" for p in optional])
     return FamilyState(name, "download", f"downloads {what}", total)
+
+
+def _optional_hub_parts(name: str) -> list[str]:
+    """Optional parts of a zoo family that come from the Hub and are not on this machine yet."""
+    out = []
+    for part, comp in family(name).components.items():
+        if part in REQUIRED_PARTS or part not in _HUB_OPTIONAL or not comp.repo_id:
+            continue
+        try:
+            resolve(f"{name}:{part}", local_files_only=True)
+        except LoadError:
+            out.append(part)
+    return out
 
 
 _HUB_OPTIONAL = ("sketch_encoder", "label_encoder", "perceptual")
@@ -187,7 +207,7 @@ def download_family(name: str, report: Report | None = None, timeout: float = 10
     if state.state == "unavailable":
         raise LoadError(f"{name} is not available: {state.detail}")
     fam = family(name)
-    parts = _missing_parts(name) + [p for p in _HUB_OPTIONAL if p in fam.components and fam.components[p].repo_id]
+    parts = _missing_parts(name) + _optional_hub_parts(name)
     progress = {"done": 0, "total": state.download_bytes}
     for part in parts:
         for index, alternatives in enumerate(_choices(fam.components[part], part)):
@@ -209,6 +229,28 @@ def _download_first(alternatives, report: Report | None, progress: dict, name: s
         except LoadError as e:
             if not str(e).startswith("not found:") or k == len(alternatives) - 1:
                 raise
+
+
+def print_progress(stream=None) -> Report:
+    """A ``Report`` that shows a download on a terminal (one line redrawn) or in a log (a line per tenth)."""
+    stream = stream or sys.stderr
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    last = {"tenth": -1}
+
+    def report(done: int, total: int, what: str) -> None:
+        share = done / total if total else 1.0
+        tenth = int(share * 10)
+        if tty:
+            bar = "#" * int(share * 30)
+            stream.write(f"\rdownloading {what}: [{bar:<30}] {share:4.0%} of {total / 1e9:.2f} GB")
+            if done >= total:
+                stream.write("\n")
+        elif tenth > last["tenth"]:
+            last["tenth"] = tenth
+            stream.write(f"downloading {what}: {share:.0%} of {total / 1e9:.2f} GB\n")
+        stream.flush()
+
+    return report
 
 
 def default_family() -> str:

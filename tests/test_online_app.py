@@ -150,3 +150,19 @@ def test_offline_app_says_why_ffhq1024_is_unavailable(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_ffhq1024_as_the_default_downloads_at_start_with_a_progress_bar(hub_files, tmp_path, compat_available):
+    with FakeHub() as hub:
+        for repo_id, files in hub_files.items():
+            hub.add(repo_id, files)
+        proc, url = _start_app(tmp_path, {"HF_ENDPOINT": hub.url, "TEDIGAN_FAMILY": "ffhq-1024"})
+        try:
+            picker = next(c for c in _config(url)["components"]
+                          if c.get("props", {}).get("elem_id") == "family-pick")
+            assert picker["props"]["value"] == "ffhq-1024"
+            log = next(tmp_path.glob("app-*.log")).read_text()
+            assert "downloading ffhq-1024: e4e_ffhq_encode.pt" in log and "100% of 2.54 GB" in log, log[-2000:]
+        finally:
+            proc.kill()
+            proc.wait()
