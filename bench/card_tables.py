@@ -81,7 +81,7 @@ def summary(res: dict) -> str:
     within = [g and d and min(g / d, d / g) >= 0.5 for values in res["coverage_generated_vs_data_share"].values()
               for g, d in values.values()]
     own = intended_group_shares(res)
-    return "\n".join([
+    lines = [
         f"classifier accuracy mean / lowest: {res['classifier_accuracy_mean']} / {acc[worst_acc]} ({worst_acc})",
         f"Frechet distance generated vs rendered: {res['frechet_generated_vs_rendered']} "
         f"(floor {res['frechet_rendered_vs_rendered']})",
@@ -91,6 +91,10 @@ def summary(res: dict) -> str:
         f"share: {sum(map(bool, within))} of {len(within)}",
         f"changed mostly (share >= 0.7) by its intended group: {sum(v >= 0.7 for v in own.values())} of {len(own)} ("
         + ", ".join(f"{n} {v}" for n, v in own.items()) + ")",
+    ]
+    if "encoder_psnr_db" not in res:  # a family without an image encoder (a generator under trial)
+        return "\n".join(lines)
+    return "\n".join(lines + [
         f"encoder PSNR / agreement: {res['encoder_psnr_db']} dB / {res['encoder_attribute_agreement']}"
         + (f" (read by the loss classifier: {res['encoder_attribute_agreement_by_loss_classifier']})"
            if "encoder_attribute_agreement_by_loss_classifier" in res else ""),
