@@ -124,12 +124,16 @@ def guarded(fn):
     return wrapper
 
 
-def prune_storage_forever() -> None:
+def prune_storage() -> int:
     """Uploads, results and edit sessions unused for an hour go, and the least recently used uploads and results
-    beyond the storage cap."""
+    beyond the storage cap; returns how many files went."""
+    return (prune_folder(gr.utils.get_upload_folder(), OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES)
+            + prune_folder(SESSIONS.folder, OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES // 8))
+
+
+def prune_storage_forever() -> None:
     while True:
-        prune_folder(gr.utils.get_upload_folder(), OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES)
-        prune_folder(SESSIONS.folder, OUTPUT_MAX_AGE_S, STORAGE_CAP_BYTES // 8)
+        prune_storage()
         time.sleep(PRUNE_EVERY_S)
 
 

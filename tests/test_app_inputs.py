@@ -130,6 +130,27 @@ def test_16_bit_grey_photo_and_class_index_label(client, tmp_path):
     assert len(c.predict(value, "", 1, 0, api_name="/from_label")) == 1
 
 
+def test_a_flood_of_uploads_stays_under_the_cap(client, tmp_path, monkeypatch):
+    """Thirty 0.3 MB photos sent through the API against a 2 MB cap: one pass of the app's pruning (it runs every
+    30 s) brings Gradio's upload folder back under the cap, and the app keeps working."""
+    from gradio_client import handle_file
+
+    from tedigan_demo.serving import folder_bytes
+
+    c, app = client
+    monkeypatch.setattr(app, "STORAGE_CAP_BYTES", 2 * 2**20)
+    rng = np.random.default_rng(1)
+    for i in range(30):
+        Image.fromarray(rng.integers(0, 255, (320, 320, 3), dtype=np.uint8)).save(tmp_path / f"flood{i}.png")
+        with pytest.raises(Exception, match="no face"):  # noise has no face: each upload is still stored first
+            c.predict(handle_file(str(tmp_path / f"flood{i}.png")), 0, False, api_name="/invert")
+    uploads = Path(app.gr.utils.get_upload_folder())
+    assert folder_bytes(uploads) > 2 * 2**20
+    assert app.prune_storage() > 0
+    assert folder_bytes(uploads) <= 2 * 2**20
+    assert c.predict(handle_file(str(EXAMPLE)), 1, False, api_name="/invert")[2].startswith("Reconstruction")
+
+
 def test_storage_stays_under_its_cap(client, tmp_path):
     from tedigan_demo.serving import folder_bytes, prune_folder
 
