@@ -171,7 +171,8 @@ class RunState:
             part.load_state_dict(state[name])
             for group, lr in zip(getattr(part, "param_groups", []), lrs):
                 group["lr"] = lr
-        self.counters = {k: int(v) for k, v in state.items() if k not in parts and k != "step"}
+        self.counters = {k: int(v) for k, v in state.items()
+                         if k not in parts and k != "step" and isinstance(v, torch.Tensor) and v.numel() == 1}
         return int(state["step"])
 
     def save_parts(self, next_step: int, counters: dict[str, int] | None = None, **parts) -> None:

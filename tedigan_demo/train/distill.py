@@ -95,7 +95,8 @@ def main(argv=None) -> None:
                              lr=args.lr, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=(0.0, 0.99))
     parts = {"G": G, "D": D, "G_ema": G_ema, "opt_g": opt_g, "opt_d": opt_d}
-    step = run.resume(**parts)
+    # an export needs the networks only (a run's optimisers may have other parameter groups than this version's)
+    step = run.resume(**({"G": G, "D": D, "G_ema": G_ema} if args.export else parts))
     nimg = run.counters.get("nimg", 0)
     if step is None and args.init:
         _, g_state = read_pretrained(Path(args.init) / "generator")
