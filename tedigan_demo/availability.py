@@ -19,7 +19,7 @@ from huggingface_hub import constants as hf_constants
 from huggingface_hub import errors as hf_errors
 from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
-from .loading import HubRef, LoadError, family_status, first_line, hub_download, resolve
+from .loading import HubRef, LoadError, family_status, first_line, hub_download, missing_parts, resolve
 from .zoo import CLIP_FILES, REQUIRED_PARTS, Component, family
 
 __all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family", "print_progress"]
@@ -50,29 +50,6 @@ def hub_offline() -> bool:
 
 def _endpoint() -> str | None:
     return os.environ.get("HF_ENDPOINT") or None
-
-
-def _missing_parts(name: str) -> list[str]:
-    """Required parts of a zoo family that are not on this machine (shipped, weights folder or Hub cache)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    missing = []
-    fam = family(name)
-    for part in REQUIRED_PARTS:
-        comp = fam.components.get(part)
-        if comp is None:
-            continue
-        if part == "clip":
-            here = isinstance(try_to_load_from_cache(comp.repo_id, "config.json", revision=comp.revision), str)
-        else:
-            try:
-                resolve(f"{name}:{part}", local_files_only=True)
-                here = True
-            except LoadError:
-                here = False
-        if not here:
-            missing.append(part)
-    return missing
 
 
 def _choices(comp: Component, part: str) -> list[list[tuple[str, str, str]]]:
@@ -120,7 +97,7 @@ def family_state(name: str, timeout: float = 5.0) -> FamilyState:
     if problem is None:
         return FamilyState(name, "here")
     fam = family(name)
-    missing = _missing_parts(name)
+    missing = missing_parts(name)
     local_only = [p for p in missing if not fam.components[p].hub_sources()]
     if local_only:
         return FamilyState(name, "unavailable", problem)
@@ -207,7 +184,7 @@ def download_family(name: str, report: Report | None = None, timeout: float = 10
     if state.state == "unavailable":
         raise LoadError(f"{name} is not available: {state.detail}")
     fam = family(name)
-    parts = _missing_parts(name) + _optional_hub_parts(name)
+    parts = missing_parts(name) + _optional_hub_parts(name)
     progress = {"done": 0, "total": state.download_bytes}
     for part in parts:
         for index, alternatives in enumerate(_choices(fam.components[part], part)):

@@ -21,16 +21,17 @@ per format (``rosinality``, ``psp`` for pSp / e4e, ``idinvert`` for IDInvert's g
 
 from .errors import LoadError, first_line
 from .families import (
-                       DEFAULT_CLIP,
-                       FAMILY_SETTINGS,
-                       OFFICIAL_FILES,
-                       PARTS,
-                       FamilyParts,
-                       convert_official,
-                       family_sources,
-                       family_status,
-                       load_family,
-                       load_part,
+    DEFAULT_CLIP,
+    FAMILY_SETTINGS,
+    OFFICIAL_FILES,
+    PARTS,
+    FamilyParts,
+    convert_official,
+    family_sources,
+    family_status,
+    load_family,
+    load_part,
+    missing_parts,
 )
 from .hub import REPO_ROOT, HubRef, hub_download, resolve, weights_dir
 from .idinvert import load_official_network
@@ -42,4 +43,5 @@ __all__ = ["LoadError", "first_line", "HubRef", "REPO_ROOT", "resolve", "hub_dow
            "read_official", "read_safetensors", "detect_format", "load_official", "load_official_network",
            "load_psp_encoder", "load_module", "load_pretrained_dir", "load_generator", "load_encoder",
            "load_sentence_encoder", "load_clip", "FamilyParts", "family_sources", "load_family", "load_part",
-           "family_status", "convert_official", "OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "DEFAULT_CLIP"]
+           "missing_parts", "family_status", "convert_official", "OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS",
+           "DEFAULT_CLIP"]

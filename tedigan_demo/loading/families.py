@@ -20,7 +20,7 @@ from .own import load_clip, load_generator, load_module, load_sentence_encoder
 from .psp import load_psp_encoder
 
 __all__ = ["OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "FamilyParts", "DEFAULT_CLIP", "family_sources",
-           "load_part", "load_family", "family_status", "convert_official"]
+           "load_part", "load_family", "missing_parts", "family_status", "convert_official"]
 
 # official file name -> the part it is in a family
 OFFICIAL_FILES = {
@@ -169,31 +169,35 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
                        **parts)
 
 
-def family_status(name: str) -> str | None:
-    """``None`` when every required part of the zoo family ``name`` is on this machine (shipped, in the weights
-    folder or in the Hub cache); else one line saying what is missing. Downloads nothing: the parts are resolved
-    the way loading resolves them, with ``local_files_only``."""
-    from huggingface_hub import try_to_load_from_cache
-
+def missing_parts(name: str) -> list[str]:
+    """The required parts of the zoo family ``name`` that are not on this machine (shipped, in the weights folder
+    or in the Hub cache). Downloads nothing: each part is resolved as loading resolves it, with
+    ``local_files_only``."""
     from ..zoo import REQUIRED_PARTS
 
-    fam = family(name)
-    missing = []
+    fam, missing = family(name), []
     for part in REQUIRED_PARTS:
         comp = fam.components.get(part)
         if comp is None:
             continue
         if part == "clip":
-            ok = _local_clip(comp.repo_id) is not None or isinstance(
-                try_to_load_from_cache(comp.repo_id, CONFIG_NAME, revision=comp.revision), str)
+            here = _local_clip(comp.repo_id, revision=comp.revision) is not None
         else:
             try:
                 resolve(f"{name}:{part}", local_files_only=True)
-                ok = True
+                here = True
             except LoadError:
-                ok = False
-        if not ok:
-            missing.append(comp.filename or comp.repo_id)
+                here = False
+        if not here:
+            missing.append(part)
+    return missing
+
+
+def family_status(name: str) -> str | None:
+    """``None`` when every required part of the zoo family ``name`` is on this machine; else one line saying what
+    is missing (``missing_parts``)."""
+    comps = family(name).components
+    missing = [comps[p].filename or comps[p].repo_id for p in missing_parts(name)]
     if not missing:
         return None
     return f"not on this machine: {', '.join(missing)} (put official files in {weights_dir()} or the Hub cache)"

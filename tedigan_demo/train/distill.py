@@ -22,11 +22,11 @@ import torch
 import torch.nn.functional as F
 
 from ..loading import load_module
-from ..models.base import load_state_strict, read_pretrained, save_pretrained
+from ..models.base import load_state_strict, read_pretrained
 from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
 from ..synthfaces.latent import mix_params, params, render_params
 from .common import RunState, on_terminate, training_device
-from .generator import EMBEDDED_CONFIG, save_grid
+from .generator import EMBEDDED_CONFIG, export, save_grid
 
 
 def group_codes(G: Generator, n: int, mixing: float, generator: torch.Generator | None = None
@@ -111,13 +111,7 @@ def main(argv=None) -> None:
         save_grid(G_ema, run.folder / "samples.png")
 
     if args.export:
-        out = Path(args.export)
-        save_pretrained(G_ema, cfg.to_dict(), out / "generator", kind="StyleGAN2Generator")
-        save_pretrained(D, cfg.to_dict(), out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
-        (out / "train_state" / "step.txt").write_text(f"{step}\n")
-        (out / "train_state" / "nimg.txt").write_text(f"{nimg}\n")
-        save_grid(G_ema, out / "samples.png")
-        print(f"exported step {step} ({nimg / 1000:.0f} kimg) to {out}")
+        export(G_ema, D, Path(args.export), step, nimg)
         return
 
     C = load_module(args.classifier, device, expect="AttributeClassifier").eval().requires_grad_(False)

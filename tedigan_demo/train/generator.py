@@ -97,6 +97,18 @@ def save_grid(G: Generator, path: Path, seed: int = 0) -> None:
     Image.fromarray(grid.numpy()).save(path)
 
 
+def export(G_ema: Generator, D: Discriminator, out: Path, step: int, nimg: int) -> None:
+    """Write a run's EMA generator (fp16) and discriminator into the family folder ``out``, with its counters and
+    a grid of samples."""
+    cfg = G_ema.config.to_dict()
+    save_pretrained(G_ema, cfg, out / "generator", kind="StyleGAN2Generator")
+    save_pretrained(D, cfg, out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
+    (out / "train_state" / "step.txt").write_text(f"{step}\n")
+    (out / "train_state" / "nimg.txt").write_text(f"{nimg}\n")
+    save_grid(G_ema, out / "samples.png")
+    print(f"exported step {step} ({nimg / 1000:.0f} kimg) to {out}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", default="runs/generator")
@@ -154,13 +166,7 @@ def main(argv=None) -> None:
         save_grid(G_ema, run.folder / "samples.png")
 
     if args.export:
-        out = Path(args.export)
-        save_pretrained(G_ema, cfg.to_dict(), out / "generator", kind="StyleGAN2Generator")
-        save_pretrained(D, cfg.to_dict(), out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
-        (out / "train_state" / "step.txt").write_text(f"{step}\n")
-        (out / "train_state" / "nimg.txt").write_text(f"{nimg}\n")
-        save_grid(G_ema, out / "samples.png")
-        print(f"exported step {step} ({nimg / 1000:.0f} kimg) to {out}")
+        export(G_ema, D, Path(args.export), step, nimg)
         return
 
     C = None
