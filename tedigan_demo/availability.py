@@ -93,14 +93,12 @@ def _probe(comp: Component, part: str, timeout: float) -> int:
 def family_state(name: str, timeout: float = 5.0) -> FamilyState:
     """Whether the zoo family ``name`` runs here now, can be downloaded (the Hub is asked for the sizes, with
     ``timeout`` seconds per file), or is unavailable, and why."""
-    problem = family_status(name)
-    if problem is None:
+    missing = missing_parts(name)  # each required part resolved once, without the network
+    if not missing:
         return FamilyState(name, "here")
     fam = family(name)
-    missing = missing_parts(name)
-    local_only = [p for p in missing if not fam.components[p].hub_sources()]
-    if local_only:
-        return FamilyState(name, "unavailable", problem)
+    if any(not fam.components[p].hub_sources() for p in missing):  # published outside the Hub only
+        return FamilyState(name, "unavailable", family_status(name))
     if hub_offline():
         return FamilyState(name, "unavailable", f"not on this machine and the Hub is offline (HF_HUB_OFFLINE=1): "
                                                 f"needs {', '.join(missing)}")

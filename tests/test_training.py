@@ -108,6 +108,25 @@ def test_generator_training_counts_images_across_batch_sizes_and_exports(tmp_pat
     assert torch.isfinite(G.synthesize(G.map_to_wp(G.sample_z(1)))).all()
 
 
+def test_distilled_renderer_training_resumes_and_exports(tmp_path):
+    """train.distill: one step from the shipped weights (with the adversarial term), a resumed step, an export."""
+    from tedigan_demo.loading import load_generator
+    from tedigan_demo.train import distill
+
+    run, out = tmp_path / "run", tmp_path / "family"
+    common = ["--run", str(run), "--minutes", "0", "--threads", "1", "--device", "cpu", "--batch", "4"]
+    distill.main(common + ["--init", str(FAMILY), "--adv", "0.1", "--classifier", str(FAMILY / "loss_classifier")])
+    distill.main(common + ["--classifier", str(FAMILY / "loss_classifier")])
+    distill.main(["--run", str(run), "--export", str(out)])
+    state = torch.load(run / "state.pt", weights_only=True)
+    assert int(state["step"]) == 2 and int(state["nimg"]) == 8
+    first = json.loads((run / "log.jsonl").read_text().splitlines()[0])
+    assert {"l1", "perceptual", "attributes", "adv", "loss_d"} <= set(first)
+    assert all(torch.isfinite(torch.tensor(v)) for v in first.values())
+    G = load_generator(out / "generator").float()
+    assert torch.isfinite(G.synthesize(G.map_to_wp(G.sample_z(1)))).all()
+
+
 def test_generator_training_with_the_layer_group_terms_logs_them(tmp_path):
     from tedigan_demo.train import generator
 

@@ -14,7 +14,6 @@ architecture and key layout. Resumes from ``<run>/state.pt``.
 from __future__ import annotations
 
 import argparse
-import copy
 import time
 from pathlib import Path
 
@@ -23,10 +22,10 @@ import torch.nn.functional as F
 
 from ..loading import load_module
 from ..models.base import load_state_strict, read_pretrained
-from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
+from ..models.stylegan2 import GROUP_NAMES, Generator
 from ..synthfaces.latent import mix_params, params, render_params
-from .common import RunState, on_terminate, training_device
-from .generator import EMBEDDED_CONFIG, export, save_grid
+from .common import RunState, on_terminate
+from .generator import ema_update, embedded_networks, export, save_grid
 
 
 def group_codes(G: Generator, n: int, mixing: float, generator: torch.Generator | None = None
@@ -83,10 +82,7 @@ def main(argv=None) -> None:
     torch.manual_seed(args.seed)
 
     run = RunState(args.run, args.minutes, args.save_minutes)
-    cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
-    device = training_device(args.device)
-    G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    cfg, device, G, D, G_ema = embedded_networks(args.device)
     # the mapping must learn a given function of z (``synthfaces.latent``), not any: it gets --mapping-lr-mult
     # times the rate its equalised learning rate (lr_mlp 0.01) would give it
     mapping = [p for n, p in G.named_parameters() if n.startswith("style.")]
@@ -141,10 +137,7 @@ def main(argv=None) -> None:
         loss.backward()
         opt_g.step()
         nimg += args.batch
-        beta = 0.5 ** (args.batch / max(args.ema_kimg * 1000, 1))
-        with torch.no_grad():
-            for pe, p in zip(G_ema.parameters(), G.parameters()):
-                pe.lerp_(p, 1 - beta)
+        ema_update(G_ema, G, 0.5 ** (args.batch / max(args.ema_kimg * 1000, 1)))
         rate = (time.time() - run.started) / (step - start + 1)
         if run.end_step(step, logs, snapshot, kimg=nimg / 1000, sec_per_step=round(rate, 3)):
             break

@@ -97,6 +97,24 @@ def save_grid(G: Generator, path: Path, seed: int = 0) -> None:
     Image.fromarray(grid.numpy()).save(path)
 
 
+def embedded_networks(device_name: str | None = None):
+    """The embedded family's generator, discriminator and an EMA copy of the generator (frozen), on the training
+    device: ``(config, device, G, D, G_ema)``."""
+    cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
+    device = training_device(device_name)
+    G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
+    return cfg, device, G, D, copy.deepcopy(G).eval().requires_grad_(False)
+
+
+@torch.no_grad()
+def ema_update(G_ema: Generator, G: Generator, beta: float) -> None:
+    """``G_ema``'s parameters move ``1 - beta`` of the way to ``G``'s; its buffers copy ``G``'s."""
+    for pe, p in zip(G_ema.parameters(), G.parameters()):
+        pe.lerp_(p, 1 - beta)
+    for be, b in zip(G_ema.buffers(), G.buffers()):
+        be.copy_(b)
+
+
 def export(G_ema: Generator, D: Discriminator, out: Path, step: int, nimg: int) -> None:
     """Write a run's EMA generator (fp16) and discriminator into the family folder ``out``, with its counters and
     a grid of samples."""
@@ -141,10 +159,7 @@ def main(argv=None) -> None:
     torch.manual_seed(args.seed)
 
     run = RunState(args.run, args.minutes, args.save_minutes)
-    cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
-    device = training_device(args.device)
-    G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    cfg, device, G, D, G_ema = embedded_networks(args.device)
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
     r1_ratio = args.r1_every / (args.r1_every + 1)
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr * r1_ratio, betas=(0.0, 0.99**r1_ratio))
@@ -205,11 +220,7 @@ def main(argv=None) -> None:
         nimg += args.batch
         ema_nimg = min(args.ema_kimg * 1000, max(nimg * args.ema_rampup, args.batch))
         ema_beta = 0.5 ** (args.batch / ema_nimg)
-        with torch.no_grad():
-            for pe, p in zip(G_ema.parameters(), G.parameters()):
-                pe.lerp_(p, 1 - ema_beta)
-            for be, b in zip(G_ema.buffers(), G.buffers()):
-                be.copy_(b)
+        ema_update(G_ema, G, ema_beta)
         rate = (time.time() - run.started) / (step - start + 1)
         if run.end_step(step, logs, snapshot, kimg=nimg / 1000, sec_per_step=round(rate, 3)):
             break
