@@ -1,6 +1,6 @@
 """Load test of the app on loopback: start-up time, then N concurrent users for a bounded time.
 
-    python bench/app_load.py --users 16 --seconds 60 [--client gradio_client|http] [--family synthfaces64]
+    python -m bench.app_load --users 16 --seconds 60 [--client gradio_client|http] [--family synthfaces64]
 
 Each user inverts an example face once and applies a description once; when every user is set up, all of them
 together, for the given seconds and with no pause, alternate slider re-renders (``/rerender``, the hot path:

@@ -1,7 +1,7 @@
 """Markdown tables for a family's model card, from the JSON that ``bench/eval_family.py --json`` wrote (and, where
 present, the guidance's reading from ``bench/eval_tedigan.py --json``).
 
-    python bench/card_tables.py --family checkpoints/synthfaces64
+    python -m bench.card_tables --family checkpoints/synthfaces64
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def layer_table(res: dict) -> str:
 
 def confidence_table(res: dict) -> str:
     """Per attribute: share of generated faces read with p >= 0.9 where the attribute can be seen, the same on
-    rendered faces (this classifier's ceiling), over every sample (as up to session 11), and the worst coverage
-    ratio of its values (absent from JSON written before session 12)."""
+    rendered faces (this classifier's ceiling), over every sample, and the worst coverage ratio of its values
+    (absent from older JSON)."""
     if "confident_share_rendered" not in res:
         return ""
     rows = ["| attribute | generated | rendered (ceiling) | generated, every sample | worst coverage ratio |",

@@ -2,25 +2,22 @@
 degraded held-out rendered faces (blur and noise on every one, as training degrades half), and how sure each is
 (p >= 0.9) where the face shows the attribute, on rendered faces (the ceiling) and on the family's generated faces.
 
-    python bench/compare_classifiers.py runs/old_classifier checkpoints/synthfaces64/classifier [--family ...]
+    python -m bench.compare_classifiers runs/old_classifier checkpoints/synthfaces64/classifier [--family ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.eval_family import generate  # noqa: E402
-from tedigan_demo.loading import load_generator, load_module  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask  # noqa: E402
-from tedigan_demo.train.augment import degrade  # noqa: E402
-from tedigan_demo.train.classifier import agreement_per_attribute, share_where_seen  # noqa: E402
-from tedigan_demo.train.common import held_out  # noqa: E402
+from bench.eval_family import generate
+from tedigan_demo.loading import load_generator, load_module
+from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask
+from tedigan_demo.train.augment import degrade
+from tedigan_demo.train.classifier import agreement_per_attribute, share_where_seen
+from tedigan_demo.train.common import held_out
 
 NAMES = [a.name for a in ATTRIBUTES]
 

@@ -1,7 +1,7 @@
 """How closely a generator draws the renderer's face for its codes (``synthfaces.latent``): the distilled
 generator's own measure, beside ``bench/eval_family.py``'s layer groups.
 
-    python bench/distill_eval.py --generator checkpoints/synthfaces64/generator [--n 512] [--mixed]
+    python -m bench.distill_eval --generator checkpoints/synthfaces64/generator [--n 512] [--mixed]
 
 Prints one JSON line: PSNR against the renderer's face for the same parameters, and the evaluation classifier's
 agreement with those parameters where the face shows them (``--mixed``: three codes in the coarse, middle and fine
@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tedigan_demo.loading import load_generator, load_module  # noqa: E402
-from tedigan_demo.models.stylegan2 import GROUP_NAMES  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES  # noqa: E402
-from tedigan_demo.synthfaces.latent import mix_params, params, render_params  # noqa: E402
-from tedigan_demo.train.classifier import agreement_per_attribute  # noqa: E402
+from tedigan_demo.loading import load_generator, load_module
+from tedigan_demo.models.stylegan2 import GROUP_NAMES
+from tedigan_demo.synthfaces import ATTRIBUTES
+from tedigan_demo.synthfaces.latent import mix_params, params, render_params
+from tedigan_demo.train.classifier import agreement_per_attribute
 
 
 def main() -> None:

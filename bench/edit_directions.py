@@ -3,7 +3,7 @@
 * the data's own direction: the mean W+ code of generated faces the attribute classifier reads (p >= 0.9, where
   the face shows it) as the target value, minus the mean code of those it reads as the face's current value;
 * the mapper's direction: the offset the pipeline adds in an edit before any push along it
-  (``TediGANPipeline.text_style(relative=True)``: the text's code minus the code of a statement of what the face
+  (``MapperTextCodes.for_edit``: the text's code minus the code of a statement of what the face
   shows now);
 
 their cosine (mean over W+ entries), and the share of held-out faces (inverted, then moved along each direction
@@ -11,27 +11,24 @@ at several gains, every layer) that the classifier then reads as the target valu
 edits where the mapper's does not points at the mapper; where neither edits, no straight line in W+ carries the
 attribute on this generator.
 
-    python bench/edit_directions.py [--family checkpoints/synthfaces64] [--samples 3000] [--edits 16] [--json F]
+    python -m bench.edit_directions [--family checkpoints/synthfaces64] [--samples 3000] [--edits 16] [--json F]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.compare_classifiers import read  # noqa: E402
-from bench.eval_family import batched  # noqa: E402
-from bench.eval_tedigan import EDITS  # noqa: E402
-from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES, attribute, sure_and_shown  # noqa: E402
-from tedigan_demo.train.common import held_out  # noqa: E402
+from bench.compare_classifiers import read
+from bench.eval_family import batched
+from bench.eval_tedigan import EDITS
+from tedigan_demo.pipeline import TediGANPipeline
+from tedigan_demo.synthfaces import ATTRIBUTES, attribute, sure_and_shown
+from tedigan_demo.train.common import held_out
 
 NAMES = [a.name for a in ATTRIBUTES]
 
@@ -69,7 +66,8 @@ def main() -> None:
         start = inverted[faces]
         mean_of = {v: wp[sure[:, k] & (pred[:, k] == v)].mean(0) for v in range(len(attribute(name).values))}
         data = torch.stack([mean_of[target] - mean_of[int(now[i, k])] for i in faces])
-        mapper = pipe.text_style(prompt, start, torch.ones(pipe.G.num_layers), relative=True) - start
+        everywhere = torch.ones(pipe.G.num_layers)
+        mapper = pipe.text_codes.for_edit(prompt, pipe.vocab.parse(prompt), start, everywhere) - start
         row = {"faces": len(faces), "cosine": round(float(F.cosine_similarity(data, mapper, dim=-1).mean()), 3),
                "norm_data": round(float(data.norm(dim=-1).mean()), 3),
                "norm_mapper": round(float(mapper.norm(dim=-1).mean()), 3)}

@@ -1,7 +1,7 @@
 """Evaluate the embedded model family: classifier accuracy, Fréchet distance, mode coverage, confidence,
 inversion quality, and what each W+ layer group (and each single W+ entry) controls.
 
-    python bench/eval_family.py --family checkpoints/synthfaces64 [--n 2000] [--json out.json]
+    python -m bench.eval_family --family checkpoints/synthfaces64 [--n 2000] [--json out.json]
 
 All figures come from the code below; held-out faces use odd seeds, which training never renders. Confidence, coverage
 and the layer groups count an attribute only where the face shows it (``observable_mask``: no eye colour behind
@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tedigan_demo.loading import load_generator, load_module  # noqa: E402
-from tedigan_demo.method.control import layer_mask, mix  # noqa: E402
-from tedigan_demo.method.inversion import optimize_wp  # noqa: E402
-from tedigan_demo.models.stylegan2 import layer_resolution  # noqa: E402
-from tedigan_demo.pipeline import EMBEDDED_INVERSION  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask  # noqa: E402
-from tedigan_demo.train.classifier import agreement_per_attribute  # noqa: E402
-from tedigan_demo.train.common import held_out  # noqa: E402
+from tedigan_demo.loading import load_generator, load_module
+from tedigan_demo.method.control import layer_mask, mix
+from tedigan_demo.method.inversion import optimize_wp
+from tedigan_demo.models.stylegan2 import layer_resolution
+from tedigan_demo.pipeline import EMBEDDED_INVERSION
+from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask
+from tedigan_demo.train.classifier import agreement_per_attribute
+from tedigan_demo.train.common import held_out
 
 NAMES = [a.name for a in ATTRIBUTES]
 # A group that changes an attribute at least this share as often as the dominant group carries it too (hair colour:
@@ -116,8 +113,8 @@ def main() -> None:
 
     # ---- confidence and mode coverage of generated samples, each attribute where it can be seen
     # (observable_mask on the classifier's reading: no eye colour behind sunglasses, whose head never learned it;
-    # up to session 11 every sample counted, kept as confident_share_all_samples). The same confidence on rendered
-    # faces is the ceiling this classifier allows.
+    # every sample: confident_share_all_samples). The same confidence on rendered faces is the ceiling this
+    # classifier allows.
     def read(images: torch.Tensor) -> list[torch.Tensor]:
         return [torch.cat([C(images[i : i + 200])[k].softmax(-1) for i in range(0, len(images), 200)])
                 for k in range(len(NAMES))]
@@ -199,7 +196,7 @@ def main() -> None:
     def change_rates(layers: str) -> torch.Tensor:
         """Per attribute, the share of pairs whose reading changes when ``layers`` (a group or "a-b") are swapped,
         among the pairs where the attribute can be seen before and after (eye colour that sunglasses hide neither
-        changes nor stays; up to session 11 every pair counted)."""
+        changes nor stays)."""
         mask = layer_mask(G.num_layers, G.layer_groups, {layers: 1})
         mixed = batched(lambda w: G.synthesize(w, "const"), mix(wp_a, wp_b, mask))
         pred = C.predict(mixed)[0]

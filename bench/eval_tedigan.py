@@ -1,6 +1,6 @@
 """Evaluate the TediGAN method on the embedded family with faces, captions and wordings training never saw.
 
-    python bench/eval_tedigan.py [--family synthfaces64] [--faces 100] [--edits 40] [--json out.json]
+    python -m bench.eval_tedigan [--family synthfaces64] [--faces 100] [--edits 40] [--json out.json]
 
 * text -> image: attribute accuracy of generated faces on the attributes each caption names (the attribute
   classifier reads them), for captions in training wordings and in held-out wordings; diversity among the n
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -33,13 +32,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tedigan_demo.demo import REFINE_STEPS  # noqa: E402
-from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
-from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable_mask, sure_and_shown  # noqa: E402
-from tedigan_demo.synthfaces.captions import caption, values_of  # noqa: E402
-from tedigan_demo.train.common import held_out  # noqa: E402
+from tedigan_demo.demo import REFINE_STEPS
+from tedigan_demo.pipeline import TediGANPipeline
+from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable_mask, sure_and_shown
+from tedigan_demo.synthfaces.captions import caption, values_of
+from tedigan_demo.train.common import held_out
 
 NAMES = [a.name for a in ATTRIBUTES]
 CLS = {n: i for i, n in enumerate(LABEL_CLASSES)}
@@ -119,7 +116,7 @@ def eval_multimodal(pipe, C, faces: int, n: int) -> dict:
 @torch.no_grad()
 def eval_reading(pipe, C, faces: int) -> dict:
     """How well the text-image similarity reads each attribute: the value whose statement matches an image best
-    (``TediGANPipeline.shown_values``, which edits and text -> image use), against the truth of held-out rendered
+    (``FaceReader.shown_values``, which edits and text -> image use), against the truth of held-out rendered
     faces and of their reconstructions G(E(x)), and against the classifier's confident reading (p >= 0.9) of random
     generated faces."""
     src = held_out(faces, seed=777)
@@ -130,7 +127,7 @@ def eval_reading(pipe, C, faces: int) -> dict:
             "generated": (generated, read, sure_and_shown(read, conf))}
     out = {"faces": faces}
     for key, (images, truth, valid) in sets.items():
-        shown = pipe.shown_values(images, NAMES)
+        shown = pipe.reader.shown_values(images, NAMES)
         per = {}
         for k, name in enumerate(NAMES):
             pred = torch.tensor([attribute(name).index(s[name]) for s in shown])
@@ -163,14 +160,14 @@ def main() -> None:
     ap.add_argument("--edit-steps", type=int, default=0, help="refinement steps toward the text per edit (the app's "
                     "'Refine toward the text')")
     ap.add_argument("--edit-reference", choices=["source", "mean"], default="source",
-                    help="what an edit's text code is measured from (TediGANPipeline.edit_reference_code)")
+                    help="what an edit's text code is measured from (MapperTextCodes.reference_code)")
     ap.add_argument("--edit-target", choices=["text", "statement"], default=None,
-                    help="what an edit aims at (TediGANPipeline.edit_target_text; default: the pipeline's)")
+                    help="what an edit aims at (MapperTextCodes.target_text; default: the pipeline's)")
     ap.add_argument("--edit-gain", type=float, default=None,
-                    help="scale of an edit's offset (TediGANPipeline.edit_gain; default: the pipeline's)")
+                    help="scale of an edit's offset (PipelineSettings.edit_gain; default: the pipeline's)")
     ap.add_argument("--edit-push", type=float, default=None,
                     help="an edit goes up to this many times its offset until the face reads the text "
-                         "(TediGANPipeline.edit_push; default: the pipeline's)")
+                         "(PipelineSettings.edit_push; default: the pipeline's)")
     ap.add_argument("--open-attributes", choices=["shown", "layers"], default="shown",
                     help="text -> image: how the attributes a text leaves open vary (TediGANPipeline.generate)")
     ap.add_argument("--state-quiet", action="store_true", help="'shown' also states quiet values (no glasses...)")
@@ -182,18 +179,14 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
-    pipe.edit_reference = args.edit_reference
-    if args.edit_target is not None:
-        pipe.edit_target = args.edit_target
-    if args.edit_gain is not None:  # 0 is a gain too: the edit's offset left out
-        pipe.edit_gain = args.edit_gain
-    if args.edit_push is not None:
-        pipe.edit_push = args.edit_push
-    pipe.open_attributes = args.open_attributes
-    pipe.open_quiet = not args.state_quiet
+    changes = {"edit_target": args.edit_target, "edit_gain": args.edit_gain,  # a gain of 0 leaves the offset out
+               "edit_push": args.edit_push}
+    pipe = pipe.with_settings(edit_reference=args.edit_reference, open_attributes=args.open_attributes,
+                              open_quiet=not args.state_quiet, **{k: v for k, v in changes.items() if v is not None})
     C = pipe.classifier
-    res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_target": pipe.edit_target,
-                 "edit_gain": pipe.edit_gain, "edit_push": pipe.edit_push,
+    s = pipe.settings
+    res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_target": s.edit_target,
+                 "edit_gain": s.edit_gain, "edit_push": s.edit_push,
                  "edit_steps": args.edit_steps, "open_attributes": args.open_attributes}
     skip = set(filter(None, args.skip.split(",")))
 
@@ -304,7 +297,7 @@ def main() -> None:
         # the app's edit tab: the same, then REFINE_STEPS of refinement toward the text
         res["ms_per_edit_app_defaults_with_inversion"] = float(np.median(edit_ms(REFINE_STEPS)))
         res["app_refine_steps"] = REFINE_STEPS
-        res["default_inversion_steps"] = pipe.inversion.steps
+        res["default_inversion_steps"] = pipe.settings.inversion.steps
         wp = pipe.random_codes(1, seed=0)
         t = time.perf_counter()
         for _ in range(20):

@@ -1,7 +1,7 @@
 """Seconds and peak memory of the FFHQ-1024 family's tasks, on random weights of the official shapes (rosinality
 StyleGAN2 config-f, e4e, CLIP ViT-B/32 sized), so no download is needed.
 
-    python bench/ffhq1024.py [--device cpu|cuda] [--text-steps 50] [--refine-steps 10] [--threads 2]
+    python -m bench.ffhq1024 [--device cpu|cuda] [--text-steps 50] [--refine-steps 10] [--threads 2]
 
 Prints one JSON line: seconds for ``encode`` (e4e, one aligned 256 px face, the official transform), one
 optimisation step of the inversion, a whole edit with the app's defaults (the text's code found by CLIP-guided
@@ -15,22 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from conftest import official_encoder_state, official_generator_state  # noqa: E402
-
-from tedigan_demo.demo import REFINE_STEPS  # noqa: E402
-from tedigan_demo.encoding import official_input  # noqa: E402
-from tedigan_demo.loading import load_encoder  # noqa: E402
-from tedigan_demo.pipeline import TediGANPipeline  # noqa: E402
+from bench.standins import official_encoder_state, official_generator_state
+from tedigan_demo.demo import REFINE_STEPS
+from tedigan_demo.encoding import official_input
+from tedigan_demo.loading import load_encoder
+from tedigan_demo.pipeline import TediGANPipeline
 
 
 def build_family(folder: Path) -> None:
@@ -75,7 +70,7 @@ def main() -> None:
         folder = Path(tmp)
         build_family(folder)
         pipe = TediGANPipeline.from_family(folder, dev)
-        pipe.text_steps = args.text_steps
+        pipe = pipe.with_settings(text_steps=args.text_steps)
         encoder = load_encoder(folder / "e4e_ffhq_encode.pt", dev)
     from PIL import Image
 

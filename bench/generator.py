@@ -1,7 +1,7 @@
 """Generator speed and memory on this machine: ms per image and peak RSS, tiny / embedded / FFHQ-1024 configs.
 
-    python bench/generator.py              # all configs, batch 1 and 8
-    python bench/generator.py --quick      # skip the 1024 config
+    python -m bench.generator              # all configs, batch 1 and 8
+    python -m bench.generator --quick      # skip the 1024 config
 
 Each (config, batch) runs in a fresh subprocess so that its peak memory is its own. Random weights: speed and
 memory do not depend on the values. CPU threads: torch's default (all cores).
@@ -15,9 +15,6 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CONFIGS = {
     "tiny-16": dict(resolution=16, w_dim=16, n_mlp=2, channel_base=256, channel_max=32),

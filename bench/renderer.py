@@ -1,18 +1,14 @@
 """Procedural face renderer throughput: samples per second on one core (image + label map + sketch + attributes).
 
-    python bench/renderer.py [--batch 64] [--resolution 64]
+    python -m bench.renderer [--batch 64] [--resolution 64]
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tedigan_demo.synthfaces import render_seeds  # noqa: E402
+from tedigan_demo.synthfaces import render_seeds
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ step "image encoder (fine-tuned to the new generator)"
 nice -n 5 $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "runs/${TAG}_encoder" --minutes "${ENCODER_MINUTES:-12}" \
     --threads 2 --warm-start
 step "layer groups + family evaluation"
-$PY bench/eval_family.py --family "$FAMILY" --write-groups --json "$FAMILY/eval_family.json" > "runs/${TAG}_eval_family.out"
+$PY -m bench.eval_family --family "$FAMILY" --write-groups --json "$FAMILY/eval_family.json" > "runs/${TAG}_eval_family.out"
 step "text mapper + image-text encoder, sketch encoder (in parallel, one thread each)"
 nice -n 5 $PY -m tedigan_demo.train.text --family "$FAMILY" --run "runs/${TAG}_text" --minutes "${TEXT_MINUTES:-12}" \
     --threads 1 --warm-start > "runs/${TAG}_text.out" 2>&1 &
@@ -31,6 +31,6 @@ nice -n 5 $PY -m tedigan_demo.train.modality --modality label --family "$FAMILY"
     --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start
 wait $TEXT_PID
 step "method evaluation"
-$PY bench/eval_tedigan.py --family "$FAMILY" --faces 60 --edits 16 --steps 20 --modal-faces 40 \
+$PY -m bench.eval_tedigan --family "$FAMILY" --faces 60 --edits 16 --steps 20 --modal-faces 40 \
     --json "$FAMILY/eval_tedigan.json" > "runs/${TAG}_eval_tedigan.out"
 step "done: $FAMILY (figures in eval_family.json, eval_tedigan.json)"

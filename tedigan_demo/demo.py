@@ -131,7 +131,7 @@ class Demo:
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         pipe = TediGANPipeline.from_family(family, device)
         if text_steps is not None and pipe.mapper is None:
-            pipe.text_steps = text_steps
+            pipe = pipe.with_settings(text_steps=text_steps)
         demo = cls(pipe, out_dir)
         demo.warm_up()
         return demo
@@ -294,7 +294,7 @@ class Demo:
     def style_mix(self, content_seed: int, style_text: str, coarse: float, middle: float, fine: float):
         """Content from a random face, the chosen groups from a description's code."""
         content = self.pipe.random_codes(1, _seed(content_seed))
-        style = self.pipe.text_style(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
+        style = self.pipe.text_codes.absolute(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
         strengths = _strengths(coarse, middle, fine)
         _, image = self.pipe.mix(content, style, strengths)
         return to_pil(self.pipe.render(content))[0], to_pil(image)[0]

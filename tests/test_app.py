@@ -1,8 +1,6 @@
 """The app: its task functions on a tiny family, and every api_name through gradio_client against the server."""
 
-import importlib
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -10,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import start_app
 from PIL import Image
 
 from tedigan_demo.demo import MAX_STRENGTH, Demo, EditSession, UserError
@@ -152,13 +151,9 @@ def test_interpolate_and_style_mix(demo):
 def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
     from gradio_client import Client, handle_file
 
-    monkeypatch.setenv("TEDIGAN_FAMILY", str(tiny_family))
-    sys.modules.pop("app", None)
-    sys.path.insert(0, str(REPO_ROOT))
-    app = importlib.import_module("app")
-    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    blocks = start_app(tiny_family)
     try:
-        client = Client(app.demo.local_url, verbose=False)
+        client = Client(blocks.local_url, verbose=False)
         names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
         assert {"/text_to_image", "/invert", "/edit", "/rerender", "/export_codes", "/import_codes",
                 "/interpolate", "/style_mix", "/random_seed", "/from_sketch", "/from_label"} <= names
@@ -189,7 +184,7 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
         # the server carries on after a user error
         assert len(client.predict("He has a beard.", 1, 0, 0.8, api_name="/text_to_image")) == 1
     finally:
-        app.demo.close()
+        blocks.close()
 
 
 def test_published_results_are_shared_and_never_rewritten(tmp_path):

@@ -2,16 +2,15 @@
 server carries on, and its memory comes back to where it was."""
 
 import base64
-import importlib
 import io
 import os
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import start_app
 from PIL import Image
 from skimage import data as skdata
 
@@ -29,16 +28,9 @@ def _rss_mb() -> float:
 def client(tiny_family, tmp_path_factory):
     from gradio_client import Client
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("TEDIGAN_FAMILY", str(tiny_family))
-    sys.modules.pop("app", None)
-    sys.path.insert(0, str(REPO_ROOT))
-    app = importlib.import_module("app")
-    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, max_file_size="10mb")
-    yield Client(app.demo.local_url, verbose=False), app
-    app.demo.close()
-    mp.undo()
-    sys.modules.pop("app", None)
+    blocks = start_app(tiny_family, max_file_size="10mb")
+    yield Client(blocks.local_url, verbose=False), blocks.handlers
+    blocks.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ image changes, runs the sketch and interpolation tabs, and saves a screenshot of
 
 import base64
 import hashlib
-import importlib
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import start_app
 
 from tedigan_demo.loading import REPO_ROOT
 
@@ -25,14 +24,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).exists(
 
 @pytest.fixture(scope="module")
 def app_url():
-    sys.modules.pop("app", None)
-    sys.path.insert(0, str(REPO_ROOT))
-    os.environ.pop("TEDIGAN_FAMILY", None)
-    app = importlib.import_module("app")
-    app.demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield app.demo.local_url
-    app.demo.close()
-    sys.modules.pop("app", None)
+    blocks = start_app("synthfaces64")  # the shipped family, as `python app.py` offers it offline
+    yield blocks.local_url
+    blocks.close()
 
 
 @pytest.fixture(scope="module", params=[1400, 400], ids=["wide", "phone"])

@@ -40,8 +40,7 @@ def ffhq256(ffhq256_dir):
         mp.setenv("TEDIGAN_WEIGHTS", str(ffhq256_dir))
         assert family_status("ffhq-256") is None
         pipe = TediGANPipeline.from_family("ffhq-256")
-    pipe.text_steps = 1
-    return pipe
+    return pipe.with_settings(text_steps=1)
 
 
 def test_ffhq256_status_names_the_missing_files(tmp_path, monkeypatch):
@@ -55,7 +54,7 @@ def test_ffhq256_status_names_the_missing_files(tmp_path, monkeypatch):
 def test_ffhq256_every_pipeline_method(ffhq256, ffhq256_dir):
     pipe = ffhq256
     assert (pipe.G.num_layers, pipe.G.resolution, pipe.mapper, pipe.classifier) == (14, 256, None, None)
-    assert pipe.inversion.perceptual == 5e-5 and pipe.inversion.encoder == 2.0  # the official weights
+    assert (pipe.settings.inversion.perceptual, pipe.settings.inversion.encoder) == (5e-5, 2.0)  # the official weights
     gen = pipe.generate("She has blond hair.", n=2, seed=0)
     assert gen.images.shape == (2, 3, 256, 256) and gen.wp.shape == (2, 14, 512)
     assert gen.governed == pipe.groups["fine"]  # hair colour: the fine layers; the others stay random
@@ -145,7 +144,7 @@ def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_
     inv = pipe.invert(out.images[:1], steps=1)
     assert inv.wp.shape == (1, 18, 512)
     # the text side at 1024: CLIP-guided codes (one step each), redescription, mixing
-    pipe.text_steps = 1
+    pipe = pipe.with_settings(text_steps=1)
     gen = pipe.generate("She has blond hair.", n=1, seed=0)
     assert gen.images.shape == (1, 3, 1024, 1024) and gen.governed == pipe.groups["fine"]
     edit = pipe.edit(inv.wp, "make her smile", {"coarse": 0, "middle": 1, "fine": 0}, steps=1, per_group=False)
@@ -159,29 +158,25 @@ def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_
 
 
 def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family, monkeypatch):
-    import importlib
-    import sys
+    import app
+    import app_handlers as h
+    from tedigan_demo.registry import FamilyRegistry
 
-    from tedigan_demo.loading import REPO_ROOT
-
-    monkeypatch.setenv("TEDIGAN_FAMILY", str(tiny_family))
     monkeypatch.setenv("TEDIGAN_WEIGHTS", str(ffhq256_dir))
-    sys.modules.pop("app", None)
-    monkeypatch.syspath_prepend(str(REPO_ROOT))
-    app = importlib.import_module("app")
-    assert [name for _, name in app.family_choices()] == [str(tiny_family), "synthfaces64", "ffhq-256", "ffhq-1024"]
-    assert app.STATES["ffhq-256"].state == "here"  # its files are in the weights folder
+    families = FamilyRegistry.start(h.OUTPUTS, family=str(tiny_family))
+    app.create_app(families)  # the page builds over them; its handlers now serve these families
+    assert [name for _, name in families.choices()] == [str(tiny_family), "synthfaces64", "ffhq-256", "ffhq-1024"]
+    assert families.states["ffhq-256"].state == "here"  # its files are in the weights folder
     # ffhq-1024's files are neither here nor reachable (no network in the tests): unavailable, and why
-    assert app.STATES["ffhq-1024"].state == "unavailable" and "Hub" in app.STATES["ffhq-1024"].detail
-    assert "ffhq-1024 (unavailable)" in [label for label, _ in app.family_choices()]
-    assert "on this machine" in app.about_markdown()
-    *labels, session, picker, scope = app.switch_family("ffhq-256")
+    assert families.states["ffhq-1024"].state == "unavailable" and "Hub" in families.states["ffhq-1024"].detail
+    assert "ffhq-1024 (unavailable)" in [label for label, _ in families.choices()]
+    assert "on this machine" in app.about_markdown(families)
+    *labels, session, picker, scope = h.switch_family("ffhq-256")
     assert session is None and all("label" in u for u in labels) and picker["value"] == "ffhq-256"
     assert scope == ""  # a real-face family: no warning that photos become cartoons
-    assert "knows only its own cartoon faces" in app.scope_note(str(tiny_family))
-    app.DEMOS["ffhq-256"].pipe.text_steps = 1
-    gallery = app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
+    assert "knows only its own cartoon faces" in families.scope_note(str(tiny_family))
+    families.demos["ffhq-256"].pipe = families.demos["ffhq-256"].pipe.with_settings(text_steps=1)
+    gallery = h.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
     assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256) and "match" in gallery[0][1]
-    with pytest.raises(app.gr.Error, match="not available here"):
-        app.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-1024")
-    sys.modules.pop("app", None)
+    with pytest.raises(h.gr.Error, match="not available here"):
+        h.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-1024")

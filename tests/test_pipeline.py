@@ -52,9 +52,7 @@ def pipe():
 @pytest.fixture
 def by_layers(pipe):
     """The pipeline with TediGAN's own diversity: random codes only in the layers the text does not govern."""
-    pipe.open_attributes = "layers"
-    yield pipe
-    pipe.open_attributes = "shown"
+    return pipe.with_settings(open_attributes="layers")
 
 
 def test_generate_is_diverse_governed_and_seeded(by_layers):
@@ -74,10 +72,10 @@ def test_generate_is_diverse_governed_and_seeded(by_layers):
 def test_each_sample_states_what_its_random_face_shows_of_the_open_attributes(pipe):
     text = "She is smiling."
     out = pipe.generate(text, n=4, seed=5, candidates=1)
-    assert pipe.open_attributes == "shown" and out.named == {"smile": "smiling"}
+    assert pipe.settings.open_attributes == "shown" and out.named == {"smile": "smiling"}
     base = pipe.random_codes(4, seed=5)
     open_names = [a.name for a in ATTRIBUTES if a.name != "smile"]
-    shown = pipe.shown_values(pipe.render(base), open_names)
+    shown = pipe.reader.shown_values(pipe.render(base), open_names)
     assert all(list(face) == open_names for face in shown)
     # quiet values ("no glasses") go unsaid, as in the training captions
     texts = [f"{text} {statement({a: v for a, v in face.items() if (a, v) not in QUIET})}" for face in shown]
@@ -96,7 +94,7 @@ def test_generate_keeps_the_candidates_the_text_image_similarity_ranks_highest(p
     sims = pipe.guidance.similarity(every.images, pipe.guidance.embed_text([text]))[:, 0]
     best = pipe.generate(text, n=3, seed=3, candidates=4)
     assert torch.equal(best.wp, every.wp[sims.argsort(descending=True, stable=True)[:3]])
-    assert pipe.candidates == 4 and torch.equal(pipe.generate(text, n=3, seed=3).images, best.images)
+    assert pipe.settings.candidates == 4 and torch.equal(pipe.generate(text, n=3, seed=3).images, best.images)
 
 
 def test_an_attribute_measured_in_two_groups_governs_both(pipe):
@@ -150,48 +148,42 @@ def test_an_edit_is_measured_from_what_the_face_shows_now(pipe):
                      for phrase in ("is not smiling", "is smiling")]
         assert sum(unchanged) == 1
     # from the mean code instead, both move the face
-    pipe.edit_reference = "mean"
-    try:
-        assert not torch.equal(pipe.edit(content[:1], "This person is not smiling.", per_group=False).wp,
-                               content[:1])
-    finally:
-        pipe.edit_reference = "source"
+    from_mean = pipe.with_settings(edit_reference="mean")
+    assert not torch.equal(from_mean.edit(content[:1], "This person is not smiling.", per_group=False).wp,
+                           content[:1])
+    assert pipe.settings.edit_reference == "source"  # the original is untouched
 
 
 def test_an_edit_can_aim_at_the_statement_of_what_the_prompt_names(pipe):
     content = pipe.random_codes(1, seed=4)
-    default = pipe.edit_target
-    try:
-        pipe.edit_target = "text"  # the prompt itself
-        assert pipe.edit_target_text("make her smile") == "make her smile"
-        assert not torch.equal(pipe.edit(content, "make her smile", per_group=False).wp,
-                               pipe.edit(content, "This person is smiling.", per_group=False).wp)
-        pipe.edit_target = "statement"
-        assert pipe.edit_target_text("make her smile") == "This person is smiling."
-        assert pipe.edit_target_text("a dreamy mood") == "a dreamy mood"  # names nothing the grammar knows
-        # the prompt and its statement now give one and the same edit
-        torch.testing.assert_close(pipe.edit(content, "make her smile", per_group=False).wp,
-                                   pipe.edit(content, "This person is smiling.", per_group=False).wp)
-    finally:
-        pipe.edit_target = default
+
+    def target(p, text):
+        return p.text_codes.target_text(text, p.vocab.parse(text))
+
+    assert pipe.settings.edit_target == "text"  # the prompt itself
+    assert target(pipe, "make her smile") == "make her smile"
+    assert not torch.equal(pipe.edit(content, "make her smile", per_group=False).wp,
+                           pipe.edit(content, "This person is smiling.", per_group=False).wp)
+    stated = pipe.with_settings(edit_target="statement")
+    assert target(stated, "make her smile") == "This person is smiling."
+    assert target(stated, "a dreamy mood") == "a dreamy mood"  # names nothing the grammar knows
+    # the prompt and its statement now give one and the same edit
+    torch.testing.assert_close(stated.edit(content, "make her smile", per_group=False).wp,
+                               stated.edit(content, "This person is smiling.", per_group=False).wp)
 
 
-def test_the_edit_gain_scales_the_offset_of_an_edit(pipe, monkeypatch):
-    monkeypatch.setattr(pipe, "edit_push", 1.0)  # no push along the offset: the gain alone
+def test_the_edit_gain_scales_the_offset_of_an_edit(pipe):
     content = pipe.random_codes(1, seed=6)
     offset = {}
-    try:
-        for gain in (1.0, 2.0):
-            pipe.edit_gain = gain
-            offset[gain] = pipe.edit(content, "give him glasses", per_group=False).wp - content
-    finally:
-        pipe.edit_gain = 1.0
+    for gain in (1.0, 2.0):  # no push along the offset: the gain alone
+        edit = pipe.with_settings(edit_push=1.0, edit_gain=gain).edit(content, "give him glasses", per_group=False)
+        offset[gain] = edit.wp - content
     assert offset[1.0].abs().max() > 0
     torch.testing.assert_close(offset[2.0], 2 * offset[1.0])
 
 
 def test_an_edit_is_pushed_along_its_offset_only_as_far_as_the_face_needs(pipe, monkeypatch):
-    monkeypatch.setattr(pipe, "edit_reference", "mean")  # the reader below then serves the push alone
+    pipe = pipe.with_settings(edit_reference="mean")  # the reader below then serves the push alone
     content = pipe.random_codes(3, seed=7)
     plain = pipe.edit(content, "give him a beard", per_group=False)
     offset = plain.wp - content
@@ -203,9 +195,8 @@ def test_an_edit_is_pushed_along_its_offset_only_as_far_as_the_face_needs(pipe, 
         seen = {0: len(calls) >= 3, 1: True, 2: False}
         return [{"beard": "beard" if seen[i] else "none"} for i in range(len(images))]
 
-    monkeypatch.setattr(pipe, "edit_push", 2.0)
-    monkeypatch.setattr(pipe, "shown_values", reader)
-    pushed = pipe.edit(content, "give him a beard", per_group=False)
+    monkeypatch.setattr(pipe.reader, "shown_values", reader)
+    pushed = pipe.with_settings(edit_push=2.0).edit(content, "give him a beard", per_group=False)
     torch.testing.assert_close(pushed.wp - content, offset * torch.tensor([1.5, 1.0, 1.0]).view(3, 1, 1))
     assert len(calls) == 5  # gains 1, 1.25, ..., 2: face 2 never reads it and keeps its own offset
     calls.clear()
@@ -276,3 +267,44 @@ def test_text_embeddings_are_memoised_per_text_whatever_the_batch(tiny_family):
     assert len(calls) == 2 and torch.equal(again, first[[1, 0, 1]])
     enc.memoize = False
     assert torch.equal(first, torch.cat([enc([t]) for t in texts])) and len(calls) == 4
+
+
+def test_settings_are_frozen_and_changed_by_replacement(pipe):
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pipe.settings.candidates = 2
+    other = pipe.with_settings(candidates=2, open_attributes="layers")
+    assert (other.settings.candidates, pipe.settings.candidates) == (2, 4) and other.G is pipe.G
+    with pytest.raises(ValueError, match="open_attributes"):
+        pipe.with_settings(open_attributes="all")
+
+
+def test_a_family_declares_its_settings_in_family_json(tiny_family, tmp_path):
+    import json
+    import shutil
+
+    from tedigan_demo.loading import LoadError
+
+    folder = shutil.copytree(tiny_family, tmp_path / "declared")
+    (folder / "family.json").write_text(json.dumps({"pipeline": {"candidates": 2, "inversion": {"steps": 7}}}))
+    p = TediGANPipeline.from_family(folder)
+    assert p.settings.candidates == 2 and p.settings.inversion.steps == 7 and p.settings.inversion.perceptual == 0.5
+    (folder / "family.json").write_text(json.dumps({"pipeline": {"canidates": 2}}))
+    with pytest.raises(LoadError, match="unknown pipeline settings: canidates"):
+        TediGANPipeline.from_family(folder)
+
+
+def test_an_edit_parses_its_text_once_and_renders_only_what_it_shows(pipe, monkeypatch):
+    parses, renders = [], []
+    parse, synthesize = pipe.vocab.parse, pipe.G.synthesize
+    monkeypatch.setattr(pipe.vocab, "parse", lambda text: parses.append(text) or parse(text))
+    monkeypatch.setattr(pipe.G, "synthesize", lambda *a: renders.append(len(a[0])) or synthesize(*a))
+    # a reader that reads the beard at once: the push's first render is the edited image
+    monkeypatch.setattr(pipe.reader, "shown_values",
+                        lambda images, names: [{n: "beard" for n in names} for _ in range(len(images))])
+    content = pipe.random_codes(2, seed=8)
+    out = pipe.edit(content, "give him a beard", per_group=False)
+    assert parses == ["give him a beard"]
+    assert renders == [2, 2]  # what the faces show now (the edit's reference), then the edited faces
+    torch.testing.assert_close(out.image, pipe.render(out.wp))

@@ -270,8 +270,8 @@ def test_the_w_prior_holds_the_generators_own_w_and_pulls_back_codes_far_outside
 
 
 def test_classifier_fine_tunes_from_a_saved_one(tmp_path):
-    """``--init`` starts from a saved classifier (how session 12's was trained): a few steps at a small rate keep what
-    it knew, where the same steps from scratch read the held-out faces barely above chance."""
+    """``--init`` starts from a saved classifier (as the shipped one was trained): a few steps at a small rate keep
+    what it knew, where the same steps from scratch read the held-out faces barely above chance."""
     from tedigan_demo.train import classifier
     from tedigan_demo.train.common import held_out
 

@@ -35,7 +35,8 @@ OFFICIAL_FILES = {
 }
 PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
          "label_encoder")
-FAMILY_SETTINGS = "family.json"  # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision"}
+# {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision", "pipeline": {setting: value}}
+FAMILY_SETTINGS = "family.json"
 
 
 @dataclass
@@ -54,6 +55,7 @@ class FamilyParts:
     label_encoder: torch.nn.Module | None = None
     attribute_groups: dict | None = None
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
+    pipeline_settings: dict | None = None  # overrides of the pipeline's defaults (``pipeline.PipelineSettings``)
 
 
 DEFAULT_CLIP = "openai/clip-vit-base-patch32"
@@ -164,6 +166,7 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
         if not isinstance(groups, dict):
             raise LoadError(f"{root / 'attribute_groups.json'} must map each attribute to its layer groups")
     return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
+                       pipeline_settings=settings.get("pipeline"),
                        synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
                                                           and settings["guidance"] == "embedding")),
                        **parts)

@@ -15,7 +15,7 @@ import torch
 __all__ = ["InversionWeights", "optimize_wp"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class InversionWeights:
     pixel: float = 1.0
     perceptual: float = 5e-5  # official value for VGG16 conv4_3 features (compat/inversion_losses.json)

@@ -79,10 +79,10 @@ def main(argv=None) -> None:
     ap.add_argument("--w-perceptual", type=float, default=0.5)
     ap.add_argument("--w-latent", type=float, default=1.0)
     ap.add_argument("--w-parts", type=float, default=1.0, help="weight of the part-balanced reconstruction "
-                    "(0: the plain one only, as up to session 6)")
+                    "(0: the plain one only)")
     ap.add_argument("--w-prior", type=float, default=1e-3, help="weight of the in-domain hinge (WPrior)")
-    ap.add_argument("--w-attributes", type=float, default=0.05, help="weight of the attribute term (0: none, as "
-                    "up to session 7); needs <family>/loss_classifier (train/classifier.py --seed 1)")
+    ap.add_argument("--w-attributes", type=float, default=0.05, help="weight of the attribute term (0: none); "
+                    "needs <family>/loss_classifier (train/classifier.py --seed 1)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")

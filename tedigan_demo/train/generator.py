@@ -57,11 +57,8 @@ def group_consistency(G: Generator, C: torch.nn.Module, n: int, prior: list[torc
     (``ATTRIBUTES[k].group``) and A's values of the others. Returns the cross-entropy against those readings, a
     marginal term ``sum_a KL(prior_a || mean_batch p_a)`` over the same mixed images, and the group.
 
-    Style mixing alone lets any layer take any attribute; on the embedded family the 4-8 px codes ended up
-    carrying nearly all of them, colours included (bench/eval_family.py, layer groups). The first term asks each
-    group to carry the attributes the domain meant it to. Alone it is also met by a generator that makes an
-    attribute constant (session 4: lipstick's change rate 0.27 -> 0.01 in 12 minutes); the marginal term keeps
-    every value drawn about as often as the domain draws it."""
+    The first term asks each group to carry the attributes the domain meant it to; alone it is also met by a
+    generator that makes an attribute constant, which the marginal term prevents (``docs/decisions.md``)."""
     group = GROUP_NAMES[int(torch.randint(len(GROUP_NAMES), ()))]
     wp_a = G.broadcast(G.mapping(torch.randn(n, G.w_dim, device=G.device)))
     wp_b = G.broadcast(G.mapping(torch.randn(n, G.w_dim, device=G.device)))

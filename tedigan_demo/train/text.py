@@ -1,30 +1,19 @@
 """Train the text side of the embedded family (TediGAN §3.2, visual-linguistic similarity):
 
 * the image-text encoder: a CNN trained with a symmetric contrastive (InfoNCE) loss against frozen MiniLM
-  sentence embeddings of the faces' captions -- the embedded family's text-image similarity. It scores generated
-  faces in the app (guided editing, redescription), so part of each batch is shown as the generator's
-  reconstruction ``G(E(x))`` of the face its caption describes; trained on rendered faces alone it ranked captions
-  on rendered faces (rank 1 of 100: 0.57) but hardly on generated ones (0.21 on reconstructions);
-* the text mapper: MiniLM embedding -> W+, regressed onto the codes of the generator's own faces: random
-  ``w``, its face ``G(w)``, the attributes the classifier reads in it confidently (max probability >= 0.9) where the
-  face shows them (``sure_and_shown``: no eye colour behind sunglasses, since session 13), a caption of those;
-  the mapper learns ``E[w | caption]``, a mean of codes the generator draws faces from. No gradient goes through
-  the generator or the classifier: sessions 1-3 trained the mapper on ``|M(t) - E(x)|^2`` plus the classifier's
-  reading of ``G(M(t))``, and it learnt codes that fool the classifier and draw no face (every caption gave the
-  same pink blob; a z-space mapper through the mapping network with a discriminator term found such codes too);
-* a statement term (``--w-statements``, session 11): for every attribute of every face in the contrastive batch,
-  a softmax over the statements of its values ("This person is smiling." / "This person is not smiling.", a
-  random training wording each) against the value the face shows. In a batch of captions naming 3-6 attributes
-  each, the contrastive loss is met by the large attributes alone: the similarity read smiles on clean rendered
-  faces at chance (0.47), lipstick in 0.65 and freckles in 0.62 of them, so edits and refinement toward "make her
-  smile" had nothing to climb. The faces shown as reconstructions are labelled by the loss classifier's confident
-  readings where the face shows them (``loss_classifier/``, not the evaluation classifier), since a reconstruction
-  need not keep a smile;
-* hard negatives (``--hard-negatives``, session 11): each face's caption with one named value changed joins the
-  contrastive batch as a false caption. With both, 70 CPU minutes took the mean reading of the 15 attributes from
-  0.871 to 0.956 on rendered faces and from 0.821 to 0.888 on generated ones (``bench/eval_tedigan.py``,
-  ``guidance_reading``).
+  sentence embeddings of the faces' captions (the family's text-image similarity). Part of each batch is shown as
+  the generator's reconstruction ``G(E(x))``, since it scores generated faces in the app;
+* the text mapper: MiniLM embedding -> W+, regressed onto the codes of the generator's own faces (random ``w``, its
+  face ``G(w)``, a caption of what the classifier reads confidently where the face shows it): it learns
+  ``E[w | caption]``. No gradient goes through the generator or the classifier, which would let it find codes
+  that fool the classifier;
+* a statement term (``--w-statements``): for every attribute of every face in the contrastive batch, a softmax
+  over the statements of its values ("This person is smiling." / "This person is not smiling.") against the value
+  the face shows, so that small attributes are read too;
+* hard negatives (``--hard-negatives``): each face's caption with one named value changed joins the contrastive
+  batch as a false caption.
 
+Why each term is there, with the figures: ``docs/decisions.md``, "The text side's training terms".
 Captions use the training wordings only; the held-out wordings are for evaluation.
 
     nice -n 10 python -m tedigan_demo.train.text --family checkpoints/synthfaces64 --minutes 20
@@ -114,10 +103,10 @@ def main(argv=None) -> None:
                     help="share of the contrastive batch shown as the generator's reconstruction G(E(x)) of the face")
     ap.add_argument("--short-share", type=float, default=0.3,
                     help="share of the mapper's captions that name one or two attributes: it then learns E[w | one "
-                         "attribute], from which an edit's offset is measured (TediGANPipeline.edit_reference_code)")
+                         "attribute], from which an edit's offset is measured (MapperTextCodes.reference_code)")
     ap.add_argument("--w-statements", type=float, default=3.0,
                     help="weight of the statement term: every attribute of every face against its values' statements "
-                         "(0: off, as up to session 10; needs <family>/loss_classifier)")
+                         "(0: off; needs <family>/loss_classifier)")
     ap.add_argument("--hard-negatives", action=argparse.BooleanOptionalAction, default=True,
                     help="each face's caption with one named value changed joins the contrastive batch as a false "
                          "caption that every image is scored against")

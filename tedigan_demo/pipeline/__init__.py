@@ -1,0 +1,8 @@
+"""TediGAN's tasks on one model family: ``TediGANPipeline`` orchestrates; strategies and settings beside it."""
+
+from .core import GROUPS, TediGANPipeline
+from .results import Description, Edit, Generation, Inversion, check_text
+from .settings import EMBEDDED_INVERSION, PipelineSettings
+
+__all__ = ["TediGANPipeline", "PipelineSettings", "Generation", "Inversion", "Edit", "Description", "GROUPS",
+           "check_text", "EMBEDDED_INVERSION"]

@@ -1,0 +1,249 @@
+"""The TediGAN pipeline: one object per model family, loaded once, inference only.
+
+    pipe = TediGANPipeline.from_family("synthfaces64")
+    faces = pipe.generate("She has long red hair and is smiling.", n=4, seed=0)
+    inv = pipe.invert(image)                                   # W+ code of a photo (encoder + optimisation)
+    out = pipe.edit(inv.wp, "give her glasses", {"coarse": 1, "middle": 1, "fine": 0})
+    img = pipe.render(out.wp)                                  # re-render after moving a slider: no re-inversion
+
+Everything works on W+ codes ``wp [N, num_layers, w_dim]``. This class orchestrates; how a text becomes codes is
+the family's strategy (``text_codes``), how a face is read its ``FaceReader``, its tunables ``PipelineSettings``,
+and the method itself lives in ``method/``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from ..loading import LoadError, load_family
+from ..method.control import layer_mask, mix
+from ..method.guidance import TextImageGuidance
+from ..method.inversion import optimize_wp
+from ..vocabulary import Vocabulary, for_family
+from .inputs import label_tensor, photo_tensor, sketch_tensor
+from .reading import FaceReader
+from .results import Description, Edit, Generation, Inversion, check_text, psnr
+from .settings import PipelineSettings, default_settings, family_settings
+from .text_codes import GuidedTextCodes, MapperTextCodes, layers_mask, push_until_read, refine_toward_text
+
+GROUPS = ("coarse", "middle", "fine")
+
+
+class TediGANPipeline:
+    """TediGAN on one family: generator, image encoder, text-image guidance and, where the family has them, a text
+    encoder into W+, classifier, perceptual network, sketch / label encoders; ``attribute_groups``: attribute ->
+    the layer groups that carry it (measured on the family)."""
+
+    def __init__(self, generator, encoder, guidance: TextImageGuidance, *, text_mapper=None, sentence_encoder=None,
+                 classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
+                 attribute_groups: dict | None = None, name: str = "custom", synthetic_domain: bool = True,
+                 vocabulary: Vocabulary | None = None, settings: PipelineSettings | None = None):
+        self.G, self.E, self.mapper, self.guidance = generator, encoder, text_mapper, guidance
+        self.sentence_encoder, self.classifier, self.name = sentence_encoder, classifier, name
+        self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
+        self.synthetic_domain = synthetic_domain  # trained on the procedural faces: their images need no alignment
+        for text_encoder in (sentence_encoder, guidance, getattr(guidance, "sentence_encoder", None)):
+            if text_encoder is not None:  # frozen: each text's embedding is kept (models.text.memoize_texts)
+                text_encoder.memoize = True
+        self.groups = generator.layer_groups
+        self.vocab = vocabulary or for_family(synthetic_domain)
+        self.attribute_groups = {a: (g,) if isinstance(g, str) else tuple(g) for a, g in
+                                 (attribute_groups or {t.name: t.groups for t in self.vocab.terms}).items()}
+        # official VGG16 features where the family has them, else the attribute classifier's
+        self.perceptual = perceptual if perceptual is not None else getattr(classifier, "perceptual", None)
+        self.settings = settings or default_settings(text_mapper=text_mapper is not None, vgg=perceptual is not None,
+                                                     classifier=classifier is not None)
+        self.reader = FaceReader(guidance, self.vocab, classifier)
+        self.text_codes = self._text_codes()
+
+    def _text_codes(self) -> MapperTextCodes | GuidedTextCodes:
+        refine = partial(refine_toward_text, self.G, self.guidance, self.E, self.perceptual, self.settings.editing)
+        if self.mapper is None:
+            return GuidedTextCodes(refine, self.settings)
+        return MapperTextCodes(self.mapper, self.sentence_encoder, self.render, self.reader, self.vocab,
+                               self.layers_of, refine, self.settings)
+
+    @classmethod
+    def from_family(cls, family: str | Path = "synthfaces64", device: str | torch.device = "cpu"):
+        """Load every part of a family (zoo name, project-format folder or folder of official files) once."""
+        p = load_family(family, device)
+        return cls(p.generator, p.encoder, p.guidance, text_mapper=p.text_mapper,
+                   sentence_encoder=p.sentence_encoder, classifier=p.classifier, perceptual=p.perceptual,
+                   sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder, attribute_groups=p.attribute_groups,
+                   name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p))
+
+    def with_settings(self, **changes) -> TediGANPipeline:
+        """The same networks under changed settings (``dataclasses.replace`` of ``settings``)."""
+        other = copy.copy(self)
+        other.settings = replace(self.settings, **changes)
+        other.text_codes = other._text_codes()
+        return other
+
+    device = property(lambda self: self.G.device)
+
+    # ---- codes and layers --------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def render(self, wp: torch.Tensor) -> torch.Tensor:
+        """W+ codes -> images (stored noise: the same code always gives the same image)."""
+        return self.G.synthesize(wp.to(self.device), "const")
+
+    @torch.inference_mode()
+    def random_codes(self, n: int, seed: int, truncation: float = 0.8) -> torch.Tensor:
+        z = self.G.sample_z(n, torch.Generator().manual_seed(seed))
+        return self.G.truncate(self.G.map_to_wp(z), truncation)
+
+    def text_code(self, texts: list[str]) -> torch.Tensor:
+        return self.text_codes.code(texts)  # [T, L, D], through the family's text encoder into W+
+
+    def governed_layers(self, text: str, named: dict[str, str] | None = None) -> tuple[list[int], dict[str, str]]:
+        """W+ layers a description governs: the groups of the attributes it names (all layers if it names none)."""
+        named = self.vocab.parse(text) if named is None else named
+        return self.layers_of(named) if named else list(range(self.G.num_layers)), named
+
+    def layers_of(self, names) -> list[int]:
+        """W+ layers of the groups that carry the given attributes (``attribute_groups``)."""
+        groups = {g for name in names for g in self.attribute_groups[name]}
+        return sorted(i for g in groups for i in self.groups[g])
+
+    def group_strengths(self, layers: list[int]) -> dict[str, float]:
+        """Per layer group, 1 when it holds any of ``layers`` and 0 otherwise: ``edit``'s default strengths."""
+        return {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
+
+    # ---- the tasks ---------------------------------------------------------------------------------------------
+    def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8, steps: int = 0,
+                 progress: Callable | None = None, candidates: int | None = None) -> Generation:
+        """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere.
+        ``candidates`` codes are drawn per sample and the ``n`` the guidance ranks highest are kept, best first
+        (default ``settings.candidates`` when ``steps`` is 0, else 1)."""
+        text = check_text(text)
+        k = max(1, candidates if candidates is not None else self.settings.candidates if steps == 0 else 1)
+        layers, named = self.governed_layers(text)
+        base = self.random_codes(n * k, seed, truncation)
+        style, layers = self.text_codes.for_generation(text, named, base, layers, steps, progress)
+        wp = mix(base, style, layers_mask(self.G.num_layers, layers))
+        images = self.render(wp)
+        if k > 1:
+            with torch.inference_mode():
+                sims = self.guidance.similarity(images, self.guidance.embed_text([text]).to(self.device))[:, 0]
+            keep = sims.argsort(descending=True, stable=True)[:n]
+            wp, images = wp[keep], images[keep]
+        return Generation(images, wp, layers, named)
+
+    def prepare(self, image, align: bool | str = "auto") -> torch.Tensor:
+        """Any image -> the generator's input ``[1, 3, R, R]`` (``inputs.photo_tensor``)."""
+        return photo_tensor(image, self.G.resolution, align, self.synthetic_domain)
+
+    def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0,
+               align: bool | str = "auto") -> Inversion:
+        """Image -> W+: alignment, encoder initialisation, then instance-level optimisation with pixel, perceptual
+        and encoder terms (TediGAN §3.3 / IDInvert). Deterministic; ``seed`` is the CLI's uniform flag and changes
+        nothing, and no global random state is touched."""
+        target = self.prepare(image, align).to(self.device)
+        with torch.inference_mode():
+            wp0 = self.E(target)
+        weights = replace(self.settings.inversion, text=0.0,
+                          steps=self.settings.inversion.steps if steps is None else steps)
+        with torch.enable_grad():
+            wp, losses = optimize_wp(lambda w: self.G.synthesize(w, "const"), target, wp0.clone(), weights,
+                                     perceptual=self.perceptual, encoder=self.E, progress=progress, patience=20)
+        image_rec = self.render(wp)
+        return Inversion(wp, wp0, target, image_rec, psnr(image_rec, target), weights.steps, losses)
+
+    def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None, steps: int = 0,
+             progress: Callable | None = None, per_group: bool = True) -> Edit:
+        """Edit W+ codes ``[N, L, D]`` with a description: the text's code mixed into the content per layer group
+        (TediGAN §3.4); ``steps`` > 0 first refines it toward the text while keeping the content's image (§3.3).
+        The style code is found for every group (the mapper's: for the chosen ones), so a slider turned up later
+        shows the edit there too; the sliders then only mix."""
+        text = check_text(text)
+        content = content.to(self.device)
+        layers, named = self.governed_layers(text)
+        strengths = self.group_strengths(layers) if strengths is None else strengths
+        mask = layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
+        search = {g: 1.0 for g in GROUPS}
+        if self.mapper is not None:
+            search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or search
+        style = self.text_codes.for_edit(text, named, content, layer_mask(self.G.num_layers, self.groups, search),
+                                         steps, progress)
+        image = None
+        if self.settings.edit_push > 1 and named and bool(mask.any()):  # all sliders at 0: nothing to push
+            style, image = push_until_read(self.render, self.reader, content, style, mask, named,
+                                           self.settings.edit_push)
+        wp = mix(content, style, mask)
+        groups_only = {g: self.render(mix(content, style, layer_mask(self.G.num_layers, self.groups,
+                                                                     {g: strengths.get(g, 0.0) or 1.0})))
+                       for g in GROUPS} if per_group else {}
+        return Edit(wp, content, style, self.render(wp) if image is None else image, dict(strengths), groups_only)
+
+    @torch.inference_mode()
+    def mix(self, content: torch.Tensor, style: torch.Tensor, strengths: dict[str, float]) -> tuple:
+        """Style mixing: ``content`` codes with the chosen layer groups (or index ranges) taken from ``style``;
+        returns ``(wp, images)``."""
+        wp = mix(content.to(self.device), style.to(self.device), layer_mask(self.G.num_layers, self.groups, strengths))
+        return wp, self.render(wp)
+
+    def from_sketch(self, sketch, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
+                    steps: int = 0) -> Generation:
+        """A sketch (strokes on a canvas, any size) -> n diverse faces; optional text for the appearance."""
+        if self.sketch_encoder is None:
+            raise LoadError(f"family {self.name} has no sketch encoder")
+        with torch.inference_mode():
+            code = self.sketch_encoder(sketch_tensor(self.sketch_encoder, sketch).to(self.device))
+        return self._from_structure(code, text, n, seed, truncation, steps)
+
+    def from_label(self, label, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
+                   index_space: str = "domain", steps: int = 0) -> Generation:
+        """A label map (colour image in the legend's palette, or class indices) -> n diverse faces."""
+        if self.label_encoder is None:
+            raise LoadError(f"family {self.name} has no label-map encoder")
+        x = label_tensor(self.label_encoder, label, index_space).to(self.device)
+        with torch.inference_mode():
+            code = self.label_encoder(x)
+        return self._from_structure(code, text, n, seed, truncation, steps)
+
+    def _from_structure(self, code, text, n, seed, truncation, steps=0) -> Generation:
+        """The modality's code in the structure layers (coarse, middle), random codes in the others; a text then
+        edits the results as ``edit`` does (docs/decisions.md, "Text on sketches and label maps")."""
+        structure = self.groups["coarse"] + self.groups["middle"]
+        wp = mix(self.random_codes(n, seed, truncation), code.expand(n, -1, -1),
+                 layers_mask(self.G.num_layers, structure))
+        if text is not None and str(text).strip():
+            edited = self.edit(wp, text, steps=steps, per_group=False)
+            return Generation(edited.image, edited.wp, structure, self.vocab.parse(check_text(text)))
+        return Generation(self.render(wp), wp, structure, {})
+
+    def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:
+        """``steps`` frames from one description to another over the same random codes in the layers neither
+        governs; returns ``(wp, images)``."""
+        text_a, text_b = check_text(text_a), check_text(text_b)
+        layers = sorted(set(self.governed_layers(text_a)[0]) | set(self.governed_layers(text_b)[0]))
+        mask = layers_mask(self.G.num_layers, layers)
+        base = self.random_codes(1, seed)
+        alphas = torch.linspace(0, 1, steps, device=self.device).view(-1, 1, 1)
+        wp = mix(base.expand(steps, -1, -1), self.text_codes.for_interpolation(text_a, text_b, base, mask, alphas),
+                 mask)
+        return wp, self.render(wp)
+
+    @torch.inference_mode()
+    def describe(self, image, text: str | None = None, num_distractors: int = 99, seed: int = 0,
+                 align: bool | str = "auto") -> Description:
+        """Redescription: the attributes read from the image, in words; given a text, its match score and its
+        rank among distractor captions of random faces (R-precision, as in MirrorGAN)."""
+        x = self.prepare(image, align).to(self.device)
+        values, confidence = self.reader.read(x)
+        seen = self.vocab.visible(values)  # e.g. no eye colour behind sunglasses
+        out = Description(self.vocab.describe({k: v for k, v in values.items() if confidence[k] >= 0.5 and seen[k]}),
+                          values, confidence)
+        if text is not None:
+            candidates = torch.cat([self.guidance.embed_text([check_text(text)]),
+                                    self.reader.distractors(seed, num_distractors)])
+            sims = self.guidance.similarity(x[:1], candidates.to(self.device))[0]
+            out.score, out.rank = round(float(sims[0]), 4), int((sims[1:] > sims[0]).sum()) + 1
+            out.num_candidates = num_distractors + 1
+        return out

@@ -1,0 +1,62 @@
+"""Reading faces in a family's vocabulary: which value of each attribute an image shows.
+
+Two readers share one interface: the family's attribute classifier where it has one, else zero-shot through the
+text-image guidance (one prompt per value). ``shown_values`` always asks the guidance, since edits and text -> image
+compare what a face shows with what a text says in the guidance's terms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..method.guidance import TextImageGuidance
+from ..vocabulary import Vocabulary
+
+__all__ = ["FaceReader"]
+
+CLIP_LOGIT_SCALE = 100
+
+
+class FaceReader:
+    def __init__(self, guidance: TextImageGuidance, vocab: Vocabulary, classifier: torch.nn.Module | None = None):
+        self.guidance, self.vocab, self.classifier = guidance, vocab, classifier
+        self._value_prompts: torch.Tensor | None = None  # zero-shot prompts' embeddings, computed on first use
+
+    @torch.inference_mode()
+    def shown_values(self, images: torch.Tensor, names) -> list[dict[str, str]]:
+        """Per image ``[N, 3, H, W]``, the value of each named attribute whose canonical statement ("This person is
+        smiling.") the guidance matches best."""
+        current: list[dict[str, str]] = [{} for _ in range(len(images))]
+        embedded = self.guidance.embed_image(images)
+        for name in names:
+            values = self.vocab.term(name).values
+            options = self.guidance.embed_text([self.vocab.statement({name: v}) for v in values]).to(embedded.device)
+            for face, j in zip(current, (embedded @ options.t()).argmax(1).tolist()):
+                face[name] = values[j]
+        return current
+
+    @torch.inference_mode()
+    def read(self, x: torch.Tensor) -> tuple[dict[str, str], dict[str, float]]:
+        """Attribute values of one image ``[1, 3, R, R]`` and their confidences (classifier softmax, or softmax over
+        a value's zero-shot prompts at CLIP's logit scale)."""
+        terms = self.vocab.terms
+        if self.classifier is not None:  # its heads follow the vocabulary's attributes
+            idx, conf = self.classifier.predict(x[:1])
+            return ({t.name: t.values[int(i)] for t, i in zip(terms, idx[0])},
+                    {t.name: round(float(c), 3) for t, c in zip(terms, conf[0])})
+        if self._value_prompts is None:
+            texts = [p for per_value in self.vocab.prompts() for p in per_value]
+            self._value_prompts = self.guidance.embed_text(texts).to(x.device)
+        sims = self.guidance.similarity(x[:1], self._value_prompts)[0]
+        values, confidence, start = {}, {}, 0
+        for t in terms:
+            p = torch.softmax(CLIP_LOGIT_SCALE * sims[start:start + len(t.values)], 0)
+            values[t.name], confidence[t.name] = t.values[int(p.argmax())], round(float(p.max()), 3)
+            start += len(t.values)
+        return values, confidence
+
+    def distractors(self, seed: int, num: int) -> torch.Tensor:
+        """Embeddings ``[num, D]`` of captions of random faces, deterministic in ``seed`` (R-precision's
+        distractors; the text encoder keeps each caption's embedding, so a seed's are encoded once)."""
+        return self.guidance.embed_text(self.vocab.distractors(np.random.default_rng(seed), num))

@@ -1,0 +1,66 @@
+"""What the pipeline's tasks return, and the check every description passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+__all__ = ["Generation", "Inversion", "Edit", "Description", "check_text", "psnr", "MAX_TEXT_CHARS"]
+
+MAX_TEXT_CHARS = 500
+
+
+@dataclass
+class Generation:
+    images: torch.Tensor  # [N, 3, H, W] in [-1, 1]
+    wp: torch.Tensor  # [N, L, D]
+    governed: list[int]  # W+ layers taken from the text
+    named: dict[str, str]  # attributes the text was read to name
+
+
+@dataclass
+class Inversion:
+    wp: torch.Tensor  # [1, L, D] after optimisation
+    wp_encoder: torch.Tensor  # [1, L, D] encoder initialisation
+    target: torch.Tensor  # [1, 3, H, W] the (aligned, resized) input
+    image: torch.Tensor  # [1, 3, H, W] reconstruction
+    psnr: float
+    steps: int
+    losses: dict
+
+
+@dataclass
+class Edit:
+    wp: torch.Tensor  # [N, L, D] the edited code (content mixed with the text's style code)
+    content: torch.Tensor  # [N, L, D] the code that was edited
+    style: torch.Tensor  # [N, L, D] the text's code (refined by optimisation when steps > 0)
+    image: torch.Tensor  # [N, 3, H, W]
+    strengths: dict[str, float]
+    per_group: dict[str, torch.Tensor] = field(default_factory=dict)  # group -> image with only that group edited
+
+
+@dataclass
+class Description:
+    caption: str
+    attributes: dict[str, str]
+    confidence: dict[str, float]
+    score: float | None = None  # text-image similarity of the given text
+    rank: int | None = None  # 1 = the given text beats every distractor caption
+    num_candidates: int | None = None
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """PSNR in dB between images in [-1, 1] (peak-to-peak 2)."""
+    mse = (a - b).pow(2).mean().clamp(min=1e-10)
+    return float(10 * torch.log10(4 / mse))
+
+
+def check_text(text) -> str:
+    """A description must be non-empty text of reasonable length; returns it with runs of whitespace folded."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("the description is empty: write what the face should look like")
+    text = " ".join(text.split())
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"the description is {len(text)} characters long; keep it under {MAX_TEXT_CHARS}")
+    return text

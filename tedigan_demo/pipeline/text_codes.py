@@ -1,0 +1,187 @@
+"""How a description becomes W+ codes: the two strategies of TediGAN's text side.
+
+``MapperTextCodes``: the embedded family's text encoder into W+ (TediGAN §3.2); an edit enters as the offset of the
+text's code from the code of what the face shows now. ``GuidedTextCodes``: families without one (the official FFHQ
+families) find a text's code by optimisation under CLIP guidance, as the official code does. Both answer the same
+four questions: the code for text -> image, for an edit, for plain style mixing, and along an interpolation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import torch
+import torch.nn.functional as F
+
+from ..loading import LoadError
+from ..method.control import mix
+from ..method.inversion import InversionWeights, optimize_wp
+from ..vocabulary import Vocabulary
+from .reading import FaceReader
+from .settings import PipelineSettings
+
+__all__ = ["MapperTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "layers_mask", "push_until_read"]
+
+# (content, style, text, mask, steps, progress) -> style: guided optimisation of a text's code (``refine_toward_text``)
+Refine = Callable[[torch.Tensor, torch.Tensor, str, torch.Tensor, int, Callable | None], torch.Tensor]
+
+
+def layers_mask(num_layers: int, layers: list[int]) -> torch.Tensor:
+    """``[num_layers]``: 1 on ``layers``, 0 elsewhere."""
+    mask = torch.zeros(num_layers)
+    mask[layers] = 1.0
+    return mask
+
+
+def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeights, content: torch.Tensor,
+                       style: torch.Tensor, text: str, mask: torch.Tensor, steps: int,
+                       progress: Callable | None = None) -> torch.Tensor:
+    """Optimise the mixed code ``mix(content, style, mask)`` toward ``text`` under the guidance while keeping the
+    content's image (TediGAN §3.3); returns it as a style code ``[N, L, D]``, so that the per-group sliders keep
+    mixing it."""
+    with torch.inference_mode(False):
+        content, style, mask = (t.detach().clone().to(G.device) for t in (content, style, mask))
+        m = mask.view(1, -1, 1)
+        with torch.no_grad():
+            target = G.synthesize(content, "const")
+            t = guidance.embed_text([text]).to(G.device)
+        with torch.enable_grad():
+            wp, _ = optimize_wp(lambda w: G.synthesize(w, "const"), target, mix(content, style, mask),
+                                replace(weights, steps=steps), perceptual=perceptual, encoder=encoder,
+                                text_loss=lambda img: guidance.loss(img, t), progress=progress)
+        return torch.where(m > 0, content + (wp - content) / m.clamp(min=1e-6), style)
+
+
+class GuidedTextCodes:
+    """A text's code by ``settings.text_steps`` (or the request's ``steps``) of guided optimisation from the face's
+    own code."""
+
+    has_encoder = False
+
+    def __init__(self, refine: Refine, settings: PipelineSettings):
+        self.refine, self.settings = refine, settings
+
+    def code(self, texts: list[str]) -> torch.Tensor:
+        raise LoadError("this family has no text encoder into W+; its text codes come from optimisation")
+
+    def _optimised(self, text, start, mask, steps, progress):
+        return self.refine(start, start, text, mask, steps or self.settings.text_steps, progress)
+
+    def for_generation(self, text, named, base, layers, steps=0, progress=None):
+        """``(style [N, L, D], layers it governs)`` for random codes ``base``."""
+        return self._optimised(text, base, layers_mask(base.shape[1], layers), steps, progress), layers
+
+    def for_edit(self, text, named, content, mask, steps=0, progress=None):
+        return self._optimised(text, content, mask, steps, progress)
+
+    def absolute(self, text, start, mask, steps=0, progress=None):
+        return self._optimised(text, start, mask, steps, progress)
+
+    def for_interpolation(self, text_a, text_b, base, mask, alphas):
+        a, b = (self._optimised(t, base, mask, 0, None) for t in (text_a, text_b))
+        return torch.lerp(a, b, alphas)
+
+
+class MapperTextCodes:
+    """TediGAN's text encoder into W+: a sentence embedding mapped to a W+ code."""
+
+    has_encoder = True
+
+    def __init__(self, mapper, sentence_encoder, render: Callable, reader: FaceReader, vocab: Vocabulary,
+                 layers_of: Callable, refine: Refine, settings: PipelineSettings):
+        self.mapper, self.sentence_encoder, self.render = mapper, sentence_encoder, render
+        self.reader, self.vocab, self.layers_of = reader, vocab, layers_of
+        self.refine, self.settings = refine, settings
+
+    @torch.inference_mode()
+    def code(self, texts: list[str]) -> torch.Tensor:
+        """Descriptions -> W+ codes ``[T, L, D]``."""
+        return self.mapper(self.sentence_encoder(texts).to(self.mapper.w_avg.device))
+
+    def for_generation(self, text, named, base, layers, steps=0, progress=None):
+        """``(style, layers)``. With ``open_attributes`` "shown", each sample's code is that of the description
+        followed by a statement of what its random face shows of the attributes the description leaves open, in the
+        layers of all the attributes: random codes in the other layers alone hardly vary the samples where the
+        coarse layers carry most attributes."""
+        s = self.settings
+        if s.open_attributes == "shown":
+            open_names = [t.name for t in self.vocab.terms if t.name not in named]
+            shown = self.reader.shown_values(self.render(base), open_names)
+            if s.open_quiet:
+                shown = [{a: v for a, v in face.items() if (a, v) not in self.vocab.quiet} for face in shown]
+            layers = self.layers_of([*named, *open_names])
+            style = self.code([f"{text} {self.vocab.statement(face)}".strip() for face in shown])
+        else:
+            style = self.code([text]).expand(len(base), -1, -1)
+        if steps > 0:
+            style = self.refine(base, style, text, layers_mask(base.shape[1], layers), steps, progress)
+        return style, layers
+
+    def for_edit(self, text, named, content, mask, steps=0, progress=None):
+        """The text's code entered as its offset from ``reference_code``, added to ``content``: the mapper predicts
+        the mean code of the faces a description fits, so mixing it in whole would replace the person by that
+        average face; the offset carries the description alone."""
+        target = self.target_text(text, named)
+        style = self.code([target]).expand(len(content), -1, -1)
+        style = content + self.settings.edit_gain * (style - self.reference_code(named, content))
+        return self.refine(content, style, target, mask, steps, progress) if steps > 0 else style
+
+    def absolute(self, text, start, mask, steps=0, progress=None):
+        style = self.code([text]).expand(len(start), -1, -1)
+        return self.refine(start, style, text, mask, steps, progress) if steps > 0 else style
+
+    def for_interpolation(self, text_a, text_b, base, mask, alphas):
+        """Sentence interpolation (Reed et al. 2016): the unit sentence embeddings interpolated, each mapped."""
+        with torch.inference_mode():
+            e = self.sentence_encoder([text_a, text_b]).to(base.device)
+            return self.mapper(F.normalize((1 - alphas[:, 0]) * e[:1] + alphas[:, 0] * e[1:], dim=-1))
+
+    def target_text(self, text: str, named: dict[str, str]) -> str:
+        """What an edit aims at: with ``edit_target`` "statement", the canonical statement of the values the prompt
+        names ("make her smile" -> "This person is smiling."); else, or when it names none, the prompt itself."""
+        if self.settings.edit_target == "statement" and named:
+            return self.vocab.statement(named)
+        return text
+
+    @torch.inference_mode()
+    def reference_code(self, named: dict[str, str], start: torch.Tensor) -> torch.Tensor:
+        """The code ``[N, L, D]`` an edit is measured from. "source": the code of a statement of what each face
+        shows now of the named attributes, so the bias common to both statements cancels (StyleCLIP's neutral ->
+        target direction); "mean", or a text naming nothing the vocabulary knows: the mapper's mean code."""
+        if self.settings.edit_reference == "mean" or not named:
+            return self.mapper.w_avg.to(start).expand_as(start)
+        shown = self.reader.shown_values(self.render(start), named)
+        return self.code([self.vocab.statement(face) for face in shown])
+
+
+@torch.inference_mode()
+def push_until_read(render: Callable, reader: FaceReader, content: torch.Tensor, style: torch.Tensor,
+                    mask: torch.Tensor, named: dict[str, str], max_gain: float, step: float = 0.25
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each face's style code moved along its offset from the content by the smallest gain from 1 to
+    ``max_gain`` (in ``step``s) at which the guidance reads every named value in the mixed face; a face that
+    reads them at none keeps gain 1. Returns ``(style, images [N, 3, H, W] of the mixed codes)``: the push has
+    rendered what the edit shows, so the edit does not render it again."""
+    gains = torch.ones(len(content), device=content.device)
+    done = torch.zeros(len(content), dtype=torch.bool)
+    images = None
+    for g in torch.arange(1.0, max_gain + 1e-6, step).tolist():
+        seen = render(mix(content, content + g * (style - content), mask))
+        hit = hit_all(reader, seen, named)
+        new = hit & ~done
+        if images is None:  # gain 1: also the image of every face that reads the text at no gain
+            images = seen.clone()
+        else:
+            images[new.to(images.device)] = seen[new.to(seen.device)]
+        gains[new.to(gains.device)] = g
+        done |= hit
+        if bool(done.all()):
+            break
+    return content + gains.view(-1, 1, 1) * (style - content), images
+
+
+def hit_all(reader: FaceReader, images: torch.Tensor, named: dict[str, str]) -> torch.Tensor:
+    """``[N]`` bool (CPU): the guidance reads every named value in each image."""
+    shown = reader.shown_values(images, named)
+    return torch.tensor([all(face.get(k) == v for k, v in named.items()) for face in shown])
