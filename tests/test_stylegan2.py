@@ -131,3 +131,30 @@ def test_equalized_lr_scales():
     assert math.isclose(G.style[1].scale, 0.01 / math.sqrt(TINY["w_dim"]))
     assert math.isclose(G.conv1.conv.scale, 1 / math.sqrt(32 * 9))
     assert torch.all(G.conv1.conv.modulation.bias == 1)  # the TF '+1' lives in the stored bias
+
+
+def test_one_truncation_for_both_generators():
+    """``truncate(wp, psi)`` moves the generator's truncation layers toward its mean w by psi: every layer of a
+    StyleGAN2 (rosinality), the first eight of IDInvert's StyleGAN (the official code)."""
+    from tedigan_demo.models.stylegan1 import StyleGAN1Generator
+
+    G2 = Generator(StyleGAN2Config(resolution=16, w_dim=16, n_mlp=2, channel_base=256, channel_max=32))
+    G1 = StyleGAN1Generator()
+    for G in (G2, G1):
+        wp = G.map_to_wp(G.sample_z(2, torch.Generator().manual_seed(0)))
+        k = G.truncation_layers
+        torch.testing.assert_close(G.truncate(wp, 1.0), wp)
+        centre = G.truncate(wp, 0.0)
+        torch.testing.assert_close(centre[:, :k], centre[:1, :1].expand(2, k, -1))  # one point: the mean w
+        torch.testing.assert_close(centre[:, k:], wp[:, k:])
+    assert (G2.truncation_layers, G1.truncation_layers) == (G2.num_layers, 8)
+
+
+def test_the_mean_w_is_a_buffer_outside_the_official_keys():
+    G = Generator(StyleGAN2Config(resolution=16, w_dim=16, n_mlp=2, channel_base=256, channel_max=32))
+    assert "w_avg" not in G.state_dict() and torch.isnan(G.w_avg).all()
+    wp = G.map_to_wp(G.sample_z(1, torch.Generator().manual_seed(1)))
+    first = G.truncate(wp, 0.5)
+    torch.testing.assert_close(G.w_avg, G.mean_w())  # estimated once, then kept
+    assert torch.equal(G.truncate(wp, 0.5), first)
+    assert any(b is G.w_avg for b in G.buffers())  # so .to(device) moves it with the weights

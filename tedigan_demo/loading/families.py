@@ -9,8 +9,7 @@ from pathlib import Path
 
 import torch
 
-from ..models.base import CONFIG_NAME, save_pretrained
-from ..models.stylegan2 import Generator
+from ..models.base import CONFIG_NAME
 from ..zoo import FAMILIES, family
 from .errors import LoadError, first_line
 from .hub import resolve, weights_dir
@@ -215,11 +214,8 @@ def convert_official(src: str | Path, out: str | Path, dtype: torch.dtype = torc
     found = {role: src / name for name, role in OFFICIAL_FILES.items() if (src / name).is_file()}
     if not found:
         raise LoadError(f"no official files in {src} (expected any of: {', '.join(OFFICIAL_FILES)})")
-    kinds = {Generator: "StyleGAN2Generator"}
     for part, path in found.items():
-        model = load_part(part, path)
-        config = model.config.to_dict() if hasattr(model, "config") else {}
-        save_pretrained(model, config, out / part, dtype=dtype, kind=kinds.get(type(model)))
+        load_part(part, path).save_pretrained(out / part, dtype=dtype)
     settings = {"guidance": "clip", "clip": clip, "clip_revision": "main",
                 "converted_from": {part: path.name for part, path in found.items()}}
     (out / FAMILY_SETTINGS).write_text(json.dumps(settings, indent=2) + "\n")

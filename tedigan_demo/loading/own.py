@@ -10,8 +10,8 @@ import torch
 from huggingface_hub import constants as hf_constants
 
 from ..models.base import CONFIG_NAME, WEIGHTS_NAME
-from ..models.stylegan1 import StyleGAN1Config, StyleGAN1Generator
-from ..models.stylegan2 import Generator, StyleGAN2Config
+from ..models.stylegan1 import StyleGAN1Generator
+from ..models.stylegan2 import Generator
 from ..zoo import FAMILIES, family
 from .errors import LoadError, first_line, load_strict
 from .hub import REPO_ROOT, HubRef, resolve
@@ -23,25 +23,18 @@ __all__ = ["load_module", "load_pretrained_dir", "load_generator", "load_encoder
            "load_clip"]
 
 
-def _model_types() -> dict[str, tuple[type, type]]:
-    """``model_type`` in config.json -> (module class, config class), for the project's own models."""
-    from ..models.classifier import AttributeClassifier, ClassifierConfig
-    from ..models.encoders import EncoderConfig, WPlusEncoder
-    from ..models.idinvert import IDInvertEncoder, IDInvertEncoderConfig, VGG16Perceptual
-    from ..models.psp import PSPEncoder, PSPEncoderConfig
-    from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
+def _model_types() -> dict[str, type]:
+    """``model_type`` in config.json -> model class (``models.base.Pretrained``), for the project's own models."""
+    from ..models.classifier import AttributeClassifier
+    from ..models.encoders import WPlusEncoder
+    from ..models.idinvert import IDInvertEncoder, VGG16Perceptual
+    from ..models.psp import PSPEncoder
+    from ..models.stylegan2 import Discriminator
+    from ..models.text import ImageTextEncoder, TextMapper
 
-    return {
-        "StyleGAN2Generator": (Generator, StyleGAN2Config),
-        "StyleGAN1Generator": (StyleGAN1Generator, StyleGAN1Config),
-        "AttributeClassifier": (AttributeClassifier, ClassifierConfig),
-        "WPlusEncoder": (WPlusEncoder, EncoderConfig),
-        "TextMapper": (TextMapper, TextMapperConfig),
-        "ImageTextEncoder": (ImageTextEncoder, ImageTextConfig),
-        "IDInvertEncoder": (IDInvertEncoder, IDInvertEncoderConfig),
-        "VGG16Perceptual": (VGG16Perceptual, dict),
-        "PSPEncoder": (PSPEncoder, PSPEncoderConfig),
-    }
+    classes = (Generator, StyleGAN1Generator, Discriminator, AttributeClassifier, WPlusEncoder, TextMapper,
+               ImageTextEncoder, IDInvertEncoder, VGG16Perceptual, PSPEncoder)
+    return {cls.model_type: cls for cls in classes}
 
 
 def load_sentence_encoder(src: str | Path | None = None, device: str | torch.device = "cpu"):
@@ -118,9 +111,8 @@ def load_module(path: str | Path, device: str | torch.device = "cpu", expect: st
         raise LoadError(f"{path / CONFIG_NAME}: unknown model_type {kind!r} (known: {', '.join(types)})")
     if expect is not None and kind != expect:
         raise LoadError(f"{path} holds a {kind}, not a {expect}")
-    module_cls, config_cls = types[kind]
     try:
-        model = module_cls() if config_cls is dict else module_cls(config_cls(**config))
+        model = types[kind].from_config(config)
     except (TypeError, ValueError) as e:
         raise LoadError(f"bad {kind} config in {path / CONFIG_NAME}: {e}") from None
     load_strict(model, read_safetensors(path / WEIGHTS_NAME), source=str(path / WEIGHTS_NAME))
@@ -183,5 +175,6 @@ def load_generator(src: str | Path | HubRef, device: str | torch.device = "cpu",
     if path.name == CONFIG_NAME:
         return load_pretrained_dir(path.parent, device)
     G, extras = load_official(path, device)
-    G.latent_avg = extras.get("latent_avg")
+    if extras.get("latent_avg") is not None and hasattr(G, "set_w_avg"):
+        G.set_w_avg(extras["latent_avg"])
     return G

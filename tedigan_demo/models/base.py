@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-__all__ = ["save_pretrained", "load_state_strict", "StateDictMismatch"]
+__all__ = ["Pretrained", "save_pretrained", "read_pretrained", "load_state_strict", "StateDictMismatch"]
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -56,3 +56,32 @@ def read_pretrained(directory: str | Path) -> tuple[dict, dict[str, torch.Tensor
     directory = Path(directory)
     config = json.loads((directory / CONFIG_NAME).read_text())
     return config, load_file(str(directory / WEIGHTS_NAME))
+
+
+class Pretrained:
+    """A model that saves and loads itself in the project's format: ``config.json`` (``model_type`` and the
+    config's fields) + ``model.safetensors``. Subclasses set ``model_type`` and ``config_class`` (None: the model
+    takes no config) and keep their config as ``self.config``."""
+
+    model_type: str = ""
+    config_class: type | None = None
+
+    def save_pretrained(self, directory: str | Path, dtype: torch.dtype = torch.float16) -> Path:
+        config = self.config.to_dict() if self.config_class is not None else {}
+        return save_pretrained(self, config, directory, dtype, kind=self.model_type)
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """The model, untrained, from the fields of its ``config.json`` (``TypeError`` / ``ValueError`` if bad)."""
+        return cls() if cls.config_class is None else cls(cls.config_class(**config))
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu"):
+        """The saved model, strictly loaded, in eval mode on ``device``."""
+        config, state = read_pretrained(directory)
+        kind = config.pop("model_type", None)
+        if kind != cls.model_type:
+            raise ValueError(f"{directory} holds a {kind}, not a {cls.model_type}")
+        model = cls.from_config(config)
+        load_state_strict(model, state, source=str(Path(directory) / WEIGHTS_NAME))
+        return model.to(device).eval()

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..synthfaces import ATTRIBUTES
+from .base import Pretrained
 
 __all__ = ["ClassifierConfig", "AttributeClassifier"]
 
@@ -28,8 +29,11 @@ class ClassifierConfig:
         return asdict(self)
 
 
-class AttributeClassifier(nn.Module):
+class AttributeClassifier(Pretrained, nn.Module):
     """A small CNN; ``forward`` returns a list of logits ``[N, num_values[k]]``, ``features`` the shared vector."""
+
+    model_type = "AttributeClassifier"
+    config_class = ClassifierConfig
 
     def __init__(self, config: ClassifierConfig | None = None, **kwargs):
         super().__init__()

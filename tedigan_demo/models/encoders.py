@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base import Pretrained
+
 __all__ = ["EncoderConfig", "WPlusEncoder"]
 
 
@@ -27,9 +29,12 @@ class EncoderConfig:
         return asdict(self)
 
 
-class WPlusEncoder(nn.Module):
+class WPlusEncoder(Pretrained, nn.Module):
     """CNN trunk, then one linear head per layer group of W+ (coarse from the deepest features, fine from the
     shallowest, as in pSp's feature pyramid)."""
+
+    model_type = "WPlusEncoder"
+    config_class = EncoderConfig
 
     def __init__(self, config: EncoderConfig | None = None, **kwargs):
         super().__init__()

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base import Pretrained
+
 __all__ = ["IDInvertEncoderConfig", "IDInvertEncoder", "VGG16Perceptual"]
 
 
@@ -91,8 +93,11 @@ class _LastBlock(nn.Module):
         return self.bn(x[:, :, None, None]).flatten(1)
 
 
-class IDInvertEncoder(nn.Module):
+class IDInvertEncoder(Pretrained, nn.Module):
     """Image ``[N, 3, 256, 256]`` in [-1, 1] -> ``wp [N, 14, 512]`` (eval mode: BatchNorm running statistics)."""
+
+    model_type = "IDInvertEncoder"
+    config_class = IDInvertEncoderConfig
 
     def __init__(self, config: IDInvertEncoderConfig | None = None, **kwargs):
         super().__init__()
@@ -114,9 +119,12 @@ class IDInvertEncoder(nn.Module):
         return getattr(self, f"block{self.num_conv_blocks}")(x).view(-1, cfg.num_layers, cfg.w_dim)
 
 
-class VGG16Perceptual(nn.Module):
+class VGG16Perceptual(Pretrained, nn.Module):
     """VGG16 convolutions ``layer0..layer28``; ``forward`` returns ReLU(conv4_3) features after Caffe-style
     preprocessing (RGB [-1, 1] -> BGR [0, 255] minus the ImageNet BGR mean, no std)."""
+
+    model_type = "VGG16Perceptual"
+    config_class = None
 
     CONVS = {0: (3, 64), 2: (64, 64), 5: (64, 128), 7: (128, 128), 10: (128, 256), 12: (256, 256), 14: (256, 256),
              17: (256, 512), 19: (512, 512), 21: (512, 512), 24: (512, 512), 26: (512, 512), 28: (512, 512)}

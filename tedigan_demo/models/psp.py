@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base import Pretrained
+
 __all__ = ["PSPEncoderConfig", "GradualStyleEncoder", "PSPEncoder", "PSP_INPUT_RESOLUTION", "ENCODER_TYPES"]
 
 PSP_INPUT_RESOLUTION = 256  # pSp encoders read 256 x 256 inputs
@@ -147,13 +149,16 @@ class GradualStyleEncoder(nn.Module):
         return w
 
 
-class PSPEncoder(nn.Module):
+class PSPEncoder(Pretrained, nn.Module):
     """A pSp (or e4e) encoder as TediGAN uses it: ``encoder(x) + latent_avg`` (``start_from_latent_avg``), with the
     input resized to 256 x 256 first (bilinear for images and sketches; label maps must arrive one-hot at 256).
 
     The state keys (``encoder.*``, ``latent_avg``) mirror the official checkpoint's, so a converted folder and the
     official ``.pt`` file hold the same tensors under the same names.
     """
+
+    model_type = "PSPEncoder"
+    config_class = PSPEncoderConfig
 
     input_resolution = PSP_INPUT_RESOLUTION
 

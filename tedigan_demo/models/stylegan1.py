@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base import Pretrained
 from .stylegan2 import GROUP_NAMES, NOISE_MODES
 
 __all__ = ["StyleGAN1Config", "StyleGAN1Generator"]
@@ -217,8 +218,11 @@ class _Synthesis(nn.Module):
                 setattr(self, f"output{i // 2}", _ToRGB(ch(res)))
 
 
-class StyleGAN1Generator(nn.Module):
+class StyleGAN1Generator(Pretrained, nn.Module):
     """IDInvert StyleGAN generator: ``z -> wp [N, 14, 512]`` (mapping, optional truncation) and ``wp -> image``."""
+
+    model_type = "StyleGAN1Generator"
+    config_class = StyleGAN1Config
 
     def __init__(self, config: StyleGAN1Config | None = None, **kwargs):
         super().__init__()
@@ -245,9 +249,14 @@ class StyleGAN1Generator(nn.Module):
             raise ValueError(f"z must have shape [N, {self.w_dim}], got {list(z.shape)}")
         return self.mapping(z).view(-1, self.num_layers, self.w_dim)
 
+    @property
+    def truncation_layers(self) -> int:
+        return self.config.truncation_layers
+
     def truncate(self, wp: torch.Tensor, psi: float | None = None) -> torch.Tensor:
-        """The official truncation: toward ``w_avg`` by the stored per-layer coefficients (0.7 on layers 0-7), or
-        by ``psi`` on the first ``truncation_layers`` layers."""
+        """Truncation trick, as StyleGAN2's ``truncate`` but on the first ``truncation_layers`` (8) layers only, as
+        the official code: ``wp`` toward the stored ``w_avg`` by ``psi`` there (None: the stored per-layer
+        coefficients, 0.7)."""
         w_avg = self.truncation.w_avg.view(1, 1, -1)
         coef = self.truncation.truncation
         if psi is not None:

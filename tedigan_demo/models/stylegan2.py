@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base import Pretrained
+
 __all__ = [
     "StyleGAN2Config",
     "Generator",
@@ -302,8 +304,11 @@ class ToRGB(nn.Module):
 # Generator
 
 
-class Generator(nn.Module):
+class Generator(Pretrained, nn.Module):
     """StyleGAN2 generator: mapping ``z -> w`` and synthesis ``wp -> image`` (RGB, nominally [-1, 1])."""
+
+    model_type = "StyleGAN2Generator"
+    config_class = StyleGAN2Config
 
     def __init__(self, config: StyleGAN2Config | None = None, **kwargs):
         super().__init__()
@@ -334,6 +339,10 @@ class Generator(nn.Module):
             self.to_rgbs.append(ToRGB(out_ch, self.w_dim, blur_kernel=bk))
             in_ch = out_ch
         self.layer_groups = layer_groups(self.num_layers, self.resolution)
+        self.truncation_layers = self.num_layers  # rosinality truncates every layer
+        # the truncation centre: the checkpoint's ``latent_avg`` where it has one (``set_w_avg``), else ``mean_w``
+        # on first use; NaN until known. Not part of the official key layout, but moves with ``.to()``.
+        self.register_buffer("w_avg", torch.full((1, self.w_dim), float("nan")), persistent=False)
 
     # ---- latent spaces -----------------------------------------------------------------------------------------
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -352,16 +361,18 @@ class Generator(nn.Module):
         z = self.sample_z(n, torch.Generator().manual_seed(seed))
         return self.mapping(z).mean(0, keepdim=True)
 
-    def truncate(self, w: torch.Tensor, psi: float = 0.7, w_avg: torch.Tensor | None = None) -> torch.Tensor:
-        """Truncation trick: move ``w`` (or ``wp``) toward the mean ``w`` by ``psi`` (1 = unchanged).
+    def set_w_avg(self, latent_avg: torch.Tensor) -> None:
+        """Use a checkpoint's mean ``w`` as the truncation centre: ``[w_dim]``, or ``[num_layers, w_dim]`` as pSp
+        stores it (one copy per layer; the first is taken)."""
+        self.w_avg.copy_(latent_avg.detach().reshape(-1, self.w_dim)[:1].to(self.w_avg))
 
-        The mean defaults to the checkpoint's ``latent_avg`` when it has one, else ``mean_w()`` (computed once).
-        """
+    def truncate(self, w: torch.Tensor, psi: float = 0.7, w_avg: torch.Tensor | None = None) -> torch.Tensor:
+        """Truncation trick: move ``w`` (or ``wp``, every layer: ``truncation_layers``) toward the mean ``w`` by
+        ``psi`` (1 = unchanged). The mean: ``w_avg`` if given, else the checkpoint's or ``mean_w()`` (kept)."""
         if w_avg is None:
-            if getattr(self, "_w_avg", None) is None:
-                latent_avg = getattr(self, "latent_avg", None)
-                self._w_avg = latent_avg.view(1, -1).to(self.device) if latent_avg is not None else self.mean_w()
-            w_avg = self._w_avg
+            if torch.isnan(self.w_avg).any():
+                self.w_avg.copy_(self.mean_w())
+            w_avg = self.w_avg
         if w.ndim == 3:
             w_avg = w_avg.view(1, 1, -1)
         return w_avg + psi * (w - w_avg)
@@ -450,12 +461,15 @@ class ResBlock(nn.Module):
         return (self.conv2(self.conv1(x)) + self.skip(x)) / math.sqrt(2)
 
 
-class Discriminator(nn.Module):
+class Discriminator(Pretrained, nn.Module):
     """Residual StyleGAN2 discriminator with minibatch standard deviation."""
+
+    model_type = "StyleGAN2Discriminator"
+    config_class = StyleGAN2Config
 
     def __init__(self, config: StyleGAN2Config | None = None, stddev_group: int = 4, **kwargs):
         super().__init__()
-        config = config or StyleGAN2Config(**kwargs)
+        self.config = config = config or StyleGAN2Config(**kwargs)
         ch = config.channels
         blocks: list[nn.Module] = [ConvLayer(3, ch(config.resolution), 1)]
         for log_res in range(config.log_size, 2, -1):

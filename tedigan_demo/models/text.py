@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base import Pretrained
+
 __all__ = ["memoize_texts", "SentenceEncoder", "TextMapperConfig", "TextMapper", "ImageTextConfig", "ImageTextEncoder"]
 
 
@@ -80,8 +82,11 @@ class TextMapperConfig:
         return asdict(self)
 
 
-class TextMapper(nn.Module):
+class TextMapper(Pretrained, nn.Module):
     """Sentence embedding ``[N, text_dim]`` -> W+ code ``[N, num_layers, w_dim]`` (offset from ``w_avg``)."""
+
+    model_type = "TextMapper"
+    config_class = TextMapperConfig
 
     def __init__(self, config: TextMapperConfig | None = None, **kwargs):
         super().__init__()
@@ -104,9 +109,12 @@ class ImageTextConfig:
         return asdict(self)
 
 
-class ImageTextEncoder(nn.Module):
+class ImageTextEncoder(Pretrained, nn.Module):
     """Image ``[N, 3, R, R]`` in [-1, 1] -> unit vector in the sentence-embedding space (CLIP-style, trained with a
     contrastive loss against frozen sentence embeddings)."""
+
+    model_type = "ImageTextEncoder"
+    config_class = ImageTextConfig
 
     def __init__(self, config: ImageTextConfig | None = None, **kwargs):
         super().__init__()

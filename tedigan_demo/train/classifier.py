@@ -12,7 +12,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..models.base import save_pretrained
 from ..models.classifier import AttributeClassifier, ClassifierConfig
 from ..synthfaces import render_seeds
 from .augment import degrade
@@ -99,7 +98,7 @@ def main(argv=None) -> None:
         run.log({"epoch": epoch, "test_acc_mean": round(acc.mean().item(), 4),
                  "test_acc_min": round(acc.min().item(), 4)})
     model.eval()
-    save_pretrained(model, model.config.to_dict(), args.out, kind="AttributeClassifier")
+    model.save_pretrained(args.out)
     print(f"saved to {args.out}; held-out accuracy per attribute: {[round(a, 3) for a in acc.tolist()]}")
 
 

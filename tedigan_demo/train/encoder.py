@@ -28,7 +28,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces.labels import label_planes
 from .augment import degrade
@@ -115,7 +114,7 @@ def main(argv=None) -> None:
 
     def snapshot(next_step: int):
         run.save_parts(next_step, **parts)
-        save_pretrained(E, E.config.to_dict(), family / "encoder", kind="WPlusEncoder")  # weights only: mode-free
+        E.save_pretrained(family / "encoder")  # weights only: mode-free
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     prior = WPrior(G)

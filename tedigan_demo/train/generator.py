@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..loading import load_module
-from ..models.base import load_state_strict, read_pretrained, save_pretrained
+from ..models.base import load_state_strict, read_pretrained
 from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
 from ..synthfaces import ATTRIBUTES
 from ..synthfaces.render import sample_attributes
@@ -115,9 +115,8 @@ def ema_update(G_ema: Generator, G: Generator, beta: float) -> None:
 def export(G_ema: Generator, D: Discriminator, out: Path, step: int, nimg: int) -> None:
     """Write a run's EMA generator (fp16) and discriminator into the family folder ``out``, with its counters and
     a grid of samples."""
-    cfg = G_ema.config.to_dict()
-    save_pretrained(G_ema, cfg, out / "generator", kind="StyleGAN2Generator")
-    save_pretrained(D, cfg, out / "train_state" / "discriminator", kind="StyleGAN2Discriminator")
+    G_ema.save_pretrained(out / "generator")
+    D.save_pretrained(out / "train_state" / "discriminator")
     (out / "train_state" / "step.txt").write_text(f"{step}\n")
     (out / "train_state" / "nimg.txt").write_text(f"{nimg}\n")
     save_grid(G_ema, out / "samples.png")

@@ -18,7 +18,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..models.base import save_pretrained
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
 from ..synthfaces.labels import label_planes
@@ -70,7 +69,7 @@ def main(argv=None) -> None:
 
     def snapshot(next_step: int):
         run.save_parts(next_step, **parts)
-        save_pretrained(M, M.config.to_dict(), family / f"{args.modality}_encoder", kind="WPlusEncoder")
+        M.save_pretrained(family / f"{args.modality}_encoder")
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     start = step

@@ -29,7 +29,6 @@ import torch
 import torch.nn.functional as F
 
 from ..loading import load_sentence_encoder
-from ..models.base import save_pretrained
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
 from ..synthfaces import ATTRIBUTES, attribute, sure_and_shown
 from ..synthfaces.captions import caption, statements, values_of
@@ -152,9 +151,9 @@ def main(argv=None) -> None:
     def snapshot(next_step: int):
         run.save_parts(next_step, **parts)
         if "mapper" in parts_trained:
-            save_pretrained(mapper, mapper.config.to_dict(), family / "text_mapper", kind="TextMapper")
+            mapper.save_pretrained(family / "text_mapper")
         if "image_text" in parts_trained:
-            save_pretrained(image_text, image_text.config.to_dict(), family / "image_text", kind="ImageTextEncoder")
+            image_text.save_pretrained(family / "image_text")
 
     on_terminate(lambda: snapshot(step))  # a kill saves the last steps
     bank = StatementBank(text_encoder, device) if args.w_statements > 0 and "image_text" in parts_trained else None
