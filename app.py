@@ -57,6 +57,7 @@ CSS = """
 @media (max-width: 520px) { .tab-wrapper .tab-container button { padding-left: 6px; padding-right: 6px; } }
 """
 
+
 def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     """The app's page over ``families`` (default: ``FamilyRegistry.start`` from the environment), queued and ready
     to launch."""

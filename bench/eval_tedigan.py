@@ -7,6 +7,7 @@
   samples of one caption; R-precision (rank 1 of the caption among 99 captions of other faces, by the family's
   text-image similarity). The pipeline keeps the candidates that same similarity ranks highest, so R-precision
   is measured on samples drawn without ranking, and the accuracy both ways (``..._unranked``);
+* descriptions as people write them (``bench.people_prompts``): named values present, negated values absent;
 * the text-image similarity's reading of each attribute (the value whose statement matches best) on held-out
   rendered faces, their reconstructions and random generated faces (against the classifier's confident reading):
   edits and text -> image climb or rank by that similarity, so an attribute it cannot read they cannot reach;
@@ -32,6 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from bench.people_prompts import eval_people
 from tedigan_demo.demo import REFINE_STEPS
 from tedigan_demo.pipeline import TediGANPipeline
 from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable_mask, sure_and_shown
@@ -171,8 +173,13 @@ def main() -> None:
     ap.add_argument("--open-attributes", choices=["shown", "layers"], default="shown",
                     help="text -> image: how the attributes a text leaves open vary (TediGANPipeline.generate)")
     ap.add_argument("--state-quiet", action="store_true", help="'shown' also states quiet values (no glasses...)")
+    ap.add_argument("--mapper-reads", choices=["text", "statement", "auto"], default=None,
+                    help="what the text mapper reads of a description (PipelineSettings.mapper_reads)")
+    ap.add_argument("--rank-by", choices=["similarity", "named"], default=None,
+                    help="how text -> image ranks its candidates (PipelineSettings.rank_by)")
     ap.add_argument("--reading-faces", type=int, default=200, help="faces per set of the guidance's reading")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: text,reading,edit,modal,speed")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated sections to skip: text,people,reading,edit,modal,speed")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
@@ -180,14 +187,15 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
     changes = {"edit_target": args.edit_target, "edit_gain": args.edit_gain,  # a gain of 0 leaves the offset out
-               "edit_push": args.edit_push}
+               "edit_push": args.edit_push, "mapper_reads": args.mapper_reads, "rank_by": args.rank_by}
     pipe = pipe.with_settings(edit_reference=args.edit_reference, open_attributes=args.open_attributes,
                               open_quiet=not args.state_quiet, **{k: v for k, v in changes.items() if v is not None})
     C = pipe.classifier
     s = pipe.settings
     res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_target": s.edit_target,
                  "edit_gain": s.edit_gain, "edit_push": s.edit_push,
-                 "edit_steps": args.edit_steps, "open_attributes": args.open_attributes}
+                 "edit_steps": args.edit_steps, "open_attributes": args.open_attributes,
+                 "mapper_reads": s.mapper_reads, "rank_by": s.rank_by}
     skip = set(filter(None, args.skip.split(",")))
 
     # ---- text -> image
@@ -233,6 +241,10 @@ def main() -> None:
                     hits.append(float(sims[0] >= sims.max()))
                 res["r_precision_top1"] = round(float(np.mean(hits)), 3)
                 res["r_precision_candidates"] = min(100, args.faces)
+
+    # ---- descriptions as people write them, negations included
+    if "people" not in skip:
+        res["people"] = eval_people(pipe, C, n=args.n)
 
     # ---- the text-image similarity's reading of each attribute
     if "reading" not in skip:

@@ -89,6 +89,7 @@ def test_each_sample_states_what_its_random_face_shows_of_the_open_attributes(pi
 
 
 def test_generate_keeps_the_candidates_the_text_image_similarity_ranks_highest(pipe):
+    pipe = pipe.with_settings(rank_by="similarity")
     text = "She has long red hair."
     every = pipe.generate(text, n=12, seed=3, candidates=1)  # the 12 codes that n=3 with 4 candidates draws
     sims = pipe.guidance.similarity(every.images, pipe.guidance.embed_text([text]))[:, 0]
@@ -308,3 +309,34 @@ def test_an_edit_parses_its_text_once_and_renders_only_what_it_shows(pipe, monke
     assert parses == ["give him a beard"]
     assert renders == [2, 2]  # what the faces show now (the edit's reference), then the edited faces
     torch.testing.assert_close(out.image, pipe.render(out.wp))
+
+
+def test_the_mapper_can_read_the_statement_of_what_a_text_names(pipe):
+    stated = pipe.with_settings(mapper_reads="statement").text_codes
+    named = pipe.vocab.parse("no glasses, just red hair")
+    assert named == {"glasses": "none", "hair_color": "red"}
+    # the negation is left unsaid, as the training captions leave "no glasses" unsaid; the sentence encoder would
+    # read "glasses" in it
+    assert stated.mapper_text("no glasses, just red hair", named) == "This person has red hair."
+    assert stated.mapper_text("no glasses", {"glasses": "none"}, {"smile": "smiling"}) == "This person is smiling."
+    assert stated.mapper_text("a dreamy mood", {}) == "a dreamy mood"  # names nothing: the text itself
+    assert stated.mapper_text("no glasses", {"glasses": "none"}) == "This person."  # not the word "glasses"
+    text = pipe.with_settings(mapper_reads="text").text_codes
+    assert text.mapper_text("no glasses", {"glasses": "none"}) == "no glasses"  # TediGAN's: the text itself
+
+
+def test_candidates_can_be_ranked_by_the_values_a_text_names(pipe, monkeypatch):
+    images = pipe.render(pipe.random_codes(4, seed=9))
+    by_similarity = pipe.reader.rank(images, "no glasses")
+    wearing = {int(by_similarity[0]), int(by_similarity[1])}  # the two the similarity likes best wear glasses
+    monkeypatch.setattr(pipe.reader, "shown_values", lambda imgs, names: [
+        {"glasses": "glasses" if i in wearing else "none"} for i in range(len(imgs))])
+    ranked = pipe.reader.rank(images, "no glasses", {"glasses": "none"})
+    assert set(ranked[:2].tolist()).isdisjoint(wearing) and ranked[2:].tolist() == by_similarity[:2].tolist()
+
+
+def test_auto_reads_the_statement_only_where_the_text_negates(pipe):
+    auto = pipe.with_settings(mapper_reads="auto").text_codes
+    assert auto.mapper_text("She has red hair.", {"hair_color": "red"}) == "She has red hair."
+    assert auto.mapper_text("red hair, no glasses", {"hair_color": "red", "glasses": "none"}) == \
+        "This person has red hair."

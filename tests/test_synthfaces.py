@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable, observable_mask, render_seeds
-from tedigan_demo.synthfaces.captions import PHRASES, caption, captions, describe, values_of
+from tedigan_demo.synthfaces.captions import PHRASES, caption, captions, describe, parse, values_of
 from tedigan_demo.synthfaces.render import _nuisance, render, sample_attributes
 
 CLS = {n: i for i, n in enumerate(LABEL_CLASSES)}
@@ -139,3 +139,16 @@ def test_every_training_statement_states_its_value_alone():
             for text in train:
                 read = parse(text)
                 assert read.get(a.name) == v, (text, read)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("he doesn't wear glasses", {"glasses": "none"}),
+    ("no sunglasses, short hair", {"glasses": "none", "hair_style": "short"}),
+    ("ginger lady with specs", {"hair_color": "red", "glasses": "glasses"}),
+    ("a frowning man with a moustache", {"smile": "neutral", "beard": "beard"}),
+    ("she isn't smiling", {"smile": "neutral"}),
+    ("clean shaven, blue-eyed", {"beard": "none", "eye_color": "blue"}),
+    ("dark-skinned woman, no make-up", {"skin_tone": "dark", "lipstick": "none"}),
+])
+def test_people_s_words_and_negations_are_read(text, expected):
+    assert parse(text) == expected

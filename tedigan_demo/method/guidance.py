@@ -44,6 +44,15 @@ class EmbeddingGuidance(TextImageGuidance):
         self.image_encoder = image_encoder
         self.sentence_encoder = sentence_encoder
 
+    @property
+    def memoize(self) -> bool:
+        """Whether each text's embedding is kept: its sentence encoder's setting (``models.text.memoize_texts``)."""
+        return bool(getattr(self.sentence_encoder, "memoize", False))
+
+    @memoize.setter
+    def memoize(self, on: bool) -> None:
+        self.sentence_encoder.memoize = on
+
     @torch.no_grad()
     def embed_text(self, texts: list[str]) -> torch.Tensor:
         return self.sentence_encoder(texts)

@@ -48,7 +48,7 @@ class TediGANPipeline:
         self.sentence_encoder, self.classifier, self.name = sentence_encoder, classifier, name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
         self.synthetic_domain = synthetic_domain  # trained on the procedural faces: their images need no alignment
-        for text_encoder in (sentence_encoder, guidance, getattr(guidance, "sentence_encoder", None)):
+        for text_encoder in (sentence_encoder, guidance):
             if text_encoder is not None:  # frozen: each text's embedding is kept (models.text.memoize_texts)
                 text_encoder.memoize = True
         self.groups = generator.layer_groups
@@ -129,9 +129,7 @@ class TediGANPipeline:
         wp = mix(base, style, layers_mask(self.G.num_layers, layers))
         images = self.render(wp)
         if k > 1:
-            with torch.inference_mode():
-                sims = self.guidance.similarity(images, self.guidance.embed_text([text]).to(self.device))[:, 0]
-            keep = sims.argsort(descending=True, stable=True)[:n]
+            keep = self.reader.rank(images, text, named if self.settings.rank_by == "named" else {})[:n]
             wp, images = wp[keep], images[keep]
         return Generation(images, wp, layers, named)
 
@@ -179,7 +177,8 @@ class TediGANPipeline:
         groups_only = {g: self.render(mix(content, style, layer_mask(self.G.num_layers, self.groups,
                                                                      {g: strengths.get(g, 0.0) or 1.0})))
                        for g in GROUPS} if per_group else {}
-        return Edit(wp, content, style, self.render(wp) if image is None else image, dict(strengths), groups_only)
+        return Edit(wp, content, style, self.render(wp) if image is None else image, dict(strengths), groups_only,
+                    named)
 
     @torch.inference_mode()
     def mix(self, content: torch.Tensor, style: torch.Tensor, strengths: dict[str, float]) -> tuple:
@@ -215,7 +214,7 @@ class TediGANPipeline:
                  layers_mask(self.G.num_layers, structure))
         if text is not None and str(text).strip():
             edited = self.edit(wp, text, steps=steps, per_group=False)
-            return Generation(edited.image, edited.wp, structure, self.vocab.parse(check_text(text)))
+            return Generation(edited.image, edited.wp, structure, edited.named)
         return Generation(self.render(wp), wp, structure, {})
 
     def interpolate(self, text_a: str, text_b: str, steps: int = 8, seed: int = 0) -> tuple:

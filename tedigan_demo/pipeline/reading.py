@@ -56,6 +56,17 @@ class FaceReader:
             start += len(t.values)
         return values, confidence
 
+    @torch.inference_mode()
+    def rank(self, images: torch.Tensor, text: str, named: dict[str, str] | None = None) -> torch.Tensor:
+        """Indices of ``images`` ``[N, 3, H, W]``, best first: by how many of the ``named`` values the guidance
+        reads in each, then by its similarity to ``text``."""
+        score = self.guidance.similarity(images, self.guidance.embed_text([text]).to(images.device))[:, 0]
+        if named:
+            shown = self.shown_values(images, named)
+            hits = torch.tensor([sum(face[a] == v for a, v in named.items()) for face in shown])
+            score = hits.to(score) * 4 + score  # a cosine (at most 2 apart) never outweighs one value read
+        return score.argsort(descending=True, stable=True)
+
     def distractors(self, seed: int, num: int) -> torch.Tensor:
         """Embeddings ``[num, D]`` of captions of random faces, deterministic in ``seed`` (R-precision's
         distractors; the text encoder keeps each caption's embedding, so a seed's are encoded once)."""

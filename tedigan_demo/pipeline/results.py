@@ -38,6 +38,7 @@ class Edit:
     image: torch.Tensor  # [N, 3, H, W]
     strengths: dict[str, float]
     per_group: dict[str, torch.Tensor] = field(default_factory=dict)  # group -> image with only that group edited
+    named: dict[str, str] = field(default_factory=dict)  # attributes the text was read to name
 
 
 @dataclass

@@ -26,7 +26,8 @@ EMBEDDED_INVERSION = InversionWeights(pixel=1.0, perceptual=0.5, encoder=0.02, l
 EMBEDDED_EDITING = InversionWeights(pixel=0.5, perceptual=0.0, encoder=0.5, text=2.0, lr=0.01)
 
 CHOICES = {"edit_reference": ("source", "mean"), "edit_target": ("text", "statement"),
-           "open_attributes": ("shown", "layers")}
+           "open_attributes": ("shown", "layers"), "mapper_reads": ("text", "statement", "auto"),
+           "rank_by": ("similarity", "named")}
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ class PipelineSettings:
     # also through a statement of what each sample's random face shows ("shown")
     open_attributes: str = "shown"
     open_quiet: bool = True  # quiet values ("no glasses") are left out of those statements
+    # what the text encoder into W+ reads of a description that names values the vocabulary knows: the text itself
+    # ("text", TediGAN), the canonical statement of those values ("statement": the sentence encoder does not read
+    # negations, "no glasses" embeds near "glasses"; quiet values are left unsaid, as in training captions), or
+    # the statement only where the text names a quiet value ("auto": "no glasses", "without a beard")
+    mapper_reads: str = "text"
+    # text -> image keeps the candidates the guidance ranks highest by similarity to the text ("similarity"), or
+    # first by how many of the named values it reads in them ("named")
+    rank_by: str = "similarity"
 
     def __post_init__(self):
         for name, allowed in CHOICES.items():
@@ -55,9 +64,10 @@ class PipelineSettings:
 
 
 # a text encoder into W+ (the embedded family): a candidate costs one generator pass, an edit is one offset pushed
-# until the face reads the text
+# until the face reads the text; negated values stated, candidates ranked by the named values read
+# (docs/decisions.md, "Text as people write it")
 MAPPER_SETTINGS = PipelineSettings(EMBEDDED_INVERSION, EMBEDDED_EDITING, text_steps=0, candidates=4,
-                                   edit_push=MAX_STRENGTH)
+                                   edit_push=MAX_STRENGTH, mapper_reads="auto", rank_by="named")
 # CLIP guidance only (the official families): a text's code is found by 50 steps of optimisation, as the official
 # code does
 GUIDED_SETTINGS = PipelineSettings(OFFICIAL_INVERSION, OFFICIAL_EDITING, text_steps=50, candidates=1)

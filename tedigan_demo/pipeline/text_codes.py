@@ -111,9 +111,9 @@ class MapperTextCodes:
             if s.open_quiet:
                 shown = [{a: v for a, v in face.items() if (a, v) not in self.vocab.quiet} for face in shown]
             layers = self.layers_of([*named, *open_names])
-            style = self.code([f"{text} {self.vocab.statement(face)}".strip() for face in shown])
+            style = self.code([self.mapper_text(text, named, face) for face in shown])
         else:
-            style = self.code([text]).expand(len(base), -1, -1)
+            style = self.code([self.mapper_text(text, named)]).expand(len(base), -1, -1)
         if steps > 0:
             style = self.refine(base, style, text, layers_mask(base.shape[1], layers), steps, progress)
         return style, layers
@@ -136,6 +136,18 @@ class MapperTextCodes:
         with torch.inference_mode():
             e = self.sentence_encoder([text_a, text_b]).to(base.device)
             return self.mapper(F.normalize((1 - alphas[:, 0]) * e[:1] + alphas[:, 0] * e[1:], dim=-1))
+
+    def mapper_text(self, text: str, named: dict[str, str], shown: dict[str, str] | None = None) -> str:
+        """What the mapper reads for a description that names ``named``, followed by a statement of ``shown`` (what
+        a sample's random face shows of the rest): the text itself, or with ``mapper_reads`` "statement" (and
+        "auto", where the text names a quiet value: "no glasses") one canonical statement of the named values the
+        sentence encoder can be trusted with (quiet ones unsaid) and of ``shown``."""
+        shown = shown or {}
+        said = {a: v for a, v in named.items() if (a, v) not in self.vocab.quiet}
+        mode = self.settings.mapper_reads
+        if named and (mode == "statement" or mode == "auto" and len(said) < len(named)):
+            return self.vocab.statement({**said, **shown}) or "This person."  # nothing to say but a subject
+        return f"{text} {self.vocab.statement(shown)}".strip()
 
     def target_text(self, text: str, named: dict[str, str]) -> str:
         """What an edit aims at: with ``edit_target`` "statement", the canonical statement of the values the prompt

@@ -229,27 +229,30 @@ def statements(name: str, value: str, split: str = "train") -> list[str]:
 # ----------------------------------------------------------------------------------------------------------------
 # Reading attributes back out of free text (edit prompts such as "make her smile" or "give him glasses" included)
 
-_NEG = r"(?:no|without|not|remove(?:s|d)?(?: the| her| his)?|take off(?: the| her| his)?|clean-shaven|free of)"
+_NEG = (r"(?:no|without|not|n't|never|remove(?:s|d)?(?: the| her| his)?|take off(?: the| her| his)?|clean-shaven"
+        r"|free of)")
 _KEYWORDS: list[tuple[str, str, str]] = [
     # (regex, attribute, value); checked in order, later matches of the same attribute override earlier ones
     (r"\bsun ?glasses\b|\bshades\b", "glasses", "sunglasses"),
-    (r"\b(?:eye)?glasses\b|\bspectacles\b", "glasses", "glasses"),
-    (rf"{_NEG}\s+(?:\w+\s+)?(?:eye)?glasses\b", "glasses", "none"),
+    (r"\b(?:eye)?glasses\b|\bspectacles\b|\bspecs\b|\bbespectacled\b|\beyewear\b", "glasses", "glasses"),
+    (rf"{_NEG}\s+(?:\w+\s+)?(?:(?:eye|sun ?)?glasses|spectacles|specs|shades|eyewear)\b", "glasses", "none"),
     (r"\bsmil\w*|\bgrin\w*|\bhappy\b", "smile", "smiling"),
-    (r"\bnot smiling\b|\bneutral\b|\bserious\b|\bstop smiling\b|\bno smile\b", "smile", "neutral"),
+    (rf"{_NEG}\s+(?:\w+\s+)?(?:smil|grin)\w*|\bneutral\b|\bserious\b|\bstop smiling\b|\bfrown\w*|\bstern\b"
+     r"|\bunsmiling\b|\bsad\b|\bgrumpy\b|\bstraight face\b|\bexpressionless\b", "smile", "neutral"),
     (r"\bmouth (?:slightly )?open\b|\bopen mouth\b|\bopen (?:her|his|the) mouth\b|\bparted lips\b", "mouth", "open"),
     (r"\bclosed mouth\b|\bmouth shut\b|\bclose (?:her|his|the) mouth\b", "mouth", "closed"),
-    (r"\beyes (?:are )?(?:closed|shut)\b|\bclosed eyes\b|\bclose (?:her|his|the) eyes\b|\beyes shut\b",
-     "eyes", "closed"),
+    (r"\beyes (?:are )?(?:closed|shut)\b|\bclosed eyes\b|\bclose (?:her|his|the) eyes\b|\beyes shut\b"
+     r"|\bblink\w*|\bsleep\w*|\beyes closed\b", "eyes", "closed"),
     (r"\bopen eyes\b|\beyes (?:wide )?open\b|\bopen (?:her|his|the) eyes\b", "eyes", "open"),
-    (r"\bbeard\w*\b", "beard", "beard"),
-    (rf"{_NEG}\s+(?:\w+\s+)?beard\b|\bclean-shaven\b|\bshave\b", "beard", "none"),
+    (r"\bbeard\w*\b|\bstubble\b|\bgoatee\b|\b(?:mu|mou)stache\b|\bfacial hair\b", "beard", "beard"),
+    (rf"{_NEG}\s+(?:\w+\s+)?(?:beard|facial hair|stubble)\b|\bclean[- ]shaven\b|\bsmooth[- ]shaven\b|\bshave\b"
+     r"|\bbeardless\b", "beard", "none"),
     (r"\bearrings?\b|\bear studs?\b", "earrings", "earrings"),
     (rf"{_NEG}\s+(?:\w+\s+)?earrings?\b", "earrings", "none"),
     (r"\bfreckle\w*\b", "freckles", "freckles"),
     (rf"{_NEG}\s+(?:\w+\s+)?freckles\b|\bclear skin\b", "freckles", "none"),
-    (r"\blipstick\b|\b(?:red|painted) lips\b", "lipstick", "red"),
-    (rf"{_NEG}\s+(?:\w+\s+)?lipstick\b|\bnatural lips\b", "lipstick", "none"),
+    (r"\blipstick\b|\b(?:red|painted) lips\b|\bmake-?up\b", "lipstick", "red"),
+    (rf"{_NEG}\s+(?:\w+\s+)?(?:lipstick|make-?up)\b|\bnatural lips\b|\bbare lips\b", "lipstick", "none"),
     (r"\bbald\b|\bshaved head\b|\bno hair\b", "hair_style", "bald"),
     (r"\bshort\b|\bcropped\b|\bclosely cut\b|\bbuzz\b", "hair_style", "short"),
     (r"\bbob\b|\bbob-cut\b|\bchin-length\b|\bjaw-length\b", "hair_style", "bob"),
@@ -260,9 +263,9 @@ _KEYWORDS: list[tuple[str, str, str]] = [
     (r"\b(?:to the |facing |faces |turned to the |looking )left\b|\bleft\b", "pose", "left"),
     (r"\b(?:to the |facing |faces |turned to the |looking )right\b|\bright\b", "pose", "right"),
     (r"\bfac(?:es|ing) the camera\b|\bstraight ahead\b|\bfrontal\b|\bat the viewer\b", "pose", "frontal"),
-    (r"\b(?:pale|fair|light) (?:skin|complexion)\b|\bpale\b", "skin_tone", "light"),
-    (r"\b(?:tan|tanned|olive|medium) (?:skin|complexion)\b|\btanned\b", "skin_tone", "tan"),
-    (r"\b(?:dark|brown|deep) (?:skin|complexion)\b", "skin_tone", "dark"),
+    (r"\b(?:pale|fair|light)(?: |-)(?:skin\w*|complexion)\b|\bpale\b", "skin_tone", "light"),
+    (r"\b(?:tan|tanned|olive|medium)(?: |-)(?:skin\w*|complexion)\b|\btanned\b", "skin_tone", "tan"),
+    (r"\b(?:dark|brown|deep|black)(?: |-)(?:skin\w*|complexion)\b", "skin_tone", "dark"),
 ]
 for _color, _words in HAIR_COLOR.items():
     _alt = "|".join(_words)
@@ -272,7 +275,7 @@ _KEYWORDS += [(r"\bblonde?\b(?! eyes)", "hair_color", "blond"), (r"\bredhead\b|\
               (r"\bbrunette\b", "hair_color", "brown")]
 for _color, _words in {"brown": ["brown", "dark brown", "hazel"], "blue": ["blue", "azure"],
                        "green": ["green", "emerald"]}.items():
-    _KEYWORDS.append((rf"\b(?:{'|'.join(_words)})(?:-brown)? eyes\b", "eye_color", _color))
+    _KEYWORDS.append((rf"\b(?:{'|'.join(_words)})(?:-brown)?(?: eyes\b|-eyed\b)", "eye_color", _color))
 for _color in ("blue", "green", "pink", "gray", "grey"):
     _KEYWORDS.append((rf"\b{_color} (?:background|backdrop|wall)\b", "background",
                       "gray" if _color == "grey" else _color))
