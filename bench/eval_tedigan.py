@@ -177,6 +177,8 @@ def main() -> None:
                     help="what the text mapper reads of a description (PipelineSettings.mapper_reads)")
     ap.add_argument("--rank-by", choices=["similarity", "named"], default=None,
                     help="how text -> image ranks its candidates (PipelineSettings.rank_by)")
+    ap.add_argument("--candidates", type=int, default=None,
+                    help="codes drawn per text -> image sample (PipelineSettings.candidates)")
     ap.add_argument("--reading-faces", type=int, default=200, help="faces per set of the guidance's reading")
     ap.add_argument("--skip", default="",
                     help="comma-separated sections to skip: text,people,reading,edit,modal,speed")
@@ -187,7 +189,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     pipe = TediGANPipeline.from_family(args.family)
     changes = {"edit_target": args.edit_target, "edit_gain": args.edit_gain,  # a gain of 0 leaves the offset out
-               "edit_push": args.edit_push, "mapper_reads": args.mapper_reads, "rank_by": args.rank_by}
+               "edit_push": args.edit_push, "mapper_reads": args.mapper_reads, "rank_by": args.rank_by,
+               "candidates": args.candidates}
     pipe = pipe.with_settings(edit_reference=args.edit_reference, open_attributes=args.open_attributes,
                               open_quiet=not args.state_quiet, **{k: v for k, v in changes.items() if v is not None})
     C = pipe.classifier
@@ -195,7 +198,7 @@ def main() -> None:
     res: dict = {"family": args.family, "edit_reference": args.edit_reference, "edit_target": s.edit_target,
                  "edit_gain": s.edit_gain, "edit_push": s.edit_push,
                  "edit_steps": args.edit_steps, "open_attributes": args.open_attributes,
-                 "mapper_reads": s.mapper_reads, "rank_by": s.rank_by}
+                 "mapper_reads": s.mapper_reads, "rank_by": s.rank_by, "candidates": s.candidates}
     skip = set(filter(None, args.skip.split(",")))
 
     # ---- text -> image
