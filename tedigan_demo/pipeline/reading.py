@@ -56,15 +56,18 @@ class FaceReader:
             start += len(t.values)
         return values, confidence
 
+    def named_hits(self, images: torch.Tensor, named: dict[str, str]) -> torch.Tensor:
+        """``[N]`` (CPU): how many of the ``named`` values the guidance reads in each image."""
+        shown = self.shown_values(images, named)
+        return torch.tensor([sum(face[a] == v for a, v in named.items()) for face in shown])
+
     @torch.inference_mode()
     def rank(self, images: torch.Tensor, text: str, named: dict[str, str] | None = None) -> torch.Tensor:
         """Indices of ``images`` ``[N, 3, H, W]``, best first: by how many of the ``named`` values the guidance
         reads in each, then by its similarity to ``text``."""
         score = self.guidance.similarity(images, self.guidance.embed_text([text]).to(images.device))[:, 0]
-        if named:
-            shown = self.shown_values(images, named)
-            hits = torch.tensor([sum(face[a] == v for a, v in named.items()) for face in shown])
-            score = hits.to(score) * 4 + score  # a cosine (at most 2 apart) never outweighs one value read
+        if named:  # a cosine (at most 2 apart) never outweighs one value read
+            score = self.named_hits(images, named).to(score) * 4 + score
         return score.argsort(descending=True, stable=True)
 
     def distractors(self, seed: int, num: int) -> torch.Tensor:

@@ -57,8 +57,6 @@ class GuidedTextCodes:
     """A text's code by ``settings.text_steps`` (or the request's ``steps``) of guided optimisation from the face's
     own code."""
 
-    has_encoder = False
-
     def __init__(self, refine: Refine, settings: PipelineSettings):
         self.refine, self.settings = refine, settings
 
@@ -85,8 +83,6 @@ class GuidedTextCodes:
 
 class MapperTextCodes:
     """TediGAN's text encoder into W+: a sentence embedding mapped to a W+ code."""
-
-    has_encoder = True
 
     def __init__(self, mapper, sentence_encoder, render: Callable, reader: FaceReader, vocab: Vocabulary,
                  layers_of: Callable, refine: Refine, settings: PipelineSettings):
@@ -180,7 +176,7 @@ def push_until_read(render: Callable, reader: FaceReader, content: torch.Tensor,
     images = None
     for g in torch.arange(1.0, max_gain + 1e-6, step).tolist():
         seen = render(mix(content, content + g * (style - content), mask))
-        hit = hit_all(reader, seen, named)
+        hit = reader.named_hits(seen, named) == len(named)
         new = hit & ~done
         if images is None:  # gain 1: also the image of every face that reads the text at no gain
             images = seen.clone()
@@ -191,9 +187,3 @@ def push_until_read(render: Callable, reader: FaceReader, content: torch.Tensor,
         if bool(done.all()):
             break
     return content + gains.view(-1, 1, 1) * (style - content), images
-
-
-def hit_all(reader: FaceReader, images: torch.Tensor, named: dict[str, str]) -> torch.Tensor:
-    """``[N]`` bool (CPU): the guidance reads every named value in each image."""
-    shown = reader.shown_values(images, named)
-    return torch.tensor([all(face.get(k) == v for k, v in named.items()) for face in shown])
