@@ -5,14 +5,8 @@ import torch
 from conftest import TINY, randomize
 from reference_stylegan2 import reference_mapping, reference_synthesis
 
-from tedigan_demo.models.stylegan2 import (
-    Generator,
-    ModulatedConv2d,
-    StyleGAN2Config,
-    layer_groups,
-    layer_resolution,
-    upfirdn2d,
-)
+from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config, layer_groups, layer_resolution
+from tedigan_demo.models.stylegan2_layers import ModulatedConv2d, upfirdn2d
 
 
 def test_layer_groups_follow_resolution():
