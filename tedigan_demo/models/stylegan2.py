@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 NOISE_MODES = ("const", "random", "none")
+MAPPINGS = ("mlp", "parameters")
 GROUP_NAMES = ("coarse", "middle", "fine")
 
 
@@ -58,6 +59,9 @@ class StyleGAN2Config:
     channel_max: int = 512  # Upper bound on channels per layer.
     lr_mlp: float = 0.01  # Learning-rate multiplier of the mapping network (equalised lr).
     blur_kernel: list[int] = field(default_factory=lambda: [1, 3, 3, 1])  # 1-D FIR filter for resampling.
+    # "mlp": StyleGAN2's mapping network; "parameters": the embedded family's exact map through the renderer's
+    # parameters (models.parameter_mapping; n_mlp and lr_mlp then unused).
+    mapping: str = "mlp"
 
     def channels(self, res: int) -> int:
         """Feature channels at a given resolution."""
@@ -78,6 +82,8 @@ class StyleGAN2Config:
     def __post_init__(self) -> None:
         if self.resolution < 4 or self.resolution & (self.resolution - 1):
             raise ValueError(f"resolution must be a power of two >= 4, got {self.resolution}")
+        if self.mapping not in MAPPINGS:
+            raise ValueError(f"mapping must be one of {MAPPINGS}, got {self.mapping!r}")
 
 
 def layer_resolution(index: int, resolution: int) -> int:
@@ -112,10 +118,15 @@ class Generator(Pretrained, nn.Module):
         bk = config.blur_kernel
         ch = config.channels
 
-        self.style = nn.Sequential(
-            PixelNorm(), *[EqualLinear(self.w_dim, self.w_dim, lr_mul=config.lr_mlp, activate=True)
-                           for _ in range(config.n_mlp)]
-        )
+        if config.mapping == "parameters":
+            from .parameter_mapping import ParameterMapping  # the procedural domain's map; only that family uses it
+
+            self.style = ParameterMapping(self.w_dim)
+        else:
+            self.style = nn.Sequential(
+                PixelNorm(), *[EqualLinear(self.w_dim, self.w_dim, lr_mul=config.lr_mlp, activate=True)
+                               for _ in range(config.n_mlp)]
+            )
         self.input = ConstantInput(ch(4))
         self.conv1 = StyledConv(ch(4), ch(4), 3, self.w_dim, blur_kernel=bk)
         self.to_rgb1 = ToRGB(ch(4), self.w_dim, upsample=False)

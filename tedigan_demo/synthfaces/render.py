@@ -32,6 +32,8 @@ class FaceBatch:
     attributes: torch.Tensor  # [N, num_attributes] int64 value indices (ATTRIBUTES order)
     observed: torch.Tensor  # [N, num_attributes] bool: False where the attribute cannot be seen (e.g. eye colour
     #                         behind sunglasses)
+    nuisance: torch.Tensor | None = None  # [N, 17] float: the nuisance vectors drawn (with ``attributes``, all of
+    #                                       the face's parameters: ``synthfaces.latent``)
 
 
 def sample_attributes(rng: np.random.Generator) -> dict[str, int]:
@@ -244,4 +246,4 @@ def render(attrs: list[dict[str, int]], nuisance: np.ndarray, resolution: int = 
     sketch = _sketch(label)
 
     attributes = torch.stack([A[att.name] for att in ATTRIBUTES], 1)
-    return FaceBatch(img.clamp(-1, 1), label, sketch, attributes, observable_mask(attributes))
+    return FaceBatch(img.clamp(-1, 1), label, sketch, attributes, observable_mask(attributes), U)

@@ -13,7 +13,7 @@ import torch
 
 from ..synthfaces import FaceBatch, render_seeds
 
-__all__ = ["RunState", "face_stream", "render_step", "image_stream", "check_finite", "held_out", "on_terminate",
+__all__ = ["exact_wp", "RunState", "face_stream", "render_step", "image_stream", "check_finite", "held_out", "on_terminate",
            "setup", "frozen_parts", "training_device"]
 
 
@@ -71,6 +71,16 @@ def image_stream(batch: int, seed: int, resolution: int = 64, start: int = 0, wo
                                          pin_memory=torch.device(device).type == "cuda")
     for step, images in loader:
         yield step, images.to(device, non_blocking=True)
+
+
+def exact_wp(G, faces: FaceBatch) -> torch.Tensor | None:
+    """The W+ code ``[N, num_layers, w_dim]`` that a generator with the parameter mapping
+    (``models.parameter_mapping``) gives the rendered faces' own parameters, on ``G``'s device; None for a
+    generator with another mapping or faces rendered without their nuisance vectors."""
+    if getattr(G.config, "mapping", "mlp") != "parameters" or faces.nuisance is None:
+        return None
+    with torch.no_grad():
+        return G.broadcast(G.style.forward_params(faces.attributes, faces.nuisance).float())
 
 
 def training_device(name: str | None = None) -> torch.device:

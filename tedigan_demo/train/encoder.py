@@ -14,6 +14,8 @@ Two kinds of batches each step:
     role of pSp's identity loss, here the domain's identity being its attributes. The pixel terms left smiles
     and freckles at chance and eye colour and earrings near it (0.51 / 0.50 / 0.58 / 0.65); the evaluation
     reads them with the family's own classifier, which this training never sees;
+  * with a generator whose mapping is the renderer's parameters (``models.parameter_mapping``), the domain image's
+    own code is known exactly (``common.exact_wp``): a latent loss toward it (``--w-exact``);
   * synthesised images G(wp) with known codes: latent loss ``|E(G(wp)) - wp|^2`` keeps E's output inside the
     generator's W+ distribution, plus their reconstruction.
 
@@ -32,7 +34,7 @@ from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces.labels import label_planes
 from .augment import degrade
 from .classifier import masked_loss
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
+from .common import RunState, exact_wp, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 from .generator import mixed_wp
 
 
@@ -82,6 +84,8 @@ def main(argv=None) -> None:
     ap.add_argument("--w-prior", type=float, default=1e-3, help="weight of the in-domain hinge (WPrior)")
     ap.add_argument("--w-attributes", type=float, default=0.05, help="weight of the attribute term (0: none); "
                     "needs <family>/loss_classifier (train/classifier.py --seed 1)")
+    ap.add_argument("--w-exact", type=float, default=1.0,
+                    help="weight of the latent loss toward a domain image's exact code (parameter mapping only)")
     ap.add_argument("--save-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default=None, help="cuda or cpu (default: cuda when present)")
@@ -131,6 +135,8 @@ def main(argv=None) -> None:
         loss_prior = prior.excess(wp)
         loss_attr = (masked_loss(critic(rec), faces.attributes.to(device), faces.observed.to(device))
                      if critic is not None else rec.new_zeros(()))
+        exact = exact_wp(G, faces)
+        loss_exact = F.mse_loss(wp, exact) if exact is not None else rec.new_zeros(())
         with torch.no_grad():
             wp_syn = mixed_wp(G, args.batch, 0.5)
             x_syn = G.synthesize(wp_syn, "const")
@@ -138,13 +144,13 @@ def main(argv=None) -> None:
         loss_lat = F.mse_loss(wp_hat, wp_syn)
         loss_syn_rec = F.mse_loss(G.synthesize(wp_hat, "const"), x_syn)
         loss = (loss_rec + args.w_parts * loss_parts + args.w_prior * loss_prior + args.w_perceptual * loss_feat
-                + args.w_attributes * loss_attr + args.w_latent * loss_lat + loss_syn_rec)
+                + args.w_attributes * loss_attr + args.w_latent * loss_lat + loss_syn_rec + args.w_exact * loss_exact)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         logs = {"rec": loss_rec.item(), "parts": loss_parts.item(), "prior_excess": loss_prior.item(),
                 "perceptual": loss_feat.item(), "attributes": loss_attr.item(), "latent": loss_lat.item(),
-                "syn_rec": loss_syn_rec.item()}
+                "syn_rec": loss_syn_rec.item(), "exact": loss_exact.item()}
         psnr = 10 * torch.log10(4 / loss_rec.detach()).item()
         if run.end_step(step, logs, snapshot, psnr_domain=round(psnr, 2)):
             break

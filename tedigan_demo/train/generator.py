@@ -94,10 +94,10 @@ def save_grid(G: Generator, path: Path, seed: int = 0) -> None:
     Image.fromarray(grid.numpy()).save(path)
 
 
-def embedded_networks(device_name: str | None = None):
-    """The embedded family's generator, discriminator and an EMA copy of the generator (frozen), on the training
-    device: ``(config, device, G, D, G_ema)``."""
-    cfg = StyleGAN2Config(**EMBEDDED_CONFIG)
+def embedded_networks(device_name: str | None = None, mapping: str = "mlp"):
+    """The embedded family's generator (with the given ``StyleGAN2Config.mapping``), discriminator and an EMA copy
+    of the generator (frozen), on the training device: ``(config, device, G, D, G_ema)``."""
+    cfg = StyleGAN2Config(**EMBEDDED_CONFIG, mapping=mapping)
     device = training_device(device_name)
     G, D = Generator(cfg).to(device), Discriminator(cfg).to(device)
     return cfg, device, G, D, copy.deepcopy(G).eval().requires_grad_(False)

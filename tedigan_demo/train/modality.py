@@ -1,7 +1,8 @@
 """Train the sketch -> W+ and label map -> W+ encoders of the embedded family, "in the same way" as the image
 encoder (TediGAN §3.4): on the domain's sketches / label maps, against the frozen generator, with
 
-* a latent loss toward the image encoder's code of the matching face, weighted toward the layers that carry
+* a latent loss toward the code of the matching face (its exact code where the generator's mapping is the
+  renderer's parameters, ``common.exact_wp``; else the image encoder's code of the face), weighted toward the layers that carry
   structure (coarse and middle), since a sketch or a label map says nothing about colour;
 * an image-space loss: the label map predicted by the attribute classifier is not available, so structure is
   checked through the reconstruction's perceptual features (attribute-classifier trunk) against the face.
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 from ..models.encoders import EncoderConfig, WPlusEncoder
 from ..synthfaces import LABEL_CLASSES, FaceBatch
 from ..synthfaces.labels import label_planes
-from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
+from .common import RunState, exact_wp, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 
 
 def modality_input(faces: FaceBatch, modality: str) -> torch.Tensor:
@@ -76,8 +77,10 @@ def main(argv=None) -> None:
     for step, faces in face_stream(args.batch, args.seed + 3, G.resolution, start=start):  # noqa: B020
         real = faces.image.to(device)
         wp = M(modality_input(faces, args.modality).to(device))
-        with torch.no_grad():
-            target = E(real)
+        target = exact_wp(G, faces)
+        if target is None:
+            with torch.no_grad():
+                target = E(real)
         loss_lat = ((wp - target).pow(2) * weights).mean()
         rec = G.synthesize(wp, "const")
         loss_feat = F.mse_loss(perceptual(rec), perceptual(real))

@@ -5,7 +5,8 @@
   the generator's reconstruction ``G(E(x))``, since it scores generated faces in the app;
 * the text mapper: MiniLM embedding -> W+, regressed onto the codes of the generator's own faces (random ``w``, its
   face ``G(w)``, a caption of what the classifier reads confidently where the face shows it): it learns
-  ``E[w | caption]``. No gradient goes through the generator or the classifier, which would let it find codes
+  ``E[w | caption]``. With the parameter mapping (``models.parameter_mapping``) a code's parameters are known, and
+  its caption names them exactly (where the face shows them). No gradient goes through the generator or the classifier, which would let it find codes
   that fool the classifier;
 * a statement term (``--w-statements``): for every attribute of every face in the contrastive batch, a softmax
   over the statements of its values ("This person is smiling." / "This person is not smiling.") against the value
@@ -30,7 +31,8 @@ import torch.nn.functional as F
 
 from ..loading import load_sentence_encoder
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
-from ..synthfaces import ATTRIBUTES, attribute, sure_and_shown
+from ..synthfaces import ATTRIBUTES, attribute, observable_mask, sure_and_shown
+from ..synthfaces.latent import params as code_params
 from ..synthfaces.captions import caption, statements, values_of
 from .augment import degrade
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
@@ -190,11 +192,16 @@ def main(argv=None) -> None:
                 logs["statements"] = loss_statements.item()
         if "mapper" in parts_trained:
             # text -> W+: captions of the generator's own faces, as the classifier reads them
+            z = torch.randn(args.batch, G.w_dim, generator=gen)
             with torch.no_grad():
-                wp = G.map_to_wp(torch.randn(args.batch, G.w_dim, generator=gen).to(device))
-                read, conf = (x.cpu() for x in C.predict(G.synthesize(wp, "const")))
-            gen_texts = caption_batch(read, sure_and_shown(read, conf, args.confident), rng,
-                                      short_share=args.short_share)
+                wp = G.map_to_wp(z.to(device))
+                if G.config.mapping == "parameters":
+                    read = code_params(z)[0]
+                    shown = observable_mask(read)
+                else:
+                    read, conf = (x.cpu() for x in C.predict(G.synthesize(wp, "const")))
+                    shown = sure_and_shown(read, conf, args.confident)
+            gen_texts = caption_batch(read, shown, rng, short_share=args.short_share)
             loss_map = F.mse_loss(mapper(text_encoder(gen_texts)), wp)
             loss = loss + loss_map
             logs["map"] = loss_map.item()
