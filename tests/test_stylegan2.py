@@ -99,7 +99,7 @@ def test_modulated_conv_equals_per_sample_weights():
         conv = randomize(ModulatedConv2d(6, 5, 3, 8, upsample=up), seed=3)
         x, w = torch.randn(3, 6, 4, 4), torch.randn(3, 8)
         with torch.no_grad():
-            ours = conv(x, w)
+            ours = conv(x, conv.modulation(w))  # the layer takes its style (StyleSpace)
         sd = {"c." + k: v for k, v in conv.state_dict().items()}
         from reference_stylegan2 import _modconv
 

@@ -204,21 +204,51 @@ class Generator(Pretrained, nn.Module):
             return [None] * self.num_noises
         raise ValueError(f"noise mode must be one of {NOISE_MODES}, got {mode!r}")
 
-    def synthesize(self, wp: torch.Tensor, noise_mode: str = "const", generator: torch.Generator | None = None):
-        """Render W+ codes ``wp [N, num_layers, w_dim]`` to images ``[N, 3, H, W]``."""
+    def synthesize(self, wp: torch.Tensor, noise_mode: str = "const", generator: torch.Generator | None = None,
+                   resolution: int | None = None) -> torch.Tensor:
+        """Render W+ codes ``wp [N, num_layers, w_dim]`` to images ``[N, 3, H, W]`` (``resolution``: stop at that
+        block's RGB output, e.g. 256 px of a 1024 px generator)."""
         if wp.ndim != 3 or wp.shape[1:] != (self.num_layers, self.w_dim):
             raise ValueError(f"wp must have shape [N, {self.num_layers}, {self.w_dim}], got {list(wp.shape)}")
-        noise = self.noise_inputs(wp.shape[0], noise_mode, generator)
-        x = self.input(wp.shape[0])
-        x = self.conv1(x, wp[:, 0], noise[0])
-        skip = self.to_rgb1(x, wp[:, 1])
-        i = 1
-        for conv_up, conv, n1, n2, to_rgb in zip(self.convs[::2], self.convs[1::2], noise[1::2], noise[2::2],
-                                                 self.to_rgbs):
-            x = conv_up(x, wp[:, i], n1)
-            x = conv(x, wp[:, i + 1], n2)
-            skip = to_rgb(x, wp[:, i + 2], skip)
-            i += 2
+        return self.synthesize_styles(self.styles(wp), noise_mode, generator, resolution)
+
+    # ---- StyleSpace (Wu et al. 2021): each modulated layer's affine output -------------------------------------
+    def style_layers(self) -> list[nn.Module]:
+        """The modulated convolutions in the official StyleSpace order: 4 px conv, 4 px toRGB, then per block the
+        upsampling conv, the second conv and the toRGB (26 for 1024 px)."""
+        layers = [self.conv1.conv, self.to_rgb1.conv]
+        for conv_up, conv, to_rgb in zip(self.convs[::2], self.convs[1::2], self.to_rgbs):
+            layers += [conv_up.conv, conv.conv, to_rgb.conv]
+        return layers
+
+    def style_wp_indices(self) -> list[int]:
+        """The W+ entry that modulates each StyleSpace layer: 0, 1, then 2j+1, 2j+2, 2j+3 for block j."""
+        return [0, 1] + [i for j in range(len(self.to_rgbs)) for i in (2 * j + 1, 2 * j + 2, 2 * j + 3)]
+
+    def is_rgb_style(self) -> list[bool]:
+        """Whether each StyleSpace layer is a toRGB layer (global directions leave those unchanged)."""
+        return [False, True] + [False, False, True] * len(self.to_rgbs)
+
+    def styles(self, wp: torch.Tensor) -> list[torch.Tensor]:
+        """StyleSpace codes of ``wp``: one ``[N, in_channels]`` tensor per ``style_layers()`` entry."""
+        return [layer.modulation(wp[:, i]) for layer, i in zip(self.style_layers(), self.style_wp_indices())]
+
+    def synthesize_styles(self, styles: list[torch.Tensor], noise_mode: str = "const",
+                          generator: torch.Generator | None = None, resolution: int | None = None) -> torch.Tensor:
+        """Render StyleSpace codes (``styles()``'s layout) to images; the same pixels as ``synthesize`` for
+        unchanged styles. ``resolution`` stops at that block's RGB output."""
+        if len(styles) != len(self.style_layers()):
+            raise ValueError(f"expected {len(self.style_layers())} style tensors, got {len(styles)}")
+        n = styles[0].shape[0]
+        noise = self.noise_inputs(n, noise_mode, generator)
+        x = self.conv1(self.input(n), styles[0], noise[0])
+        skip = self.to_rgb1(x, styles[1])
+        for j, (conv_up, conv, to_rgb) in enumerate(zip(self.convs[::2], self.convs[1::2], self.to_rgbs)):
+            if resolution is not None and 2 ** (j + 2) >= resolution:
+                break
+            x = conv_up(x, styles[3 * j + 2], noise[2 * j + 1])
+            x = conv(x, styles[3 * j + 3], noise[2 * j + 2])
+            skip = to_rgb(x, styles[3 * j + 4], skip)
         return skip
 
     def forward(self, z: torch.Tensor, truncation: float = 1.0, w_avg: torch.Tensor | None = None,

@@ -158,11 +158,11 @@ class ModulatedConv2d(nn.Module):
             p = (len(blur_kernel) - factor) - (kernel_size - 1)
             self.blur = Blur(list(blur_kernel), pad=((p + 1) // 2 + factor - 1, p // 2 + 1), upsample_factor=factor)
 
-    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """``x [N, in, H, W]`` modulated by ``style [N, in]`` (StyleSpace: ``self.modulation(w)``)."""
         # Modulating the input and demodulating the output equals convolving with the per-sample weight
         # scale * W * style * demod (the conv is linear), and keeps one shared weight: fast for batches on CPU.
         n = x.shape[0]
-        style = self.modulation(w)  # [N, in]
         weight = self.scale * self.weight[0]  # [out, in, k, k]
         x = x * style.view(n, self.in_ch, 1, 1)
         if self.upsample:
@@ -204,8 +204,8 @@ class StyledConv(nn.Module):
         self.noise = NoiseInjection()
         self.activate = FusedLeakyReLU(out_ch)
 
-    def forward(self, x, w, noise=None):
-        return self.activate(self.noise(self.conv(x, w), noise))
+    def forward(self, x, style, noise=None):
+        return self.activate(self.noise(self.conv(x, style), noise))
 
 
 class ToRGB(nn.Module):
@@ -216,8 +216,8 @@ class ToRGB(nn.Module):
         self.conv = ModulatedConv2d(in_ch, 3, 1, w_dim, demodulate=False)
         self.bias = nn.Parameter(torch.zeros(1, 3, 1, 1))
 
-    def forward(self, x, w, skip=None):
-        out = self.conv(x, w) + self.bias
+    def forward(self, x, style, skip=None):
+        out = self.conv(x, style) + self.bias
         return out if skip is None else out + self.upsample(skip)
 
 
