@@ -13,7 +13,7 @@ import gradio as gr
 
 import app_handlers as h
 from app_inputs import MAX_UPLOAD_MB, label_input, photo_input, sketch_input
-from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH, REFINE_STEPS
+from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
@@ -63,7 +63,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     to launch."""
     families = h.bind(families or FamilyRegistry.start(h.OUTPUTS))
     family = families.default
-    edit_strengths = families.demo_for(family).suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0,
+    start_demo = families.demo_for(family)
+    edit_strengths = start_demo.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0,
                                                                                  "fine": 0.0}
     with gr.Blocks(title="TediGAN Demo", css=CSS) as demo:
         with gr.Row():
@@ -111,8 +112,19 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                                 "above 1 they exaggerate the edit")
                     with gr.Row():
                         edit_go = gr.Button("Apply description", variant="primary", elem_id="edit-go")
-                        edit_refine = gr.Slider(0, 100, value=REFINE_STEPS, step=5,
-                                                label="Refine toward the text (steps)")
+                        edit_refine = gr.Slider(0, 100, value=start_demo.default_refine_steps(), step=5,
+                                                label="Refine toward the text (steps)", elem_id="edit-refine",
+                                                info="0 on a real-face family: an instant global direction")
+                    with gr.Accordion("Global direction (StyleCLIP): strength and disentanglement", open=False,
+                                      visible=start_demo.pipe.directions is not None,
+                                      elem_id="direction-panel") as dir_panel:
+                        with gr.Row():
+                            dir_neutral = gr.Textbox(label="Neutral text", value="face", scale=2)
+                            dir_alpha = gr.Slider(-15, 15, value=4, step=0.5, label="Strength", scale=2)
+                            dir_beta = gr.Slider(0.05, 0.3, value=0.12, step=0.01, label="Disentanglement",
+                                                 scale=2)
+                        dir_go = gr.Button("Apply as a global direction", elem_id="direction-go")
+                        dir_note = gr.Markdown()
                     edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
                     with gr.Row():  # right under the image they change
                         coarse = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["coarse"], step=0.05,
@@ -181,6 +193,9 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                              api_name="invert", concurrency_limit=1)
         edit_go_done = edit_go.click(h.apply_text, [session, edit_text, coarse, middle, fine, edit_refine, *fam],
                                      [edit_out, edit_strip, session], api_name="edit", concurrency_limit=2)
+        dir_done = dir_go.click(h.apply_direction, [session, edit_text, dir_neutral, dir_alpha, dir_beta, coarse,
+                                                    middle, fine, *fam], [edit_out, edit_strip, session, dir_note],
+                                api_name="edit_direction", concurrency_limit=2)
         # Slider re-renders have their own queue slots (4 at a time), apart from the slow jobs. Bypassing the queue
         # (queue=False) was measured: no lower latency under 16 users, and 2 dropped connections (bench/app_load.py).
         edit_text.change(h.suggest_sliders, [edit_text, *fam], [coarse, middle, fine], api_name=False,
@@ -196,6 +211,7 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         # the download button always holds the codes of what the page shows: one click downloads them
         edit_invert_done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
         edit_go_done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
+        dir_done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
         for moved in slider_moves:
             moved.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
         edit_npy_in.upload(h.import_codes, [edit_npy_in, *fam], [edit_recon, session], api_name="import_codes")
@@ -207,7 +223,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                      api_name="interpolate", concurrency_limit=2)
         mix_go.click(h.style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f, *fam], [mix_content, mix_out],
                      api_name="style_mix", concurrency_limit=2)
-        family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope],
+        family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope,
+                                                         edit_refine, dir_panel],
                           api_name="switch_family", concurrency_limit=2)
 
     demo.queue(max_size=64, default_concurrency_limit=2)

@@ -133,6 +133,16 @@ def apply_text(session, text, coarse, middle, fine, steps, family=None, request:
     return edited, strip, keep(session, request)
 
 
+@gpu(30)
+@guarded
+def apply_direction(session, target, neutral, alpha, beta, coarse, middle, fine, family=None,
+                    request: gr.Request = None):
+    """A StyleCLIP global-direction edit with its knobs (families with fs3): one render."""
+    edited, strip, session, note = demo_for(family).apply_direction(kept(session, request), target, neutral, alpha,
+                                                                      beta, coarse, middle, fine)
+    return edited, strip, keep(session, request), note
+
+
 @guarded
 def suggest_sliders(text, family=None):
     """The edit description changed: put the sliders on the layer groups that carry what it names."""
@@ -200,9 +210,15 @@ def switch_family(family, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom
     def report(done, total, what):
         progress((done, max(total, done, 1)), desc=f"downloading {what}", unit="bytes")
 
-    demo_for(family, report)
+    demo = demo_for(family, report)
     return (*(gr.update(label=FAMILIES.group_label(g, family)) for g in GROUPS), None,
-            gr.update(choices=FAMILIES.choices(), value=family), FAMILIES.scope_note(family))
+            gr.update(choices=FAMILIES.choices(), value=family), FAMILIES.scope_note(family),
+            gr.update(value=demo.default_refine_steps()), direction_panel(family))
+
+
+def direction_panel(family=None):
+    """The global-direction controls: shown for a family that has them."""
+    return gr.update(visible=demo_for(family).pipe.directions is not None)
 
 
 def random_seed() -> int:

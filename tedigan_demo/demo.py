@@ -113,6 +113,7 @@ class EditSession:
     content: np.ndarray  # [1, L, D] float32
     style: np.ndarray | None = None  # [1, L, D]
     text: str | None = None
+    direction: dict | None = None  # a global-direction edit (``Edit.direction``): re-rendered from the content
 
 
 class Demo:
@@ -201,10 +202,38 @@ class Demo:
         text = check_text(text)
         strengths = _strengths(coarse, middle, fine)
         content = torch.from_numpy(session.content)
-        out = self.pipe.edit(content, text, strengths, steps=_count(steps, 0, MAX_STEPS, "the refinement steps"))
-        session = EditSession(session.content, out.style.cpu().numpy(), text)
+        steps = _count(steps, 0, MAX_STEPS, "the refinement steps")
+        if steps == 0 and self.pipe.directions is not None:  # instant: a StyleCLIP global direction
+            out = self.pipe.direction_edit(content, text, strengths)
+            session = EditSession(session.content, None, text, out.direction)
+        else:
+            out = self.pipe.edit(content, text, strengths, steps=steps)
+            session = EditSession(session.content, out.style.cpu().numpy(), text)
         strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
         return to_pil(out.image)[0], strip, session
+
+    @_user_errors
+    def apply_direction(self, session: EditSession | None, target: str, neutral: str, alpha: float, beta: float,
+                        coarse: float, middle: float, fine: float):
+        """A global-direction edit with every knob given: ``neutral -> target`` at strength ``alpha`` and
+        disentanglement ``beta``, the sliders multiplying ``alpha`` per group; returns ``(edited, strip, session,
+        note)``, the note saying how many style channels moved."""
+        if session is None:
+            raise UserError(NO_CODES)
+        self.check_session(session)
+        out = self.pipe.direction_edit(torch.from_numpy(session.content), check_text(target),
+                                       _strengths(coarse, middle, fine), alpha=_number(alpha, -30, 30, "the strength"),
+                                       beta=_number(beta, 0.0, 1.0, "the disentanglement"),
+                                       neutral=check_text(neutral))
+        strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
+        note = (f"{out.direction['channels']} style channels moved ('{out.direction['neutral']}' -> "
+                f"'{out.direction['target']}', strength {out.direction['alpha']:g})")
+        return to_pil(out.image)[0], strip, EditSession(session.content, None, target, out.direction), note
+
+    def default_refine_steps(self) -> int:
+        """The app's refinement default on this family: 0 (an instant global direction) where it has one and no
+        GPU is present, else TediGAN's optimisation (``REFINE_STEPS``)."""
+        return 0 if self.pipe.directions is not None and self.pipe.device.type == "cpu" else REFINE_STEPS
 
     def check_session(self, session: EditSession) -> EditSession:
         """Codes kept from another model family (the user switched) cannot be rendered by this one."""
@@ -218,6 +247,11 @@ class Demo:
         """Slider moved: mix the kept codes again and render (no inversion, no text encoding)."""
         if session is None:
             raise UserError(NO_CODES)
+        if session.direction is not None:
+            self.check_session(session)
+            image = self.pipe.direction_render(torch.from_numpy(session.content), session.direction,
+                                               _strengths(coarse, middle, fine))
+            return to_pil(image)[0]
         if session.style is None:  # inverted, no description applied yet: nothing to mix
             return None
         self.check_session(session)

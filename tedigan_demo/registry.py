@@ -84,7 +84,13 @@ class FamilyRegistry:
     def scope_note(self, family: str | None = None) -> str:
         """What the edit tab can do with a photo on this family, said before anyone waits (Markdown)."""
         family = family or self.default
-        if not self.demo_for(family).pipe.synthetic_domain:
+        pipe = self.demo_for(family).pipe
+        if not pipe.synthetic_domain:
+            if pipe.directions is not None and pipe.device.type == "cpu":
+                return ("Edits here are instant StyleCLIP global directions on the encoder's codes (no optimisation "
+                        "on this CPU); set *Refine* above 0 for TediGAN's CLIP-guided optimisation.")
+            if pipe.directions_problem:
+                return f"Global directions are off ({pipe.directions_problem}): edits optimise."
             return ""
         real = [name for name, st in self.states.items()
                 if name in FAMILIES and FAMILIES[name].guidance == "clip" and st.state != "unavailable"]

@@ -1,12 +1,14 @@
 """Edit sessions kept on disk, keyed to a visitor, so that a server restart loses no one's W+ codes.
 
-A session is the content code, the text's style code and the text (``demo.EditSession``); each is one ``.npz``
+A session is the content code, the text's style code, the text and a global direction's settings
+(``demo.EditSession``); each is one ``.npz``
 file of plain arrays (read back with ``allow_pickle=False``), written aside and renamed into place.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -37,6 +39,8 @@ class SessionStore:
             arrays["style"] = session.style
         if session.text is not None:
             arrays["text"] = np.frombuffer(session.text.encode(), dtype=np.uint8)
+        if getattr(session, "direction", None) is not None:
+            arrays["direction"] = np.frombuffer(json.dumps(session.direction).encode(), dtype=np.uint8)
         fd, staging = tempfile.mkstemp(dir=self.folder, suffix=".part")
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -51,6 +55,7 @@ class SessionStore:
         try:
             with np.load(self._path(key), allow_pickle=False) as z:
                 text = bytes(z["text"]).decode() if "text" in z else None
-                return EditSession(z["content"], z["style"] if "style" in z else None, text)
-        except (OSError, ValueError, KeyError):
+                direction = json.loads(bytes(z["direction"]).decode()) if "direction" in z else None
+                return EditSession(z["content"], z["style"] if "style" in z else None, text, direction)
+        except (OSError, ValueError, KeyError, UnicodeDecodeError):
             return None

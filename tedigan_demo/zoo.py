@@ -127,6 +127,16 @@ FAMILIES: dict[str, Family] = {
                 ),
                 "label_encoder": Component("psp", filename="psp_celebs_seg_to_face.pt", note=PSP_SOURCE),
                 "perceptual": Component("vgg16", filename="vgg16.pth", note=IDINVERT_SOURCE),
+                "style_directions": Component(
+                    "styleclip-fs3",
+                    repo_id="rinong/stylegan-nada-models",
+                    filename="fs3.npy",
+                    revision="main",
+                    note="StyleCLIP's global-direction relevances for FFHQ config-f (orpatashnik/StyleCLIP, "
+                         "global_torch/npy/ffhq/fs3.npy, [6048, 512]); the Hub copy named in public code, neither "
+                         "its presence nor a commit confirmed offline: pinned to 'main'. Without it, edits optimise.",
+                    size_mb=12.4,
+                ),
                 "clip": CLIP,
             },
             guidance="clip",

@@ -17,6 +17,7 @@ from .idinvert import load_official_network
 from .official import detect_format, read_official
 from .own import load_clip, load_generator, load_module, load_sentence_encoder
 from .psp import load_psp_encoder
+from .styleclip import read_fs3
 
 __all__ = ["OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "FamilyParts", "DEFAULT_CLIP", "family_sources",
            "load_part", "load_family", "missing_parts", "family_status", "convert_official"]
@@ -31,9 +32,10 @@ OFFICIAL_FILES = {
     "e4e_ffhq_encode.pt": "encoder",
     "psp_celebs_sketch_to_face.pt": "sketch_encoder",
     "psp_celebs_seg_to_face.pt": "label_encoder",
+    "fs3.npy": "style_directions",
 }
 PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
-         "label_encoder")
+         "label_encoder", "style_directions")
 # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision", "pipeline": {setting: value}}
 FAMILY_SETTINGS = "family.json"
 
@@ -52,6 +54,7 @@ class FamilyParts:
     perceptual: torch.nn.Module | None = None
     sketch_encoder: torch.nn.Module | None = None
     label_encoder: torch.nn.Module | None = None
+    style_directions: torch.Tensor | None = None  # StyleCLIP's fs3 (global directions), where the family has it
     attribute_groups: dict | None = None
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
     pipeline_settings: dict | None = None  # overrides of the pipeline's defaults (``pipeline.PipelineSettings``)
@@ -124,6 +127,8 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
 
 def load_part(part: str, path: Path, device: str | torch.device = "cpu") -> torch.nn.Module:
     """One part of a family from a project-format folder or an official file (format detected, loaded strictly)."""
+    if part == "style_directions":
+        return read_fs3(path)
     if path.is_dir():
         model = load_module(path, device)
     elif part == "generator":

@@ -26,6 +26,7 @@ from ..method.control import layer_mask, mix
 from ..method.guidance import TextImageGuidance
 from ..method.inversion import optimize_wp
 from ..vocabulary import Vocabulary, for_family
+from .directions import GlobalDirections
 from .inputs import label_tensor, photo_tensor, sketch_tensor
 from .reading import FaceReader
 from .results import Description, Edit, Generation, Inversion, check_text, psnr
@@ -43,7 +44,8 @@ class TediGANPipeline:
     def __init__(self, generator, encoder, guidance: TextImageGuidance, *, text_mapper=None, sentence_encoder=None,
                  classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
                  attribute_groups: dict | None = None, name: str = "custom", synthetic_domain: bool = True,
-                 vocabulary: Vocabulary | None = None, settings: PipelineSettings | None = None):
+                 vocabulary: Vocabulary | None = None, settings: PipelineSettings | None = None,
+                 style_directions: torch.Tensor | None = None):
         self.G, self.E, self.mapper, self.guidance = generator, encoder, text_mapper, guidance
         self.sentence_encoder, self.classifier, self.name = sentence_encoder, classifier, name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
@@ -61,9 +63,18 @@ class TediGANPipeline:
                                                      classifier=classifier is not None)
         self.reader = FaceReader(guidance, self.vocab, classifier)
         self.text_codes = self._text_codes()
+        # StyleCLIP global directions where the family has fs3 and CLIP; a file that does not fit is reported
+        # (``directions_problem``) and edits optimise instead
+        self.directions, self.directions_problem = None, None
+        if style_directions is not None and hasattr(guidance, "model"):
+            try:
+                self.directions = GlobalDirections(generator, guidance, style_directions, self.settings.style_samples)
+            except ValueError as e:
+                self.directions_problem = str(e)
 
     def _text_codes(self) -> MapperTextCodes | GuidedTextCodes:
-        refine = partial(refine_toward_text, self.G, self.guidance, self.E, self.perceptual, self.settings.editing)
+        refine = partial(refine_toward_text, self.G, self.guidance, self.E, self.perceptual, self.settings.editing,
+                         resolution=self.settings.guided_resolution)
         if self.mapper is None:
             return GuidedTextCodes(refine, self.settings)
         return MapperTextCodes(self.mapper, self.sentence_encoder, self.render, self.reader, self.vocab,
@@ -76,13 +87,16 @@ class TediGANPipeline:
         return cls(p.generator, p.encoder, p.guidance, text_mapper=p.text_mapper,
                    sentence_encoder=p.sentence_encoder, classifier=p.classifier, perceptual=p.perceptual,
                    sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder, attribute_groups=p.attribute_groups,
-                   name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p))
+                   name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p),
+                   style_directions=p.style_directions)
 
     def with_settings(self, **changes) -> TediGANPipeline:
         """The same networks under changed settings (``dataclasses.replace`` of ``settings``)."""
         other = copy.copy(self)
         other.settings = replace(self.settings, **changes)
         other.text_codes = other._text_codes()
+        if other.directions is not None:  # the statistics and boundaries stay valid; only the sample count may not
+            other.directions.samples = other.settings.style_samples
         return other
 
     device = property(lambda self: self.G.device)
@@ -179,6 +193,39 @@ class TediGANPipeline:
                        for g in GROUPS} if per_group else {}
         return Edit(wp, content, style, self.render(wp) if image is None else image, dict(strengths), groups_only,
                     named)
+
+    def direction_edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None,
+                       alpha: float | None = None, beta: float | None = None, neutral: str | None = None,
+                       per_group: bool = True, strip_resolution: int = 256) -> Edit:
+        """Edit W+ codes with a description as a StyleCLIP global direction: one render, no optimisation. The
+        coarse / middle / fine ``strengths`` multiply ``alpha`` in each group's style layers (default: the groups
+        of what the text names, all if it names nothing known); ``per_group`` adds a strip at ``strip_resolution``
+        px of what each group alone changes."""
+        if self.directions is None:
+            why = f": {self.directions_problem}" if self.directions_problem else " (StyleCLIP's fs3.npy)"
+            raise LoadError(f"family {self.name} has no global directions{why}")
+        text = check_text(text)
+        neutral = check_text(neutral) if neutral else self.settings.direction_neutral
+        alpha = self.settings.direction_alpha if alpha is None else float(alpha)
+        beta = self.settings.direction_beta if beta is None else float(beta)
+        layers, named = self.governed_layers(text)
+        strengths = self.group_strengths(layers) if strengths is None else strengths
+        layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
+        content = content.to(self.device)
+        boundary = self.directions.boundary(neutral, text, beta)
+        image = self.directions.render(content, boundary, alpha, strengths)
+        strip = {g: self.directions.render(content, boundary, alpha, {g: strengths.get(g, 0.0) or 1.0},
+                                           resolution=strip_resolution) for g in GROUPS} if per_group else {}
+        direction = {"neutral": neutral, "target": text, "alpha": alpha, "beta": beta, "channels": boundary.channels}
+        return Edit(content, content, None, image, dict(strengths), strip, named, direction)
+
+    def direction_render(self, content: torch.Tensor, direction: dict, strengths: dict[str, float]) -> torch.Tensor:
+        """Re-render a global-direction edit (``Edit.direction``) with other slider strengths: one render."""
+        if self.directions is None:
+            raise LoadError(f"family {self.name} has no global directions")
+        layer_mask(self.G.num_layers, self.groups, strengths)
+        boundary = self.directions.boundary(direction["neutral"], direction["target"], direction["beta"])
+        return self.directions.render(content, boundary, direction["alpha"], strengths)
 
     @torch.inference_mode()
     def mix(self, content: torch.Tensor, style: torch.Tensor, strengths: dict[str, float]) -> tuple:

@@ -34,11 +34,13 @@ class Inversion:
 class Edit:
     wp: torch.Tensor  # [N, L, D] the edited code (content mixed with the text's style code)
     content: torch.Tensor  # [N, L, D] the code that was edited
-    style: torch.Tensor  # [N, L, D] the text's code (refined by optimisation when steps > 0)
+    style: torch.Tensor | None  # [N, L, D] the text's code (refined by optimisation when steps > 0); None for a
+    #                            global-direction edit, which changes the styles, not W+
     image: torch.Tensor  # [N, 3, H, W]
     strengths: dict[str, float]
     per_group: dict[str, torch.Tensor] = field(default_factory=dict)  # group -> image with only that group edited
     named: dict[str, str] = field(default_factory=dict)  # attributes the text was read to name
+    direction: dict | None = None  # a global-direction edit: neutral, target, alpha, beta, channels moved
 
 
 @dataclass

@@ -54,6 +54,15 @@ class PipelineSettings:
     # text -> image keeps the candidates the guidance ranks highest by similarity to the text ("similarity"), or
     # first by how many of the named values it reads in them ("named")
     rank_by: str = "similarity"
+    # StyleCLIP global directions (families with fs3 and CLIP): the neutral text a description is measured from,
+    # the default strength (alpha) and disentanglement threshold (beta), and the codes that give the styles'
+    # statistics (the official 100k)
+    # guided optimisation renders its steps at this resolution at most (None: the generator's own)
+    guided_resolution: int | None = 256
+    direction_neutral: str = "face"
+    direction_alpha: float = 4.0
+    direction_beta: float = 0.12
+    style_samples: int = 100_000
 
     def __post_init__(self):
         for name, allowed in CHOICES.items():

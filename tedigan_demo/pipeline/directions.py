@@ -1,0 +1,105 @@
+"""Global-direction edits (StyleCLIP) for a family that has CLIP guidance and ``fs3``: a description becomes a
+change of the generator's style channels, and an edit or a slider move is one render.
+
+The method's formulas are ``method.global_directions``; this module owns what a family needs around them: the
+styles' statistics (computed once per generator and kept on disk beside the Hub cache), the boundaries of the
+texts already asked for, and the coarse / middle / fine sliders as multipliers of the strength in each group's
+style layers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import torch
+
+from ..method.global_directions import (Boundary, StyleStatistics, apply_boundary, channel_boundary, check_fs3,
+                                        style_statistics, text_direction)
+
+__all__ = ["GlobalDirections", "statistics_cache_dir"]
+
+
+def statistics_cache_dir() -> Path:
+    """Where style statistics are kept: ``$TEDIGAN_CACHE``, else ``tedigan/`` in the Hugging Face home."""
+    if os.environ.get("TEDIGAN_CACHE"):
+        return Path(os.environ["TEDIGAN_CACHE"])
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HOME) / "tedigan"
+
+
+class GlobalDirections:
+    """StyleCLIP global directions over a generator ``G`` (StyleSpace), a ``CLIPGuidance`` and ``fs3``."""
+
+    def __init__(self, G, guidance, fs3: torch.Tensor, samples: int = 100_000, cache_dir: Path | None = None):
+        self.G, self.guidance, self.samples = G, guidance, samples
+        layers, self.is_rgb = G.style_layers(), G.is_rgb_style()
+        conv_channels = sum(layer.in_ch for layer, rgb in zip(layers, self.is_rgb) if not rgb)
+        clip_dim = int(guidance.model.config.projection_dim)
+        self.fs3 = check_fs3(fs3, conv_channels, clip_dim)
+        group_of = {i: g for g, idx in G.layer_groups.items() for i in idx}
+        self.style_groups = [group_of[i] for i in G.style_wp_indices()]  # the layer group of each style layer
+        self.cache_dir = cache_dir
+        self._stats: StyleStatistics | None = None
+        self._boundaries: dict[tuple[str, str, float], Boundary] = {}
+
+    # ---- statistics --------------------------------------------------------------------------------------------
+    def _cache_file(self) -> Path:
+        if torch.isnan(self.G.w_avg).any():  # the truncation centre is part of the recipe: fix it first
+            self.G.w_avg.copy_(self.G.mean_w())
+        digest = hashlib.sha256()
+        for name, tensor in self.G.state_dict().items():
+            if name.startswith("style.") or ".modulation." in name:
+                digest.update(name.encode())
+                digest.update(tensor.detach().float().cpu().numpy().tobytes())
+        digest.update(self.G.w_avg.detach().float().cpu().numpy().tobytes())
+        folder = self.cache_dir or statistics_cache_dir()
+        return folder / f"style_stats_{digest.hexdigest()[:20]}_{self.samples}.safetensors"
+
+    def statistics(self) -> StyleStatistics:
+        """The styles' per-channel mean and standard deviation (computed once, then read from the cache)."""
+        if self._stats is not None:
+            return self._stats
+        from safetensors.torch import load_file, save_file
+
+        path = self._cache_file()
+        n = len(self.is_rgb)
+        try:
+            saved = load_file(str(path))
+            self._stats = StyleStatistics(tuple(saved[f"mean_{i}"] for i in range(n)),
+                                          tuple(saved[f"std_{i}"] for i in range(n)))
+        except (OSError, KeyError, RuntimeError):
+            self._stats = style_statistics(self.G, self.samples)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tensors = {f"mean_{i}": m.contiguous() for i, m in enumerate(self._stats.mean)}
+                tensors |= {f"std_{i}": s.contiguous() for i, s in enumerate(self._stats.std)}
+                save_file(tensors, str(path.with_suffix(".part")))
+                os.replace(path.with_suffix(".part"), path)
+            except OSError:
+                pass  # a read-only home: computed again next time
+        return self._stats
+
+    # ---- edits -------------------------------------------------------------------------------------------------
+    def boundary(self, neutral: str, target: str, beta: float) -> Boundary:
+        """The change of every style layer for ``neutral -> target`` at threshold ``beta`` (kept per text)."""
+        key = (neutral, target, float(beta))
+        if key not in self._boundaries:
+            with torch.inference_mode():
+                dt = text_direction(self.guidance.embed_text, neutral, target).cpu()
+            self._boundaries[key] = channel_boundary(self.fs3, dt, beta, self.statistics().std, self.is_rgb)
+        return self._boundaries[key]
+
+    def layer_strengths(self, strengths: dict[str, float]) -> list[float]:
+        """One multiplier per style layer from the coarse / middle / fine sliders."""
+        return [float(strengths.get(g, 0.0)) for g in self.style_groups]
+
+    @torch.inference_mode()
+    def render(self, wp: torch.Tensor, boundary: Boundary, alpha: float, strengths: dict[str, float],
+               resolution: int | None = None) -> torch.Tensor:
+        """``wp [N, L, D]`` edited by ``alpha`` along ``boundary`` in the chosen groups: images ``[N, 3, H, W]``."""
+        styles = self.G.styles(wp.to(self.G.device))
+        edited = apply_boundary(styles, boundary, alpha, self.layer_strengths(strengths))
+        return self.G.synthesize_styles(edited, "const", resolution=resolution)
