@@ -97,7 +97,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                              height=300)
                     with gr.Row():
                         edit_invert = gr.Button("Invert", variant="primary", elem_id="edit-invert", scale=2)
-                        edit_steps = gr.Slider(0, MAX_STEPS, value=100, step=10, label="Optimisation steps", scale=3)
+                        edit_steps = gr.Slider(0, MAX_STEPS, value=start_demo.default_inversion_steps(), step=10,
+                                               label="Optimisation steps", scale=3, elem_id="edit-steps")
                         edit_aligned = gr.Checkbox(label="Already an aligned face crop", value=False, scale=2)
                     with gr.Row():
                         edit_aligned_view = gr.Image(label="Aligned input", interactive=False, elem_id="edit-aligned")
@@ -224,7 +225,7 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         mix_go.click(h.style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f, *fam], [mix_content, mix_out],
                      api_name="style_mix", concurrency_limit=2)
         family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope,
-                                                         edit_refine, dir_panel],
+                                                         edit_refine, dir_panel, edit_steps],
                           api_name="switch_family", concurrency_limit=2)
 
     demo.queue(max_size=64, default_concurrency_limit=2)

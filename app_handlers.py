@@ -213,7 +213,8 @@ def switch_family(family, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom
     demo = demo_for(family, report)
     return (*(gr.update(label=FAMILIES.group_label(g, family)) for g in GROUPS), None,
             gr.update(choices=FAMILIES.choices(), value=family), FAMILIES.scope_note(family),
-            gr.update(value=demo.default_refine_steps()), direction_panel(family))
+            gr.update(value=demo.default_refine_steps()), direction_panel(family),
+            gr.update(value=demo.default_inversion_steps()))
 
 
 def direction_panel(family=None):

@@ -4,25 +4,32 @@ StyleGAN2 config-f, e4e, CLIP ViT-B/32 sized), so no download is needed.
     python -m bench.ffhq1024 [--device cpu|cuda] [--text-steps 50] [--refine-steps 10] [--threads 2]
 
 Prints one JSON line: seconds for ``encode`` (e4e, one aligned 256 px face, the official transform), one
-optimisation step of the inversion, a whole edit with the app's defaults (the text's code found by CLIP-guided
-optimisation over every layer group, ``--text-steps``; then the mix and the per-group strip), text -> image (one
-sample, ``--text-steps``) and a slider re-render; and the peak memory (CPU: the process's maximum RSS; CUDA:
-``torch.cuda.max_memory_allocated``). The figures go in README ("Deploy as a Space") with this command.
+optimisation step of the inversion, a whole edit with TediGAN's refinement (the text's code found by CLIP-guided
+optimisation over every layer group, ``--refine-steps``; then the mix and the per-group strip), text -> image (one
+sample, ``--text-steps``) and a slider re-render; with a random ``fs3`` of the official shape, the StyleCLIP
+global-direction path as the app runs it by default on a CPU: ``photo_edit_s`` (a 256 px aligned face -> e4e ->
+a global-direction edit with its per-group strip -> the 1024 px image, the app's default steps on that device),
+``direction_rerender_s`` (a slider move), ``style_statistics_s`` (once per generator, then cached); one
+CLIP-guided step rendered at 1024 and at 256 px (``guided_step_1024_s``, ``guided_step_256_s``); and the peak
+memory (CPU: the process's maximum RSS; CUDA: ``torch.cuda.max_memory_allocated``). The figures go in README
+("Deploy as a Space") with this command.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from bench.standins import official_encoder_state, official_generator_state
-from tedigan_demo.demo import REFINE_STEPS
+from tedigan_demo.demo import REFINE_STEPS, Demo
 from tedigan_demo.encoding import official_input
 from tedigan_demo.loading import load_encoder
 from tedigan_demo.pipeline import TediGANPipeline
@@ -44,6 +51,7 @@ def build_family(folder: Path) -> None:
     (clip / "merges.txt").write_text("#version: 0.2\n")
     CLIPTokenizer(str(clip / "vocab.json"), str(clip / "merges.txt")).save_pretrained(clip)
     CLIPModel(CLIPConfig()).save_pretrained(clip)  # the default config is ViT-B/32's
+    np.save(folder / "fs3.npy", np.random.RandomState(0).randn(6048, 512).astype(np.float32) * 0.02)
     (folder / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(clip)}))
 
 
@@ -66,6 +74,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dev = args.device
+    cache = tempfile.TemporaryDirectory()
+    os.environ["TEDIGAN_CACHE"] = cache.name  # the style statistics computed anew: timed below
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         build_family(folder)
@@ -87,13 +97,37 @@ def main() -> None:
     t_edit, edit = timed(lambda: pipe.edit(inv.wp, "make her smile", strengths, steps=args.refine_steps), dev)
     t_render, _ = timed(lambda: pipe.mix(inv.wp, edit.style, {"coarse": 0.0, "middle": 1.0, "fine": 1.0}), dev)
     t_t2i, _ = timed(lambda: pipe.generate("She has blond hair.", n=1, seed=0), dev)
+    # guided steps: 2 against 6 steps of the refinement, rendered at 1024 px and stopped at 256 px
+    per_step = {}
+    for res in (None, 256):
+        p = pipe.with_settings(guided_resolution=res)
+        a, _ = timed(lambda p=p: p.edit(inv.wp, "make her smile", strengths, steps=2, per_group=False), dev)
+        b, _ = timed(lambda p=p: p.edit(inv.wp, "make her smile", strengths, steps=6, per_group=False), dev)
+        per_step[res or 1024] = (b - a) / 4
+    # the global-direction path with the app's defaults on this device
+    demo = Demo(pipe)
+    t_stats, _ = timed(pipe.directions.statistics, dev)
+
+    def photo_edit():
+        _, _, _, session = demo.invert(face, demo.default_inversion_steps(), already_aligned=True)
+        return demo.apply_text(session, "a smiling face", 1.0, 1.0, 1.0, demo.default_refine_steps())
+
+    demo.apply_text(demo.invert(face, 0, already_aligned=True)[3], "face with glasses", 1, 1, 1, 0)  # warm
+    t_photo, (_, _, session) = timed(photo_edit, dev)
+    t_dir_render, _ = timed(lambda: demo.rerender(session, 0.0, 1.0, 1.0), dev)
     peak = (torch.cuda.max_memory_allocated() / 2**20 if dev == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps({"device": dev, "threads": args.threads, "text_steps": args.text_steps,
                       "refine_steps": args.refine_steps, "encode_s": round(t_encode, 3),
                       "optimisation_step_s": round(step, 3), "edit_s": round(t_edit, 2),
                       "rerender_s": round(t_render, 3), "text_to_image_s": round(t_t2i, 2),
+                      "guided_step_1024_s": round(per_step[1024], 3), "guided_step_256_s": round(per_step[256], 3),
+                      "style_statistics_s": round(t_stats, 2), "photo_edit_s": round(t_photo, 2),
+                      "photo_edit_defaults": {"inversion_steps": demo.default_inversion_steps(),
+                                              "refine_steps": demo.default_refine_steps()},
+                      "direction_rerender_s": round(t_dir_render, 3),
                       "peak_mb": round(peak), "peak_kind": "cuda allocated" if dev == "cuda" else "max RSS"}))
+    cache.cleanup()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@
 # about 45 minutes; logs in runs/<tag>_*/.
 #
 #   scripts/retrain_downstream.sh [TAG] [FAMILY]      e.g. scripts/retrain_downstream.sh s2 checkpoints/synthfaces64
+#
+# GEN_RUN names the generator's run folder (default runs/generator); DISTILL=1 exports it with train.distill (the
+# distilled generator with the parameter mapping, whose parts then regress onto each face's exact code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAG=${1:-s$(date +%Y%m%d%H%M)}
@@ -14,7 +17,11 @@ export HF_HUB_OFFLINE=1
 step() { echo "[$(date +%H:%M:%S)] $*"; }
 
 step "export the EMA generator"
-$PY -m tedigan_demo.train.generator --run runs/generator --export "$FAMILY"
+if [[ "${DISTILL:-0}" == 1 ]]; then
+    $PY -m tedigan_demo.train.distill --run "${GEN_RUN:-runs/distill}" --export "$FAMILY"
+else
+    $PY -m tedigan_demo.train.generator --run "${GEN_RUN:-runs/generator}" --export "$FAMILY"
+fi
 step "image encoder (fine-tuned to the new generator)"
 nice -n 5 $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "runs/${TAG}_encoder" --minutes "${ENCODER_MINUTES:-12}" \
     --threads 2 --warm-start

@@ -32,6 +32,7 @@ MAX_SEED = 2**63 - 1
 # Refinement steps toward the text after an edit's mix (TediGANPipeline.edit ``steps``), the app's default
 # (docs/decisions.md, "Refinement steps in the app")
 REFINE_STEPS = 10
+INVERT_STEPS = 100  # the app's default optimisation steps of an inversion (encoder + optimisation, TediGAN §3.3)
 NO_CODES = ("no W+ codes for this page: invert a photo or load saved codes first (codes unused for an hour are "
             "let go)")
 
@@ -160,7 +161,7 @@ class Demo:
 
     # ---- edit ----------------------------------------------------------------------------------------------------
     @_user_errors
-    def invert(self, image, steps: int = 100, already_aligned: bool = False, progress=None):
+    def invert(self, image, steps: int = INVERT_STEPS, already_aligned: bool = False, progress=None):
         """Returns ``(aligned, reconstruction, psnr, session)``."""
         if image is None:
             raise UserError("upload a photo (or pick an example) first")
@@ -229,6 +230,11 @@ class Demo:
         note = (f"{out.direction['channels']} style channels moved ('{out.direction['neutral']}' -> "
                 f"'{out.direction['target']}', strength {out.direction['alpha']:g})")
         return to_pil(out.image)[0], strip, EditSession(session.content, None, target, out.direction), note
+
+    def default_inversion_steps(self) -> int:
+        """The app's inversion default on this family: the encoder alone (0 steps) where edits are instant global
+        directions on a CPU (seconds, not minutes, per photo), else ``INVERT_STEPS`` of optimisation."""
+        return 0 if self.default_refine_steps() == 0 else INVERT_STEPS
 
     def default_refine_steps(self) -> int:
         """The app's refinement default on this family: 0 (an instant global direction) where it has one and no

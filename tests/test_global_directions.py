@@ -108,7 +108,7 @@ def test_fs3_files_are_read_without_pickle(tmp_path):
 
 def test_the_demo_edits_instantly_and_the_session_survives_a_restart(pipe, tmp_path):
     demo = Demo(pipe, tmp_path / "out")
-    assert demo.default_refine_steps() == 0  # a CPU and a family with directions
+    assert demo.default_refine_steps() == 0 and demo.default_inversion_steps() == 0  # a CPU, and directions
     session = EditSession(_content(pipe).numpy().astype(np.float32))
     image, strip, session = demo.apply_text(session, "a smiling face", 1.0, 1.0, 1.0, 0)
     assert session.direction["target"] == "a smiling face" and session.style is None and len(strip) == 3

@@ -12,7 +12,7 @@ from conftest import compat_state_dict
 from PIL import Image
 
 from tedigan_demo.cli import main as cli
-from tedigan_demo.demo import REFINE_STEPS
+from tedigan_demo.demo import INVERT_STEPS, REFINE_STEPS
 from tedigan_demo.loading import LoadError, family_status
 from tedigan_demo.pipeline import TediGANPipeline
 
@@ -172,10 +172,10 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     assert families.states["ffhq-1024"].state == "unavailable" and "Hub" in families.states["ffhq-1024"].detail
     assert "ffhq-1024 (unavailable)" in [label for label, _ in families.choices()]
     assert "on this machine" in app.about_markdown(families)
-    *labels, session, picker, scope, refine, panel = h.switch_family("ffhq-256")
+    *labels, session, picker, scope, refine, panel, inversion = h.switch_family("ffhq-256")
     assert session is None and all("label" in u for u in labels) and picker["value"] == "ffhq-256"
     # no fs3 for this family: edits keep TediGAN's refinement and the global-direction panel is hidden
-    assert refine["value"] == REFINE_STEPS and panel["visible"] is False
+    assert refine["value"] == REFINE_STEPS and panel["visible"] is False and inversion["value"] == INVERT_STEPS
     assert scope == ""  # a real-face family: no warning that photos become cartoons
     assert "knows only its own cartoon faces" in families.scope_note(str(tiny_family))
     families.demos["ffhq-256"].pipe = families.demos["ffhq-256"].pipe.with_settings(text_steps=1)

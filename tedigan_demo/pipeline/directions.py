@@ -15,8 +15,15 @@ from pathlib import Path
 
 import torch
 
-from ..method.global_directions import (Boundary, StyleStatistics, apply_boundary, channel_boundary, check_fs3,
-                                        style_statistics, text_direction)
+from ..method.global_directions import (
+    Boundary,
+    StyleStatistics,
+    apply_boundary,
+    channel_boundary,
+    check_fs3,
+    style_statistics,
+    text_direction,
+)
 
 __all__ = ["GlobalDirections", "statistics_cache_dir"]
 

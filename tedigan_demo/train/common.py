@@ -13,8 +13,8 @@ import torch
 
 from ..synthfaces import FaceBatch, render_seeds
 
-__all__ = ["exact_wp", "RunState", "face_stream", "render_step", "image_stream", "check_finite", "held_out", "on_terminate",
-           "setup", "frozen_parts", "training_device"]
+__all__ = ["exact_wp", "RunState", "face_stream", "render_step", "image_stream", "check_finite", "held_out",
+           "on_terminate", "setup", "frozen_parts", "training_device"]
 
 
 class NonFiniteLoss(RuntimeError):

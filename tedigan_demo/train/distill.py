@@ -67,7 +67,8 @@ def distill_losses(fake: torch.Tensor, faces, C: torch.nn.Module) -> dict[str, t
     logits = C(fake)
     ce = sum((F.cross_entropy(out, values[:, k], reduction="none") * seen[:, k]).sum() / seen[:, k].sum().clamp(min=1)
              for k, out in enumerate(logits)) / len(logits)
-    return {"l1": (fake - real).abs().mean(), "edge": edge_l1(fake, real), "perceptual": (C.perceptual(fake) - C.perceptual(real)).pow(2).mean(),
+    return {"l1": (fake - real).abs().mean(), "edge": edge_l1(fake, real),
+            "perceptual": (C.perceptual(fake) - C.perceptual(real)).pow(2).mean(),
             "attributes": ce}
 
 

@@ -2,8 +2,8 @@
 encoder (TediGAN §3.4): on the domain's sketches / label maps, against the frozen generator, with
 
 * a latent loss toward the code of the matching face (its exact code where the generator's mapping is the
-  renderer's parameters, ``common.exact_wp``; else the image encoder's code of the face), weighted toward the layers that carry
-  structure (coarse and middle), since a sketch or a label map says nothing about colour;
+  renderer's parameters, ``common.exact_wp``; else the image encoder's code of the face), weighted toward the
+  layers that carry structure (coarse and middle), since a sketch or a label map says nothing about colour;
 * an image-space loss: the label map predicted by the attribute classifier is not available, so structure is
   checked through the reconstruction's perceptual features (attribute-classifier trunk) against the face.
 

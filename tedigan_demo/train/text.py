@@ -6,8 +6,8 @@
 * the text mapper: MiniLM embedding -> W+, regressed onto the codes of the generator's own faces (random ``w``, its
   face ``G(w)``, a caption of what the classifier reads confidently where the face shows it): it learns
   ``E[w | caption]``. With the parameter mapping (``models.parameter_mapping``) a code's parameters are known, and
-  its caption names them exactly (where the face shows them). No gradient goes through the generator or the classifier, which would let it find codes
-  that fool the classifier;
+  its caption names them exactly (where the face shows them). No gradient goes through the generator or the
+  classifier, which would let it find codes that fool the classifier;
 * a statement term (``--w-statements``): for every attribute of every face in the contrastive batch, a softmax
   over the statements of its values ("This person is smiling." / "This person is not smiling.") against the value
   the face shows, so that small attributes are read too;
@@ -32,8 +32,8 @@ import torch.nn.functional as F
 from ..loading import load_sentence_encoder
 from ..models.text import ImageTextConfig, ImageTextEncoder, TextMapper, TextMapperConfig
 from ..synthfaces import ATTRIBUTES, attribute, observable_mask, sure_and_shown
-from ..synthfaces.latent import params as code_params
 from ..synthfaces.captions import caption, statements, values_of
+from ..synthfaces.latent import params as code_params
 from .augment import degrade
 from .common import RunState, face_stream, frozen_parts, on_terminate, setup, training_device, warm_start
 
