@@ -17,6 +17,7 @@ import gradio as gr
 from PIL import Image
 
 from tedigan_demo.demo import UserError
+from tedigan_demo.pipeline import GROUPS
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.serving import prune_folder, publish_png
 from tedigan_demo.sessions import SessionStore
@@ -32,7 +33,6 @@ except ImportError:  # pragma: no cover - the package is optional
         return lambda fn: fn
 
 
-GROUPS = ("coarse", "middle", "fine")
 # Results are written under Gradio's served folder, named by content, each written aside and renamed into place,
 # never rewritten while someone downloads it, and deleted an hour after its last use (``serving``).
 OUTPUTS = Path(gr.utils.get_upload_folder()) / "tedigan"

@@ -21,7 +21,7 @@ import torch
 from tedigan_demo.loading import load_generator, load_module
 from tedigan_demo.method.control import layer_mask, mix
 from tedigan_demo.method.inversion import optimize_wp
-from tedigan_demo.models.stylegan2 import layer_resolution
+from tedigan_demo.models.stylegan2 import GROUP_NAMES, layer_resolution
 from tedigan_demo.pipeline import EMBEDDED_INVERSION
 from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask
 from tedigan_demo.train.classifier import agreement_per_attribute
@@ -208,9 +208,9 @@ def main() -> None:
     table = {}
     for k, name in enumerate(NAMES):
         per_group = {g: round(float(rates[g][k]), 3) for g in ("coarse", "middle", "fine", "all")}
-        total = sum(per_group[g] for g in ("coarse", "middle", "fine")) or 1e-9
-        dominant = max(("coarse", "middle", "fine"), key=lambda g: per_group[g])
-        governing = [dominant] + [g for g in ("coarse", "middle", "fine") if g != dominant
+        total = sum(per_group[g] for g in GROUP_NAMES) or 1e-9
+        dominant = max(GROUP_NAMES, key=lambda g: per_group[g])
+        governing = [dominant] + [g for g in GROUP_NAMES if g != dominant
                                   and per_group[g] >= GOVERNING_SHARE * per_group[dominant]]
         table[name] = {**per_group, "dominant": dominant, "dominant_share": round(per_group[dominant] / total, 3),
                        "governing": governing, "intended": ATTRIBUTES[k].group}

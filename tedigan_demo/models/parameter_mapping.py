@@ -6,7 +6,7 @@ the map ``z -> parameters`` is the domain's own (``synthfaces.latent.params``) a
 learned: one embedding per attribute value plus a linear read of the continuous nuisance parameters.
 
 ``w`` is split into three blocks, one per layer group (coarse / middle / fine); a parameter writes only into the
-block of the group that owns it (``synthfaces.latent.PARAMETER_GROUPS``), so the layers of one group have nothing
+block of the group that owns it (``synthfaces.latent.PARAMETERGROUP_NAMES``), so the layers of one group have nothing
 of another group's parameters to read. W stays an ordinary vector space: inversion, encoders, the text mapper,
 truncation (toward the mean ``w`` of random codes) and interpolation work on it as on any StyleGAN2 ``w``. The map
 from ``z`` is piecewise constant, so nothing differentiates through it.
@@ -21,10 +21,10 @@ from torch import nn
 
 from ..synthfaces.attributes import ATTRIBUTES
 from ..synthfaces.latent import NUM_SLOTS, params
+from .stylegan2 import GROUP_NAMES
 
 __all__ = ["ParameterMapping", "block_sizes"]
 
-_GROUPS = ("coarse", "middle", "fine")
 _CLOTHES = 6  # clothes colours: nuisance entry 16 holds an index
 
 
@@ -52,9 +52,9 @@ class ParameterMapping(nn.Module):
         self.coarse_nuisance = nn.Linear(4, self.blocks["coarse"])
         self.fine_nuisance = nn.Linear(6 + 9, self.blocks["fine"])
         self.clothes = nn.Embedding(_CLOTHES, self.blocks["fine"])
-        for g in _GROUPS:
+        for g in GROUP_NAMES:
             self.register_parameter(f"bias_{g}", nn.Parameter(torch.zeros(self.blocks[g])))
-        terms = {g: 1 + sum(a.group == g for a in ATTRIBUTES) for g in _GROUPS}
+        terms = {g: 1 + sum(a.group == g for a in ATTRIBUTES) for g in GROUP_NAMES}
         for emb, a in zip(self.values, ATTRIBUTES):
             nn.init.normal_(emb.weight, std=1 / math.sqrt(terms[a.group]))
         nn.init.normal_(self.clothes.weight, std=1 / math.sqrt(terms["fine"]))
@@ -63,14 +63,14 @@ class ParameterMapping(nn.Module):
         """Attribute value indices ``[N, A]`` and nuisance vectors ``[N, 17]`` -> ``w [N, w_dim]``."""
         device = self.bias_coarse.device
         values, nuisance = values.to(device), nuisance.to(device, torch.float32)
-        out = {g: getattr(self, f"bias_{g}").expand(values.shape[0], -1) for g in _GROUPS}
+        out = {g: getattr(self, f"bias_{g}").expand(values.shape[0], -1) for g in GROUP_NAMES}
         for k, (emb, a) in enumerate(zip(self.values, ATTRIBUTES)):
             out[a.group] = out[a.group] + emb(values[:, k])
         out["coarse"] = out["coarse"] + self.coarse_nuisance(nuisance[:, 0:4])
         phases = nuisance[:, 4:7]
         fine = torch.cat([torch.sin(phases), torch.cos(phases), nuisance[:, 7:16]], 1)
         out["fine"] = out["fine"] + self.fine_nuisance(fine) + self.clothes(nuisance[:, 16].long().clamp(0, 5))
-        return torch.cat([out[g] for g in _GROUPS], 1)
+        return torch.cat([out[g] for g in GROUP_NAMES], 1)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.forward_params(*params(z))

@@ -25,6 +25,7 @@ from ..loading import LoadError, load_family
 from ..method.control import layer_mask, mix
 from ..method.guidance import TextImageGuidance
 from ..method.inversion import optimize_wp
+from ..models.stylegan2 import GROUP_NAMES
 from ..vocabulary import Vocabulary, for_family
 from .directions import GlobalDirections
 from .inputs import label_tensor, photo_tensor, sketch_tensor
@@ -33,7 +34,7 @@ from .results import Description, Edit, Generation, Inversion, check_text, psnr
 from .settings import PipelineSettings, default_settings, family_settings
 from .text_codes import GuidedTextCodes, MapperTextCodes, layers_mask, push_until_read, refine_toward_text
 
-GROUPS = ("coarse", "middle", "fine")
+GROUPS = GROUP_NAMES  # coarse, middle, fine: written once, in models.stylegan2
 
 
 class TediGANPipeline:
