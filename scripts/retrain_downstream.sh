@@ -16,26 +16,28 @@ PY=${PYTHON:-python}
 export HF_HUB_OFFLINE=1
 step() { echo "[$(date +%H:%M:%S)] $*"; }
 
+RECENTRE=""
 step "export the EMA generator"
 if [[ "${DISTILL:-0}" == 1 ]]; then
+    RECENTRE="--recentre"  # a new W space: the parts start from its mean w
     $PY -m tedigan_demo.train.distill --run "${GEN_RUN:-runs/distill}" --export "$FAMILY"
 else
     $PY -m tedigan_demo.train.generator --run "${GEN_RUN:-runs/generator}" --export "$FAMILY"
 fi
 step "image encoder (fine-tuned to the new generator)"
 nice -n 5 $PY -m tedigan_demo.train.encoder --family "$FAMILY" --run "runs/${TAG}_encoder" --minutes "${ENCODER_MINUTES:-12}" \
-    --threads 2 --warm-start
+    --threads 2 --warm-start $RECENTRE
 step "layer groups + family evaluation"
 $PY -m bench.eval_family --family "$FAMILY" --write-groups --json "$FAMILY/eval_family.json" > "runs/${TAG}_eval_family.out"
 step "text mapper + image-text encoder, sketch encoder (in parallel, one thread each)"
 nice -n 5 $PY -m tedigan_demo.train.text --family "$FAMILY" --run "runs/${TAG}_text" --minutes "${TEXT_MINUTES:-12}" \
-    --threads 1 --warm-start > "runs/${TAG}_text.out" 2>&1 &
+    --threads 1 --warm-start $RECENTRE > "runs/${TAG}_text.out" 2>&1 &
 TEXT_PID=$!
 nice -n 5 $PY -m tedigan_demo.train.modality --modality sketch --family "$FAMILY" --run "runs/${TAG}_sketch" \
-    --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start
+    --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start $RECENTRE
 step "label-map encoder"
 nice -n 5 $PY -m tedigan_demo.train.modality --modality label --family "$FAMILY" --run "runs/${TAG}_label" \
-    --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start
+    --minutes "${MODALITY_MINUTES:-6}" --threads 1 --warm-start $RECENTRE
 wait $TEXT_PID
 step "method evaluation"
 $PY -m bench.eval_tedigan --family "$FAMILY" --faces 60 --edits 16 --steps 20 --modal-faces 40 \

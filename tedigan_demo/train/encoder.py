@@ -92,6 +92,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--warm-start", action="store_true",
                     help="with no run state, start from the family's current weights of this part")
+    ap.add_argument("--recentre", action="store_true",
+                    help="with --warm-start: start from the generator's own mean w (a generator with a new W space)")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
@@ -112,7 +114,7 @@ def main(argv=None) -> None:
     step = run.resume(**parts)
     if step is None:
         step = 0
-        if not (args.warm_start and warm_start(E, family / "encoder")):
+        if not (args.warm_start and warm_start(E, family / "encoder")) or args.recentre:
             with torch.no_grad():
                 E.w_avg.copy_(G.mean_w().view(1, 1, -1))
 

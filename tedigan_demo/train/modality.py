@@ -48,6 +48,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--warm-start", action="store_true",
                     help="with no run state, start from the family's current weights of this part")
+    ap.add_argument("--recentre", action="store_true",
+                    help="with --warm-start: start from the generator's own mean w (a generator with a new W space)")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
@@ -64,7 +66,7 @@ def main(argv=None) -> None:
     step = run.resume(**parts)
     if step is None:
         step = 0
-        if not (args.warm_start and warm_start(M, family / f"{args.modality}_encoder")):
+        if not (args.warm_start and warm_start(M, family / f"{args.modality}_encoder")) or args.recentre:
             with torch.no_grad():
                 M.w_avg.copy_(E.w_avg)
 

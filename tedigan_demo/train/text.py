@@ -119,6 +119,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--warm-start", action="store_true",
                     help="with no run state, start from the family's current weights of this part")
+    ap.add_argument("--recentre", action="store_true",
+                    help="with --warm-start: start from the generator's own mean w (a generator with a new W space)")
     args = ap.parse_args(argv)
     setup(args)
     family = Path(args.family)
@@ -146,7 +148,7 @@ def main(argv=None) -> None:
         if args.warm_start or "image_text" not in parts_trained:
             warm_start(image_text, family / "image_text")
         warm = args.warm_start or "mapper" not in parts_trained
-        if not (warm and warm_start(mapper, family / "text_mapper")):
+        if not (warm and warm_start(mapper, family / "text_mapper")) or args.recentre:
             with torch.no_grad():
                 mapper.w_avg.copy_(G.mean_w().view(1, 1, -1))
 
