@@ -13,9 +13,9 @@ images' finite differences, ``--edge``) that weighs the outlines a plain L1 aver
 
 ``--mapping parameters`` gives the generator the exact map ``z -> parameters -> w`` (``models.parameter_mapping``):
 only the parameters' embeddings are learned, and each group's layers read a block of ``w`` that holds that group's
-parameters alone. With ``--init`` the synthesis network (and discriminator) start from a family; the mapping then
-starts fresh. ``--bf16`` runs the forward pass and the losses under CPU bfloat16 autocast (weights and optimiser
-stay float32). Resumes from ``<run>/state.pt``; the run remembers its mapping kind (``<run>/mapping.txt``).
+parameters alone. With ``--init`` the generator (and discriminator) start from a family's; a mapping of another
+kind than the family's starts fresh. ``--bf16`` runs the forward pass and the losses under CPU bfloat16 autocast
+(weights and optimiser stay float32). Resumes from ``<run>/state.pt``; the run remembers its mapping kind (``<run>/mapping.txt``).
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ def main(argv=None) -> None:
     step = run.resume(**({"G": G, "D": D, "G_ema": G_ema} if args.export else parts))
     nimg = run.counters.get("nimg", 0)
     if step is None and args.init:
-        _, g_state = read_pretrained(Path(args.init) / "generator")
-        if mapping_kind == "parameters":  # the synthesis from the family, a fresh mapping
+        g_config, g_state = read_pretrained(Path(args.init) / "generator")
+        if mapping_kind != g_config.get("mapping", "mlp"):  # the synthesis from the family, a fresh mapping
             g_state = {**{k: v for k, v in g_state.items() if not k.startswith("style.")},
                        **{k: v for k, v in G.state_dict().items() if k.startswith("style.")}}
         load_state_strict(G, g_state), load_state_strict(G_ema, g_state)
