@@ -15,7 +15,8 @@ images' finite differences, ``--edge``) that weighs the outlines a plain L1 aver
 only the parameters' embeddings are learned, and each group's layers read a block of ``w`` that holds that group's
 parameters alone. With ``--init`` the generator (and discriminator) start from a family's; a mapping of another
 kind than the family's starts fresh. ``--bf16`` runs the forward pass and the losses under CPU bfloat16 autocast
-(weights and optimiser stay float32). Resumes from ``<run>/state.pt``; the run remembers its mapping kind (``<run>/mapping.txt``).
+(weights and optimiser stay float32). Resumes from ``<run>/state.pt``; the run remembers its mapping kind
+(``<run>/mapping.txt``).
 """
 
 from __future__ import annotations
