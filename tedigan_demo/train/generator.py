@@ -155,7 +155,9 @@ def main(argv=None) -> None:
     torch.manual_seed(args.seed)
 
     run = RunState(args.run, args.minutes, args.save_minutes)
-    cfg, device, G, D, G_ema = embedded_networks(args.device)
+    # a family's generator keeps its mapping (StyleGAN2's MLP, or the distilled family's parameter mapping)
+    mapping = read_pretrained(Path(args.init) / "generator")[0].get("mapping", "mlp") if args.init else "mlp"
+    cfg, device, G, D, G_ema = embedded_networks(args.device, mapping)
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
     r1_ratio = args.r1_every / (args.r1_every + 1)
     opt_d = torch.optim.Adam(D.parameters(), lr=args.lr * r1_ratio, betas=(0.0, 0.99**r1_ratio))
