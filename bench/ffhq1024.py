@@ -50,8 +50,9 @@ def build_family(folder: Path) -> None:
     (clip / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(vocab)}))
     (clip / "merges.txt").write_text("#version: 0.2\n")
     CLIPTokenizer(str(clip / "vocab.json"), str(clip / "merges.txt")).save_pretrained(clip)
-    CLIPModel(CLIPConfig()).save_pretrained(clip)  # the default config is ViT-B/32's
-    np.save(folder / "fs3.npy", np.random.RandomState(0).randn(6048, 512).astype(np.float32) * 0.02)
+    # ViT-B/32's sizes (the default config), pooling at the stand-in tokenizer's end-of-text token so that texts differ
+    CLIPModel(CLIPConfig(text_config={"bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1})).save_pretrained(clip)
+    np.save(folder / "fs3.npy", np.random.RandomState(0).randn(6048, 512).astype(np.float32) * 0.1)
     (folder / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(clip)}))
 
 
