@@ -41,15 +41,15 @@ def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeigh
     content's image (TediGAN §3.3); returns it as a style code ``[N, L, D]``, so that the per-group sliders keep
     mixing it. ``resolution``: render the steps at that block's output only (CLIP sees 224 px; a 1024 px
     generator then skips its two most costly blocks), the caller renders the result at full size."""
-    stop = resolution if resolution is not None and resolution < G.resolution else None
+    stop = {"resolution": resolution} if resolution is not None and resolution < G.resolution else {}
     with torch.inference_mode(False):
         content, style, mask = (t.detach().clone().to(G.device) for t in (content, style, mask))
         m = mask.view(1, -1, 1)
         with torch.no_grad():
-            target = G.synthesize(content, "const", resolution=stop)
+            target = G.synthesize(content, "const", **stop)
             t = guidance.embed_text([text]).to(G.device)
         with torch.enable_grad():
-            wp, _ = optimize_wp(lambda w: G.synthesize(w, "const", resolution=stop), target, mix(content, style, mask),
+            wp, _ = optimize_wp(lambda w: G.synthesize(w, "const", **stop), target, mix(content, style, mask),
                                 replace(weights, steps=steps), perceptual=perceptual, encoder=encoder,
                                 text_loss=lambda img: guidance.loss(img, t), progress=progress)
         return torch.where(m > 0, content + (wp - content) / m.clamp(min=1e-6), style)

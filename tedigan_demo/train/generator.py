@@ -155,8 +155,14 @@ def main(argv=None) -> None:
     torch.manual_seed(args.seed)
 
     run = RunState(args.run, args.minutes, args.save_minutes)
-    # a family's generator keeps its mapping (StyleGAN2's MLP, or the distilled family's parameter mapping)
-    mapping = read_pretrained(Path(args.init) / "generator")[0].get("mapping", "mlp") if args.init else "mlp"
+    # a family's generator keeps its mapping (StyleGAN2's MLP, or the distilled family's parameter mapping); the
+    # run remembers it (<run>/mapping.txt) for the invocations that resume it
+    kind_file = run.folder / "mapping.txt"
+    if kind_file.exists():
+        mapping = kind_file.read_text().strip()
+    else:
+        mapping = read_pretrained(Path(args.init) / "generator")[0].get("mapping", "mlp") if args.init else "mlp"
+        kind_file.write_text(mapping + "\n")
     cfg, device, G, D, G_ema = embedded_networks(args.device, mapping)
     opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(0.0, 0.99))
     r1_ratio = args.r1_every / (args.r1_every + 1)
