@@ -135,7 +135,7 @@ def _optional_hub_parts(name: str) -> list[str]:
     return out
 
 
-_HUB_OPTIONAL = ("sketch_encoder", "label_encoder", "perceptual", "style_directions")
+_HUB_OPTIONAL = ("sketch_encoder", "label_encoder", "perceptual")
 
 
 class _Bar:
