@@ -85,7 +85,7 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     assert captions.first.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the redescription is cut off"
     _shot(page, "text_to_image")
 
-    # Edit a photo: upload, invert, apply a description, move the middle slider, then a new description moves the
+    # Edit a photo: upload, invert, apply a description, move the fine slider, then a new description moves the
     # sliders to the groups that carry it
     _open_tab(page, "Edit")
     page.evaluate("window.scrollTo(0, 0)")
@@ -111,8 +111,12 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     page.locator("#edit-go").click()
     page.locator("#edit-out img").first.wait_for()
     before = _image_digest(page, "#edit-out")
-    coarse, middle = (page.locator(f"#slider-{g} input[type=number]") for g in ("coarse", "middle"))
-    assert (coarse.input_value(), middle.input_value()) == ("1", "0")  # "make her smile": the coarse codes
+    coarse, middle, fine = (page.locator(f"#slider-{g} input[type=number]") for g in ("coarse", "middle", "fine"))
+
+    def values():
+        return coarse.input_value(), middle.input_value(), fine.input_value()
+
+    assert values() == ("0", "1", "0")  # "make her smile": the smile lives in the middle codes
     # the sliders sit right under the image they change, and the codes download in one click
     out_box, slider_box = _box(page, "#edit-out"), _box(page, "#slider-coarse")
     assert 0 <= slider_box["y"] - (out_box["y"] + out_box["height"]) < 120
@@ -120,21 +124,21 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
         page.locator("#edit-save").click()
     assert download.value.suggested_filename.endswith(".npy")
     _shot(page, "edit")
-    middle.fill("1")
-    middle.press("Enter")
+    fine.fill("1")
+    fine.press("Enter")
     for _ in range(100):
         page.wait_for_timeout(200)
         after = _image_digest(page, "#edit-out")
         if after != before:
             break
-    assert after != before, "moving the middle slider did not change the edited image"
-    page.locator("#edit-text textarea").fill("blond hair")  # hair colour: the coarse and middle codes here
-    page.locator("#edit-text textarea").fill("she wears red lipstick")  # lipstick: the coarse codes only
+    assert after != before, "moving the fine slider did not change the edited image"
+    page.locator("#edit-text textarea").fill("blond hair")
+    page.locator("#edit-text textarea").fill("she wears red lipstick")  # lipstick: the fine codes only
     for _ in range(50):
         if middle.input_value() == "0":
             break
         page.wait_for_timeout(200)
-    assert (coarse.input_value(), middle.input_value()) == ("1", "0")
+    assert values() == ("0", "0", "1")
 
     # Sketch / Label -> Image: an example sketch
     _open_tab(page, "Sketch / Label")
