@@ -6,6 +6,7 @@ nothing loaded at import. Run: ``python app.py`` (or ``create_app()`` from Pytho
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import threading
 
@@ -58,6 +59,18 @@ CSS = """
 """
 
 
+STATIC = REPO_ROOT / "static"  # the page's own render of slider moves: onnxruntime-web and static/slider.js
+for _type, _ext in (("text/javascript", ".mjs"), ("application/wasm", ".wasm")):  # the runtime's module and binary
+    mimetypes.add_type(_type, _ext)
+
+
+def page_head() -> str:
+    """The page's script for slider moves rendered in the browser (loads its runtime only once codes arrive)."""
+    runtime = f"gradio_api/file={STATIC / 'onnxruntime-web'}/"
+    return (f"<script>window.TEDIGAN_BROWSER = {{runtime: {runtime!r}}};</script>\n"
+            f"<script>{(STATIC / 'slider.js').read_text()}</script>")
+
+
 def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     """The app's page over ``families`` (default: ``FamilyRegistry.start`` from the environment), queued and ready
     to launch."""
@@ -66,7 +79,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     start_demo = families.demo_for(family)
     edit_strengths = start_demo.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0,
                                                                                  "fine": 0.0}
-    with gr.Blocks(title="TediGAN Demo", css=CSS) as demo:
+    gr.set_static_paths([STATIC])
+    with gr.Blocks(title="TediGAN Demo", css=CSS, head=page_head()) as demo:
         with gr.Row():
             gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
                         "(Xia et al., CVPR 2021).")
@@ -135,6 +149,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                         fine = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["fine"], step=0.05,
                                          label=families.group_label("fine"), elem_id="slider-fine")
                     edit_save = gr.DownloadButton("Download W+ codes", elem_id="edit-save")
+                    edit_live = gr.Textbox(visible="hidden", elem_id="edit-live")  # codes for the page's render
+                    edit_server_render = gr.Button(visible="hidden", elem_id="edit-server-render")
                     edit_strip = gr.Gallery(label="What each layer group changes", columns=3, height="auto")
                     edit_npy_out = gr.File(visible=False)  # the API's /export_codes
         with gr.Tab("Sketch / Label", elem_id="tab-sketch"):
@@ -175,9 +191,10 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                     mix_seed = gr.Number(value=3, precision=0, label="Content face (seed)")
                     mix_text = gr.Textbox(label="Style from", value="She has red hair and a pink background.")
                     with gr.Row():
-                        mix_c = gr.Slider(0, 1, value=0, step=0.05, label="coarse")
-                        mix_m = gr.Slider(0, 1, value=0, step=0.05, label="middle")
-                        mix_f = gr.Slider(0, 1, value=1, step=0.05, label="fine")
+                        mix_c = gr.Slider(0, 1, value=0, step=0.05, label="coarse", elem_id="mix-coarse")
+                        mix_m = gr.Slider(0, 1, value=0, step=0.05, label="middle", elem_id="mix-middle")
+                        mix_f = gr.Slider(0, 1, value=1, step=0.05, label="fine", elem_id="mix-fine")
+                    mix_live = gr.Textbox(visible="hidden", elem_id="mix-live")
                     mix_go = gr.Button("Mix", variant="primary", elem_id="mix-go")
                     with gr.Row():
                         mix_content = gr.Image(label="Content", interactive=False)
@@ -202,20 +219,24 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         edit_text.change(h.suggest_sliders, [edit_text, *fam], [coarse, middle, fine], api_name=False,
                          show_progress="hidden", trigger_mode="always_last")
         sliders = [session, coarse, middle, fine, *fam]
-        slider_moves = [  # the user's moves only: a suggestion waits for "Apply description"
-            slider.input(h.rerender, sliders, edit_out, api_name=False, show_progress="hidden",
-                         trigger_mode="always_last", concurrency_limit=4, concurrency_id="rerender")
-            for slider in (coarse, middle, fine)]
+        # A user's slider move (static/slider.js sees it) is drawn in the page where the page has the codes and
+        # its runtime; otherwise the script presses this hidden button and the server renders it. A suggestion
+        # moves no slider by hand: it waits for "Apply description".
+        slider_move = edit_server_render.click(h.rerender, sliders, edit_out, api_name=False, show_progress="hidden",
+                                               trigger_mode="always_last", concurrency_limit=4,
+                                               concurrency_id="rerender")
         gr.Button(visible=False).click(h.rerender, sliders, edit_out, api_name="rerender", concurrency_limit=4,
                                        concurrency_id="rerender")
         gr.Button(visible=False).click(h.export_codes, sliders, edit_npy_out, api_name="export_codes")
-        # the download button always holds the codes of what the page shows: one click downloads them
-        edit_invert_done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
-        edit_go_done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
-        dir_done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
-        for moved in slider_moves:
-            moved.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
-        edit_npy_in.upload(h.import_codes, [edit_npy_in, *fam], [edit_recon, session], api_name="import_codes")
+        edit_npy_in_done = edit_npy_in.upload(h.import_codes, [edit_npy_in, *fam], [edit_recon, session],
+                                              api_name="import_codes")
+        # the download button always holds the codes of what the page shows: one click downloads them (after a
+        # move drawn in the page, the page saves what it draws); the page gets the codes it renders moves from
+        for done in (edit_invert_done, edit_go_done, dir_done, edit_npy_in_done):
+            done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
+            done.then(h.edit_live, [session, *fam], edit_live, api_name=False, show_progress="hidden")
+        slider_move.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
+        edit_live.change(None, edit_live, None, js="(p) => { window.tediganSlider?.codes('edit', p); }")
         sk_go.click(h.from_sketch, [sk_pad, mm_text, mm_n, mm_seed, *fam], mm_gallery, api_name="from_sketch",
                     concurrency_limit=2)
         lb_go.click(h.from_label, [lb_pad, mm_text, mm_n, mm_seed, *fam], mm_gallery, api_name="from_label",
@@ -223,10 +244,13 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         int_go.click(h.interpolate, [int_a, int_b, int_steps, int_seed, *fam], [int_strip, int_gif],
                      api_name="interpolate", concurrency_limit=2)
         mix_go.click(h.style_mix, [mix_seed, mix_text, mix_c, mix_m, mix_f, *fam], [mix_content, mix_out],
-                     api_name="style_mix", concurrency_limit=2)
+                     api_name="style_mix", concurrency_limit=2).then(
+            h.mix_live, [mix_seed, mix_text, *fam], mix_live, api_name=False, show_progress="hidden")
+        mix_live.change(None, mix_live, None, js="(p) => { window.tediganSlider?.codes('mix', p); }")
         family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope,
                                                          edit_refine, dir_panel, edit_steps],
-                          api_name="switch_family", concurrency_limit=2)
+                          api_name="switch_family", concurrency_limit=2).then(
+            lambda: ("", ""), None, [edit_live, mix_live], api_name=False, show_progress="hidden")
 
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo

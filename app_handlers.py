@@ -8,6 +8,8 @@ stay plain module functions so that ZeroGPU's ``spaces.GPU`` can run them in its
 from __future__ import annotations
 
 import functools
+import itertools
+import json
 import os
 import tempfile
 import time
@@ -200,6 +202,32 @@ def interpolate(text_a, text_b, steps, seed, family=None):
 @guarded
 def style_mix(seed, text, coarse, middle, fine, family=None):
     return demo_for(family).style_mix(seed, text, coarse, middle, fine)
+
+
+def page_render(payload: dict | None) -> str:
+    """A ``BrowserRender.codes`` payload for ``static/slider.js`` (JSON; the graph as a URL relative to the page),
+    or "" where the server renders the slider moves. Each payload differs from the last, so the page always takes
+    it."""
+    if payload is None:
+        return ""
+    return json.dumps({**payload, "model": f"gradio_api/file={payload['model']}", "issue": next(_ISSUED)})
+
+
+_ISSUED = itertools.count(1)
+
+
+def edit_live(session, family=None, request: gr.Request = None) -> str:
+    """The Edit tab's codes for the page's own slider render (``page_render``)."""
+    return page_render(demo_for(family).edit_browser_codes(kept(session, request)))
+
+
+def mix_live(seed, text, family=None) -> str:
+    """The Mix tab's codes for the page's own slider render (``page_render``); "" after a mistake, which the Mix
+    button's own handler reports."""
+    try:
+        return page_render(demo_for(family).mix_browser_codes(seed, text))
+    except UserError:
+        return ""
 
 
 @guarded

@@ -182,6 +182,15 @@ def cmd_convert(args) -> dict:
             "next": f"python -m tedigan_demo generate --family {args.out} ... (or upload the folder to the Hub)"}
 
 
+def cmd_export_onnx(args) -> dict:
+    from .export.onnx import INPUTS, OUTPUT, write_slider
+
+    G = load_generator(args.family)
+    out = write_slider(G, args.out)
+    return {"command": "export-onnx", "out": str(out), "bytes": out.stat().st_size, "inputs": list(INPUTS),
+            "output": OUTPUT, "shape": [1, G.num_layers, G.w_dim], "resolution": G.resolution}
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -298,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fp16", action="store_true", help="store half-precision weights (half the size)")
     p.add_argument("--clip", default="openai/clip-vit-base-patch32", help="CLIP for text guidance (Hub id or folder)")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("export-onnx", help="a StyleGAN2 family's slider render (mix + synthesis) as one ONNX graph")
+    p.add_argument("--family", default=DEFAULT_FAMILY, help="zoo name or family folder")
+    p.add_argument("--out", required=True, help="FILE.onnx")
+    p.set_defaults(func=cmd_export_onnx)
     return ap
 
 

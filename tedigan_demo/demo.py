@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .browser import BrowserRender
 from .codes import CodesError, read_codes
 from .imaging import ImageError, to_uint8
 from .loading import LoadError
@@ -124,6 +125,7 @@ class Demo:
         self.pipe = pipe
         # where files for download (codes, animations) are written; a server points it into its served folder
         self.out_dir = Path(out_dir) if out_dir else Path(tempfile.gettempdir()) / "tedigan-demo"
+        self.browser = BrowserRender(pipe.G, self.out_dir)  # slider moves drawn in the page, where it can
 
     @classmethod
     def load(cls, family: str = "synthfaces64", device: str | None = None, out_dir: str | Path | None = None,
@@ -330,11 +332,29 @@ class Demo:
         loop[0].save(buf, "gif", save_all=True, append_images=loop[1:], duration=120, loop=0)
         return images, publish_bytes(buf.getvalue(), self.out_dir, "interpolation.gif")
 
+    def edit_browser_codes(self, session: EditSession | None) -> dict | None:
+        """What the page needs to render the Edit tab's slider moves itself (``BrowserRender.codes``); None where
+        the server renders them (no description applied yet, a global direction, another family's codes)."""
+        if session is None or session.style is None or session.direction is not None:
+            return None
+        if session.content.shape[1:] != (self.pipe.G.num_layers, self.pipe.G.w_dim):
+            return None
+        return self.browser.codes(session.content, session.style)
+
+    def _mix_codes(self, content_seed: int, style_text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        content = self.pipe.random_codes(1, _seed(content_seed))
+        style = self.pipe.text_codes.absolute(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
+        return content, style
+
+    @_user_errors
+    def mix_browser_codes(self, content_seed: int, style_text: str) -> dict | None:
+        """``edit_browser_codes`` for the Mix tab's face and description."""
+        return self.browser.codes(*self._mix_codes(content_seed, style_text), name="mixed.npy")
+
     @_user_errors
     def style_mix(self, content_seed: int, style_text: str, coarse: float, middle: float, fine: float):
         """Content from a random face, the chosen groups from a description's code."""
-        content = self.pipe.random_codes(1, _seed(content_seed))
-        style = self.pipe.text_codes.absolute(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
+        content, style = self._mix_codes(content_seed, style_text)
         strengths = _strengths(coarse, middle, fine)
         _, image = self.pipe.mix(content, style, strengths)
         return to_pil(self.pipe.render(content))[0], to_pil(image)[0]

@@ -9,7 +9,7 @@ import torch
 
 from tedigan_demo.cli import main
 from tedigan_demo.loading import REPO_ROOT, load_generator, load_module
-from tedigan_demo.synthfaces import ATTRIBUTES
+from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask
 from tedigan_demo.train.classifier import accuracy, agreement_per_attribute, share_where_seen
 from tedigan_demo.train.common import held_out
 
@@ -169,29 +169,23 @@ def test_shipped_text_to_image_draws_faces_that_match_their_caption(pipe):
 
 @pytest.mark.quality
 def test_shipped_text_to_image_samples_differ_in_what_the_caption_leaves_open(pipe):
-    """The samples of one caption vary in the attributes it does not name. Random codes in the layers a caption does
-    not govern (TediGAN's "layers") vary the open attributes of the other groups (measured 0.24 on session 17's
-    distilled family; 0.09 on the GAN before it, whose coarse layers carried nearly everything); each sample's code
-    also stating what its random face shows of the open attributes ("shown", the default) varies more of them
-    (0.35; 0.56 on the GAN) without losing the named ones."""
+    """The samples of one caption show what it names and vary in what it does not: each sample is its random face
+    with the named values changed in the generator's own terms (``ParameterTextCodes``). Measured: 0.66 of the
+    open attributes vary among 4 samples (session 17's mapper codes: 0.35; the GAN before them 0.56)."""
     names = [a.name for a in ATTRIBUTES]
-
-    def read(mode: str) -> tuple[float, float]:
-        varies, correct = [], []
-        for text in CAPTIONS:
-            out = pipe.with_settings(open_attributes=mode).generate(text, n=4, seed=0)
-            pred = pipe.classifier.predict(out.images)[0]
-            for k, name in enumerate(names):
-                if name in out.named:
-                    correct += (pred[:, k] == ATTRIBUTES[k].index(out.named[name])).float().tolist()
-                else:
-                    varies.append(float(len(torch.unique(pred[:, k])) > 1))
-        return float(np.mean(varies)), float(np.mean(correct))
-
-    layers_varies, layers_correct = read("layers")
-    shown_varies, shown_correct = read("shown")
-    assert shown_varies >= max(0.3, layers_varies + 0.05), (shown_varies, layers_varies)
-    assert shown_correct >= layers_correct - 0.05, (shown_correct, layers_correct)
+    varies, correct = [], []
+    for text in CAPTIONS:
+        out = pipe.generate(text, n=4, seed=0)
+        pred = pipe.classifier.predict(out.images)[0]
+        seen = observable_mask(pred)
+        for k, name in enumerate(names):
+            if name in out.named:
+                correct += [float(p == ATTRIBUTES[k].index(out.named[name])) for p, s in zip(pred[:, k], seen[:, k])
+                            if s]
+            else:
+                varies.append(float(len(torch.unique(pred[:, k])) > 1))
+    assert np.mean(varies) >= 0.55, np.mean(varies)
+    assert np.mean(correct) >= 0.95, np.mean(correct)
 
 
 def test_redescription_leaves_out_what_the_face_hides(pipe):
@@ -210,11 +204,13 @@ def test_redescription_leaves_out_what_the_face_hides(pipe):
 
 @pytest.mark.quality
 def test_shipped_text_to_image_leaves_out_what_a_description_negates(pipe):
-    """The sentence encoder reads "no glasses" as glasses; the family's settings state the rest instead and keep the
-    candidates that show the named values (docs/decisions.md, "Text as people write it")."""
+    """The sentence encoder reads "no glasses" as glasses; the vocabulary reads the negation, and the negated value's
+    absence enters the face as an exact change of that attribute's value (``ParameterTextCodes``), the weakest
+    negations of session 17's family ("isn't wearing any lipstick" 0.0, "not smiling" 0.33) included."""
     names = [a.name for a in ATTRIBUTES]
     for text, name in (("A woman with long blond hair and no glasses.", "glasses"), ("without a beard", "beard"),
-                       ("a man who doesn't wear glasses", "glasses")):
+                       ("a man who doesn't wear glasses", "glasses"), ("she isn't wearing any lipstick", "lipstick"),
+                       ("She is not smiling.", "smile")):
         images = torch.cat([pipe.generate(text, n=4, seed=s).images for s in range(2)])
         read = pipe.classifier.predict(images)[0][:, names.index(name)]
-        assert (read == 0).float().mean() >= 0.75, (text, read.tolist())
+        assert (read == 0).float().mean() >= 0.9, (text, read.tolist())

@@ -70,3 +70,14 @@ def test_saves_and_loads_with_its_mapping(tmp_path):
     assert H.config.mapping == "parameters"
     z = G.sample_z(3, torch.Generator().manual_seed(5))
     torch.testing.assert_close(H.synthesize(H.map_to_wp(z)), G.synthesize(G.map_to_wp(z)))
+
+
+def test_a_value_offset_is_the_change_of_those_values_in_w():
+    G = _generator()
+    values, nuisance = params(G.sample_z(8, torch.Generator().manual_seed(6)))
+    other = values.clone()
+    other[:, 5] = 1 - other[:, 5]  # smile flipped
+    other[:, 9] = (other[:, 9] + 2) % 5  # another hair colour
+    torch.testing.assert_close(G.style.value_offset(values, other),
+                               G.style.forward_params(other, nuisance) - G.style.forward_params(values, nuisance))
+    assert G.style.value_offset(values, values).abs().max() == 0

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from tedigan_demo.synthfaces import ATTRIBUTES, LABEL_CLASSES, attribute, observable, observable_mask, render_seeds
+from tedigan_demo.synthfaces import (
+    ATTRIBUTES,
+    LABEL_CLASSES,
+    attribute,
+    observable,
+    observable_mask,
+    render_seeds,
+    showing,
+)
 from tedigan_demo.synthfaces.captions import PHRASES, caption, captions, describe, parse, values_of
 from tedigan_demo.synthfaces.render import _nuisance, render, sample_attributes
 
@@ -152,3 +160,20 @@ def test_every_training_statement_states_its_value_alone():
 ])
 def test_people_s_words_and_negations_are_read(text, expected):
     assert parse(text) == expected
+
+
+def test_what_a_named_value_needs_to_show():
+    assert showing({"hair_color": "blond"}, {"hair_style": "bald"}) == {"hair_style": "short"}
+    assert showing({"hair_color": "blond", "hair_style": "bald"}, {"hair_style": "bald"}) == {}  # as named
+    assert showing({"eye_color": "blue"}, {"eyes": "closed", "glasses": "sunglasses"}) == {"eyes": "open",
+                                                                                           "glasses": "none"}
+    assert showing({"lipstick": "red"}, {"beard": "beard"}) == {"beard": "none"}
+    assert showing({"beard": "beard"}, {"lipstick": "red"}) == {"lipstick": "none"}
+    assert showing({"smile": "smiling"}, {"hair_style": "bald", "eyes": "closed", "lipstick": "red"}) == {}
+
+
+def test_a_negation_reaches_its_noun_over_two_words_not_over_a_conjunction():
+    assert parse("she isn't wearing any lipstick") == {"lipstick": "none"}
+    assert parse("she does not wear any glasses") == {"glasses": "none"}
+    assert parse("no glasses and smiling") == {"glasses": "none", "smile": "smiling"}
+    assert parse("He has no beard but wears glasses") == {"glasses": "glasses", "beard": "none"}

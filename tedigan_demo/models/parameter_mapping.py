@@ -74,3 +74,12 @@ class ParameterMapping(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.forward_params(*params(z))
+
+    def value_offset(self, current: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``[N, w_dim]``: what changing the attribute values ``current`` ``[N, A]`` (indices, ATTRIBUTES order) to
+        ``target`` adds to ``w``, exactly: the difference of their embeddings, each in its group's block."""
+        device = self.bias_coarse.device
+        out = {g: torch.zeros(current.shape[0], self.blocks[g], device=device) for g in GROUP_NAMES}
+        for k, (emb, a) in enumerate(zip(self.values, ATTRIBUTES)):
+            out[a.group] = out[a.group] + emb(target[:, k].to(device)) - emb(current[:, k].to(device))
+        return torch.cat([out[g] for g in GROUP_NAMES], 1)

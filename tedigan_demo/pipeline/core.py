@@ -32,7 +32,14 @@ from .inputs import label_tensor, photo_tensor, sketch_tensor
 from .reading import FaceReader
 from .results import Description, Edit, Generation, Inversion, check_text, psnr
 from .settings import PipelineSettings, default_settings, family_settings
-from .text_codes import GuidedTextCodes, MapperTextCodes, layers_mask, push_until_read, refine_toward_text
+from .text_codes import (
+    GuidedTextCodes,
+    MapperTextCodes,
+    ParameterTextCodes,
+    layers_mask,
+    push_until_read,
+    refine_toward_text,
+)
 
 GROUPS = GROUP_NAMES  # coarse, middle, fine: written once, in models.stylegan2
 
@@ -78,6 +85,9 @@ class TediGANPipeline:
                          resolution=self.settings.guided_resolution)
         if self.mapper is None:
             return GuidedTextCodes(refine, self.settings)
+        if getattr(self.G.config, "mapping", "mlp") == "parameters":
+            return ParameterTextCodes(self.G.style, self.mapper, self.sentence_encoder, self.render, self.reader,
+                                      self.vocab, self.layers_of, refine, self.settings)
         return MapperTextCodes(self.mapper, self.sentence_encoder, self.render, self.reader, self.vocab,
                                self.layers_of, refine, self.settings)
 

@@ -37,6 +37,16 @@ class FaceReader:
         return current
 
     @torch.inference_mode()
+    def classified_values(self, images: torch.Tensor, names) -> list[dict[str, str]]:
+        """Per image, the value of each named attribute as the family's classifier reads it (the guidance's reading,
+        ``shown_values``, where it has none): the exact reading an edit in the generator's own terms needs."""
+        if self.classifier is None:
+            return self.shown_values(images, names)
+        idx = self.classifier.predict(images)[0].tolist()
+        columns = {t.name: k for k, t in enumerate(self.vocab.terms)}
+        return [{n: self.vocab.term(n).values[row[columns[n]]] for n in names} for row in idx]
+
+    @torch.inference_mode()
     def read(self, x: torch.Tensor) -> tuple[dict[str, str], dict[str, float]]:
         """Attribute values of one image ``[1, 3, R, R]`` and their confidences (classifier softmax, or softmax over
         a value's zero-shot prompts at CLIP's logit scale)."""

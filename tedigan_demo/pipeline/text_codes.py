@@ -1,9 +1,12 @@
-"""How a description becomes W+ codes: the two strategies of TediGAN's text side.
+"""How a description becomes W+ codes: the strategies of TediGAN's text side.
 
 ``MapperTextCodes``: the embedded family's text encoder into W+ (TediGAN §3.2); an edit enters as the offset of the
-text's code from the code of what the face shows now. ``GuidedTextCodes``: families without one (the official FFHQ
-families) find a text's code by optimisation under CLIP guidance, as the official code does. Both answer the same
-four questions: the code for text -> image, for an edit, for plain style mixing, and along an interpolation.
+text's code from the code of what the face shows now. ``ParameterTextCodes``: the same family on a generator whose
+mapping runs through the renderer's parameters (``models.parameter_mapping``): the values a text names enter as the
+exact difference of their embeddings, the mapper's code only where the text names nothing the vocabulary knows.
+``GuidedTextCodes``: families without a text encoder (the official FFHQ families) find a text's code by optimisation
+under CLIP guidance, as the official code does. All answer the same four questions: the code for text -> image, for
+an edit, for plain style mixing, and along an interpolation.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import torch.nn.functional as F
 from ..loading import LoadError
 from ..method.control import mix
 from ..method.inversion import InversionWeights, optimize_wp
+from ..synthfaces import showing
 from ..vocabulary import Vocabulary
 from .reading import FaceReader
 from .settings import PipelineSettings
 
-__all__ = ["MapperTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "layers_mask", "push_until_read"]
+__all__ = ["MapperTextCodes", "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "layers_mask",
+           "push_until_read"]
 
 # (content, style, text, mask, steps, progress) -> style: guided optimisation of a text's code (``refine_toward_text``)
 Refine = Callable[[torch.Tensor, torch.Tensor, str, torch.Tensor, int, Callable | None], torch.Tensor]
@@ -163,6 +168,61 @@ class MapperTextCodes:
             return self.mapper.w_avg.to(start).expand_as(start)
         shown = self.reader.shown_values(self.render(start), named)
         return self.code([self.vocab.statement(face) for face in shown])
+
+
+class ParameterTextCodes(MapperTextCodes):
+    """Text codes in the generator's own terms, for a generator whose mapping is ``z -> parameters -> w``: each face's
+    values as its classifier reads them now, changed to those the description names (and to what they need to
+    show: ``synthfaces.showing``), enter as the exact difference of their embeddings
+    (``ParameterMapping.value_offset``). What the text leaves open stays the face's own, so text -> image samples
+    differ in everything the text does not say and an edit keeps the rest of the face. A text that names nothing the
+    vocabulary knows is the text mapper's, as in ``MapperTextCodes``."""
+
+    def __init__(self, mapping, mapper, sentence_encoder, render: Callable, reader: FaceReader, vocab: Vocabulary,
+                 layers_of: Callable, refine: Refine, settings: PipelineSettings):
+        super().__init__(mapper, sentence_encoder, render, reader, vocab, layers_of, refine, settings)
+        self.mapping = mapping
+        self.names = [t.name for t in vocab.terms]  # the mapping's attribute order
+
+    @torch.inference_mode()
+    def offset(self, named: dict[str, str], start: torch.Tensor) -> tuple[torch.Tensor, set[str]]:
+        """``start`` ``[N, L, D]`` with the named values: ``(codes [N, L, D], every attribute that changes)``."""
+        current = self.reader.classified_values(self.render(start), self.names)
+        target = [{**face, **named, **showing(named, face)} for face in current]
+
+        def indices(faces):
+            return torch.tensor([[self.vocab.term(n).index(face[n]) for n in self.names] for face in faces])
+
+        delta = self.mapping.value_offset(indices(current), indices(target)).to(start)
+        changed = {n for before, after in zip(current, target) for n in self.names if before[n] != after[n]}
+        return start + delta.unsqueeze(1), changed | set(named)
+
+    def for_generation(self, text, named, base, layers, steps=0, progress=None):
+        if not named:
+            return super().for_generation(text, named, base, layers, steps, progress)
+        style, changed = self.offset(named, base)
+        layers = self.layers_of(changed)
+        if steps > 0:
+            style = self.refine(base, style, text, layers_mask(base.shape[1], layers), steps, progress)
+        return style, layers
+
+    def for_edit(self, text, named, content, mask, steps=0, progress=None):
+        if not named:
+            return super().for_edit(text, named, content, mask, steps, progress)
+        style = self.offset(named, content)[0]
+        return self.refine(content, style, self.target_text(text, named), mask, steps, progress) if steps else style
+
+    def absolute(self, text, start, mask, steps=0, progress=None):
+        named = self.vocab.parse(text)
+        return self.for_edit(text, named, start, mask, steps, progress) if named else \
+            super().absolute(text, start, mask, steps, progress)
+
+    def for_interpolation(self, text_a, text_b, base, mask, alphas):
+        named_a, named_b = self.vocab.parse(text_a), self.vocab.parse(text_b)
+        if not (named_a and named_b):
+            return super().for_interpolation(text_a, text_b, base, mask, alphas)
+        a, b = self.offset(named_a, base)[0], self.offset(named_b, base)[0]
+        return torch.lerp(a, b, alphas)
 
 
 @torch.inference_mode()

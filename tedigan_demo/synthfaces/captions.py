@@ -231,13 +231,14 @@ def statements(name: str, value: str, split: str = "train") -> list[str]:
 
 _NEG = (r"(?:no|without|not|n't|never|remove(?:s|d)?(?: the| her| his)?|take off(?: the| her| his)?|clean-shaven"
         r"|free of)")
+_GAP = r"(?:(?!and\b|but\b|with\b|or\b)\w+\s+){0,2}"  # up to two words between a negation and its noun
 _KEYWORDS: list[tuple[str, str, str]] = [
     # (regex, attribute, value); checked in order, later matches of the same attribute override earlier ones
     (r"\bsun ?glasses\b|\bshades\b", "glasses", "sunglasses"),
     (r"\b(?:eye)?glasses\b|\bspectacles\b|\bspecs\b|\bbespectacled\b|\beyewear\b", "glasses", "glasses"),
-    (rf"{_NEG}\s+(?:\w+\s+)?(?:(?:eye|sun ?)?glasses|spectacles|specs|shades|eyewear)\b", "glasses", "none"),
+    (rf"{_NEG}\s+{_GAP}(?:(?:eye|sun ?)?glasses|spectacles|specs|shades|eyewear)\b", "glasses", "none"),
     (r"\bsmil\w*|\bgrin\w*|\bhappy\b", "smile", "smiling"),
-    (rf"{_NEG}\s+(?:\w+\s+)?(?:smil|grin)\w*|\bneutral\b|\bserious\b|\bstop smiling\b|\bfrown\w*|\bstern\b"
+    (rf"{_NEG}\s+{_GAP}(?:smil|grin)\w*|\bneutral\b|\bserious\b|\bstop smiling\b|\bfrown\w*|\bstern\b"
      r"|\bunsmiling\b|\bsad\b|\bgrumpy\b|\bstraight face\b|\bexpressionless\b", "smile", "neutral"),
     (r"\bmouth (?:slightly )?open\b|\bopen mouth\b|\bopen (?:her|his|the) mouth\b|\bparted lips\b", "mouth", "open"),
     (r"\bclosed mouth\b|\bmouth shut\b|\bclose (?:her|his|the) mouth\b", "mouth", "closed"),
@@ -245,14 +246,14 @@ _KEYWORDS: list[tuple[str, str, str]] = [
      r"|\bblink\w*|\bsleep\w*|\beyes closed\b", "eyes", "closed"),
     (r"\bopen eyes\b|\beyes (?:wide )?open\b|\bopen (?:her|his|the) eyes\b", "eyes", "open"),
     (r"\bbeard\w*\b|\bstubble\b|\bgoatee\b|\b(?:mu|mou)stache\b|\bfacial hair\b", "beard", "beard"),
-    (rf"{_NEG}\s+(?:\w+\s+)?(?:beard|facial hair|stubble)\b|\bclean[- ]shaven\b|\bsmooth[- ]shaven\b|\bshave\b"
+    (rf"{_NEG}\s+{_GAP}(?:beard|facial hair|stubble)\b|\bclean[- ]shaven\b|\bsmooth[- ]shaven\b|\bshave\b"
      r"|\bbeardless\b", "beard", "none"),
     (r"\bearrings?\b|\bear studs?\b", "earrings", "earrings"),
-    (rf"{_NEG}\s+(?:\w+\s+)?earrings?\b", "earrings", "none"),
+    (rf"{_NEG}\s+{_GAP}earrings?\b", "earrings", "none"),
     (r"\bfreckle\w*\b", "freckles", "freckles"),
-    (rf"{_NEG}\s+(?:\w+\s+)?freckles\b|\bclear skin\b", "freckles", "none"),
+    (rf"{_NEG}\s+{_GAP}freckles\b|\bclear skin\b", "freckles", "none"),
     (r"\blipstick\b|\b(?:red|painted) lips\b|\bmake-?up\b", "lipstick", "red"),
-    (rf"{_NEG}\s+(?:\w+\s+)?(?:lipstick|make-?up)\b|\bnatural lips\b|\bbare lips\b", "lipstick", "none"),
+    (rf"{_NEG}\s+{_GAP}(?:lipstick|make-?up)\b|\bnatural lips\b|\bbare lips\b", "lipstick", "none"),
     (r"\bbald\b|\bshaved head\b|\bno hair\b", "hair_style", "bald"),
     (r"\bshort\b|\bcropped\b|\bclosely cut\b|\bbuzz\b", "hair_style", "short"),
     (r"\bbob\b|\bbob-cut\b|\bchin-length\b|\bjaw-length\b", "hair_style", "bob"),

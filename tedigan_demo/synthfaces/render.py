@@ -15,7 +15,7 @@ import torch
 
 from .attributes import ATTRIBUTES, LABEL_CLASSES, attribute
 
-__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable", "observable_mask",
+__all__ = ["FaceBatch", "sample_attributes", "render", "render_seeds", "observable", "observable_mask", "showing",
            "sure_and_shown"]
 
 _CLS = {name: i for i, name in enumerate(LABEL_CLASSES)}
@@ -69,6 +69,23 @@ def observable_mask(values: torch.Tensor) -> torch.Tensor:
         if att.name in hidden:
             seen[:, k] = ~hidden[att.name]
     return seen
+
+
+def showing(named: dict[str, str], current: dict[str, str]) -> dict[str, str]:
+    """The values (``{attribute: value}``, none of them ``named``) a face that now shows ``current`` must also take
+    for the ``named`` values to show and for it to stay a face the domain draws: hair colour needs hair, eye colour
+    open eyes without sunglasses, lipstick no beard and a beard no lipstick (``params`` never draws both)."""
+    wanted = {}
+    if "hair_color" in named and current.get("hair_style") == "bald":
+        wanted["hair_style"] = "short"
+    if "eye_color" in named:
+        wanted.update({"eyes": "open"} if current.get("eyes") == "closed" else {})
+        wanted.update({"glasses": "none"} if current.get("glasses") == "sunglasses" else {})
+    if named.get("lipstick") == "red" and current.get("beard") == "beard":
+        wanted["beard"] = "none"
+    if named.get("beard") == "beard" and current.get("lipstick") == "red":
+        wanted["lipstick"] = "none"
+    return {a: v for a, v in wanted.items() if a not in named}
 
 
 def sure_and_shown(read: torch.Tensor, conf: torch.Tensor, threshold: float = 0.9) -> torch.Tensor:

@@ -115,6 +115,10 @@ def main(argv=None) -> None:
     parts = {"G": G, "D": D, "G_ema": G_ema, "opt_g": opt_g, "opt_d": opt_d}
     # an export needs the networks only (a run's optimisers may have other parameter groups than this version's)
     step = run.resume(**({"G": G, "D": D, "G_ema": G_ema} if args.export else parts))
+    # the rates are this invocation's (a resumed run may go on at a lower one)
+    opt_g.param_groups[0]["lr"], opt_g.param_groups[1]["lr"] = args.lr, args.lr * args.mapping_lr_mult
+    for group in opt_d.param_groups:
+        group["lr"] = args.lr
     nimg = run.counters.get("nimg", 0)
     if step is None and args.init:
         g_config, g_state = read_pretrained(Path(args.init) / "generator")
