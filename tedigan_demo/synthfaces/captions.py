@@ -237,10 +237,10 @@ _KEYWORDS: list[tuple[str, str, str]] = [
     (r"\bsun ?glasses\b|\bshades\b", "glasses", "sunglasses"),
     (r"\b(?:eye)?glasses\b|\bspectacles\b|\bspecs\b|\bbespectacled\b|\beyewear\b", "glasses", "glasses"),
     (rf"{_NEG}\s+{_GAP}(?:(?:eye|sun ?)?glasses|spectacles|specs|shades|eyewear)\b", "glasses", "none"),
-    (r"\bsmil\w*|\bgrin\w*|\bhappy\b", "smile", "smiling"),
+    (r"\bsmil\w*|\bgrin\w*|\bhappy\b|\bcheerful\b|\bjoyful\b|\blaugh\w*|\bbeaming\b", "smile", "smiling"),
     (rf"{_NEG}\s+{_GAP}(?:smil|grin)\w*|\bneutral\b|\bserious\b|\bstop smiling\b|\bfrown\w*|\bstern\b"
      r"|\bunsmiling\b|\bsad\b|\bgrumpy\b|\bstraight face\b|\bexpressionless\b", "smile", "neutral"),
-    (r"\bmouth (?:slightly )?open\b|\bopen mouth\b|\bopen (?:her|his|the) mouth\b|\bparted lips\b", "mouth", "open"),
+    (r"\bmouth (?:\w+ )?open\b|\bopen mouth\b|\bopen (?:her|his|the) mouth\b|\bparted lips\b", "mouth", "open"),
     (r"\bclosed mouth\b|\bmouth shut\b|\bclose (?:her|his|the) mouth\b", "mouth", "closed"),
     (r"\beyes (?:are )?(?:closed|shut)\b|\bclosed eyes\b|\bclose (?:her|his|the) eyes\b|\beyes shut\b"
      r"|\bblink\w*|\bsleep\w*|\beyes closed\b", "eyes", "closed"),
@@ -252,10 +252,10 @@ _KEYWORDS: list[tuple[str, str, str]] = [
     (rf"{_NEG}\s+{_GAP}earrings?\b", "earrings", "none"),
     (r"\bfreckle\w*\b", "freckles", "freckles"),
     (rf"{_NEG}\s+{_GAP}freckles\b|\bclear skin\b", "freckles", "none"),
-    (r"\blipstick\b|\b(?:red|painted) lips\b|\bmake-?up\b", "lipstick", "red"),
+    (r"\blipstick\b|\b(?:red|painted) lips\b|\blips (?:are )?(?:painted|red)\b|\bmake-?up\b", "lipstick", "red"),
     (rf"{_NEG}\s+{_GAP}(?:lipstick|make-?up)\b|\bnatural lips\b|\bbare lips\b", "lipstick", "none"),
     (r"\bbald\b|\bshaved head\b|\bno hair\b", "hair_style", "bald"),
-    (r"\bshort\b|\bcropped\b|\bclosely cut\b|\bbuzz\b", "hair_style", "short"),
+    (r"\bshort\b|\bcropped\b|\bclosely cut\b|\bbuzz(?: ?cut)?\b|\bcrew cut\b|\bpixie\b", "hair_style", "short"),
     (r"\bbob\b|\bbob-cut\b|\bchin-length\b|\bjaw-length\b", "hair_style", "bob"),
     (r"\blong\b(?! face)|\bshoulder-length\b|\bflowing\b", "hair_style", "long"),
     (r"\bround face\b|\bcircular face\b|\bchubby\b", "face_shape", "round"),
@@ -292,6 +292,6 @@ def parse(text: str) -> dict[str, str]:
                 continue  # the first colour word before "hair" wins
             found[name] = value
     # "short/long" only speak of hair when hair is mentioned
-    if found.get("hair_style") in ("short", "long", "bob") and "hair" not in t and "bob" not in t:
+    if found.get("hair_style") in ("short", "long", "bob") and not re.search(r"hair|\bbob|buzz|crew cut|pixie", t):
         del found["hair_style"]
     return found
