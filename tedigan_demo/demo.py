@@ -25,7 +25,7 @@ from .method.control import MAX_STRENGTH
 from .pipeline import GROUPS, TediGANPipeline, check_text
 from .serving import publish_bytes
 
-__all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH"]
+__all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH", "app_settings"]
 
 MAX_SAMPLES = 8
 MAX_STEPS = 300
@@ -33,6 +33,10 @@ MAX_SEED = 2**63 - 1
 # Refinement steps toward the text after an edit's mix (TediGANPipeline.edit ``steps``), the app's default
 # (docs/decisions.md, "Refinement steps in the app")
 REFINE_STEPS = 10
+# text -> image on a CPU, families without a text encoder into W+: codes drawn per sample, rendered at 256 px and
+# ranked by CLIP, instead of 50 guided steps (docs/decisions.md, "Text -> image on real faces in seconds")
+CPU_CANDIDATES = 8
+PREVIEW = 256  # px at most of the views that show a step on the way (the aligned input, its reconstruction)
 INVERT_STEPS = 100  # the app's default optimisation steps of an inversion (encoder + optimisation, TediGAN §3.3)
 NO_CODES = ("no W+ codes for this page: invert a photo or load saved codes first (codes unused for an hour are "
             "let go)")
@@ -118,6 +122,19 @@ class EditSession:
     direction: dict | None = None  # a global-direction edit (``Edit.direction``): re-rendered from the content
 
 
+def app_settings(pipe: TediGANPipeline, text_steps: int | None = None) -> TediGANPipeline:
+    """The app's settings for a family on its device: ``text_steps`` guided steps per text where given (families
+    without a text encoder into W+); else, on a CPU, text -> image by CLIP-ranked sampling (minutes per text
+    otherwise)."""
+    if pipe.mapper is not None:
+        return pipe
+    if text_steps is not None:
+        return pipe.with_settings(text_steps=text_steps)
+    if pipe.device.type == "cpu":
+        return pipe.with_settings(generate_steps=0, candidates=CPU_CANDIDATES)
+    return pipe
+
+
 class Demo:
     """One loaded pipeline and the tasks of the app."""
 
@@ -133,10 +150,7 @@ class Demo:
         """Load a family on ``device`` (CUDA when present) and warm it up; ``text_steps``: the CLIP-guided
         optimisation steps that find a text's code on families without a text encoder into W+ (default 50)."""
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        pipe = TediGANPipeline.from_family(family, device)
-        if text_steps is not None and pipe.mapper is None:
-            pipe = pipe.with_settings(text_steps=text_steps)
-        demo = cls(pipe, out_dir)
+        demo = cls(app_settings(TediGANPipeline.from_family(family, device), text_steps), out_dir)
         demo.warm_up()
         return demo
 
@@ -168,7 +182,8 @@ class Demo:
         if image is None:
             raise UserError("upload a photo (or pick an example) first")
         steps = _count(steps, 0, MAX_STEPS, "the optimisation steps")
-        inv = self.pipe.invert(image, steps=steps, align=False if already_aligned else "auto", progress=progress)
+        inv = self.pipe.invert(image, steps=steps, align=False if already_aligned else "auto", progress=progress,
+                               preview=PREVIEW)
         session = EditSession(inv.wp.cpu().numpy())
         return to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, session
 

@@ -126,3 +126,29 @@ def test_the_demo_edits_instantly_and_the_session_survives_a_restart(pipe, tmp_p
     # refinement steps above 0 keep TediGAN's optimisation
     _, _, refined = demo.apply_text(session, "a smiling face", 1.0, 1.0, 1.0, 1)
     assert refined.direction is None and refined.style is not None
+
+
+def test_text_to_image_on_a_cpu_ranks_random_codes_by_clip_at_the_preview_size(pipe, clip_family, monkeypatch):
+    p = pipe.with_settings(generate_steps=0, candidates=4, guided_resolution=16)
+    monkeypatch.setattr(p.text_codes, "refine", lambda *a, **k: pytest.fail("CLIP-ranked sampling optimised"))
+    out = p.generate("a smiling face", n=2, seed=0)
+    assert out.images.shape == (2, 3, 32, 32)
+    # the kept codes: the 2 of 8 random candidates that CLIP ranks highest in their 16 px preview, best first
+    base = p.random_codes(8, 0)
+    with torch.no_grad():
+        sims = p.guidance.similarity(p.G.synthesize(base, "const", resolution=16),
+                                     p.guidance.embed_text(["a smiling face"]))[:, 0]
+    torch.testing.assert_close(out.wp, base[sims.argsort(descending=True)[:2]])
+    torch.testing.assert_close(out.images, p.render(out.wp))
+    # the demo's defaults on a CPU: that sampling, 8 candidates per sample
+    demo = Demo.load(str(clip_family), device="cpu")
+    assert (demo.pipe.settings.generate_steps, demo.pipe.settings.candidates) == (0, 8)
+
+
+def test_an_inversion_can_show_its_reconstruction_small(pipe):
+    target = pipe.render(_content(pipe, 1))
+    full = pipe.invert(target, steps=0, align=False)
+    small = pipe.invert(target, steps=0, align=False, preview=16)
+    torch.testing.assert_close(small.wp, full.wp)
+    assert small.image.shape[-1] == small.target.shape[-1] == 16 and full.image.shape[-1] == 32
+    torch.testing.assert_close(small.image, pipe.G.synthesize(full.wp, "const", resolution=16))

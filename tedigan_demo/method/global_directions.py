@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["IMAGENET_TEMPLATES", "text_embedding", "text_direction", "StyleStatistics", "style_statistics",
-           "Boundary", "channel_boundary", "apply_boundary", "check_fs3"]
+__all__ = ["IMAGENET_TEMPLATES", "text_embedding", "text_direction", "direction_between", "StyleStatistics",
+           "style_statistics", "Boundary", "channel_boundary", "apply_boundary", "check_fs3"]
 
 # The prompt templates of CLIP's zero-shot ImageNet classifier, as StyleCLIP's global_torch uses them: 79 of the 80
 # ('a photo of many {}.' is left out there, and here).
@@ -56,7 +56,12 @@ def text_embedding(encode_text, text: str) -> torch.Tensor:
 
 def text_direction(encode_text, neutral: str, target: str) -> torch.Tensor:
     """``dt``: the target's template embedding minus the neutral's, unit length ``[D]``."""
-    dt = text_embedding(encode_text, target) - text_embedding(encode_text, neutral)
+    return direction_between(text_embedding(encode_text, neutral), text_embedding(encode_text, target))
+
+
+def direction_between(neutral: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``text_direction`` from the two texts' template embeddings ``[D]``."""
+    dt = target - neutral
     norm = dt.norm()
     if not torch.isfinite(norm) or norm < 1e-8:
         raise ValueError("the description and the neutral text read the same: give a description that differs")

@@ -24,6 +24,11 @@ class TextImageGuidance(nn.Module):
     def embed_text(self, texts: list[str]) -> torch.Tensor:
         raise NotImplementedError
 
+    def embed_prompts(self, texts: list[str]) -> torch.Tensor:
+        """``embed_text`` of a set of prompts always encoded together (a text's templates): one batch where the
+        encoder can, none of them kept."""
+        return self.embed_text(texts)
+
     def embed_image(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
@@ -89,9 +94,15 @@ class CLIPGuidance(TextImageGuidance):
         self.size = model.config.vision_config.image_size
 
     @memoize_texts()
-    @torch.no_grad()
     def embed_text(self, texts: list[str]) -> torch.Tensor:
-        batch = self.tokenizer(list(texts), padding="max_length", truncation=True, max_length=77,
+        return self.embed_prompts(texts)
+
+    @torch.no_grad()
+    def embed_prompts(self, texts: list[str]) -> torch.Tensor:
+        # padded to the longest text, not to 77 tokens as the official tokenizer does: CLIP's text transformer is
+        # causal and reads its end-of-text token, so the padding after it changes nothing but the cost (a
+        # description is 10-20 tokens; a global direction encodes 79 prompts)
+        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=77,
                                return_tensors="pt").to(self.model.device)
         out = self.model.get_text_features(**batch)
         out = out if isinstance(out, torch.Tensor) else out.pooler_output

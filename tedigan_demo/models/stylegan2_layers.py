@@ -170,8 +170,8 @@ class ModulatedConv2d(nn.Module):
         else:
             out = F.conv2d(x, weight, padding=self.padding)
         if self.demodulate:
-            demod = torch.rsqrt(style.pow(2) @ weight.pow(2).sum([2, 3]).t() + 1e-8)  # [N, out]
-            out = out * demod.view(n, self.out_ch, 1, 1)
+            demod = torch.rsqrt(style.pow(2) @ weight.pow(2).sum([2, 3]).t() + 1e-8).view(n, self.out_ch, 1, 1)
+            out = out.mul_(demod) if not torch.is_grad_enabled() else out * demod  # in place where nothing is kept
         return out
 
     def extra_repr(self) -> str:
@@ -205,7 +205,14 @@ class StyledConv(nn.Module):
         self.activate = FusedLeakyReLU(out_ch)
 
     def forward(self, x, style, noise=None):
-        return self.activate(self.noise(self.conv(x, style), noise))
+        out = self.conv(x, style)
+        if torch.is_grad_enabled():
+            return self.activate(self.noise(out, noise))
+        # without autograd the same arithmetic in place: no new tensor the size of the layer's output (a 1024 px
+        # render is mostly such element-wise passes on a CPU)
+        if noise is not None:
+            out.add_(self.noise.weight * noise)
+        return F.leaky_relu_(out.add_(self.activate.bias.view(1, -1, 1, 1)), 0.2).mul_(math.sqrt(2))
 
 
 class ToRGB(nn.Module):

@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from ..loading import LoadError, load_family
 from ..method.control import layer_mask, mix
@@ -114,8 +115,11 @@ class TediGANPipeline:
 
     # ---- codes and layers --------------------------------------------------------------------------------------
     @torch.inference_mode()
-    def render(self, wp: torch.Tensor) -> torch.Tensor:
-        """W+ codes -> images (stored noise: the same code always gives the same image)."""
+    def render(self, wp: torch.Tensor, resolution: int | None = None) -> torch.Tensor:
+        """W+ codes -> images (stored noise: the same code always gives the same image); ``resolution``: stop at
+        that block's output where the generator has blocks above it (a preview)."""
+        if resolution is not None and resolution < self.G.resolution and hasattr(self.G, "to_rgbs"):
+            return self.G.synthesize(wp.to(self.device), "const", resolution=resolution)
         return self.G.synthesize(wp.to(self.device), "const")
 
     @torch.inference_mode()
@@ -152,10 +156,12 @@ class TediGANPipeline:
         base = self.random_codes(n * k, seed, truncation)
         style, layers = self.text_codes.for_generation(text, named, base, layers, steps, progress)
         wp = mix(base, style, layers_mask(self.G.num_layers, layers))
-        images = self.render(wp)
-        if k > 1:
-            keep = self.reader.rank(images, text, named if self.settings.rank_by == "named" else {})[:n]
-            wp, images = wp[keep], images[keep]
+        if k == 1:
+            return Generation(self.render(wp), wp, layers, named)
+        preview = self.render(wp, self.settings.guided_resolution)  # what the guidance sees (CLIP: 224 px)
+        keep = self.reader.rank(preview, text, named if self.settings.rank_by == "named" else {})[:n]
+        wp = wp[keep]
+        images = preview[keep] if preview.shape[-1] == self.G.resolution else self.render(wp)
         return Generation(images, wp, layers, named)
 
     def prepare(self, image, align: bool | str = "auto") -> torch.Tensor:
@@ -163,10 +169,12 @@ class TediGANPipeline:
         return photo_tensor(image, self.G.resolution, align, self.synthetic_domain)
 
     def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0,
-               align: bool | str = "auto") -> Inversion:
+               align: bool | str = "auto", preview: int | None = None) -> Inversion:
         """Image -> W+: alignment, encoder initialisation, then instance-level optimisation with pixel, perceptual
         and encoder terms (TediGAN §3.3 / IDInvert). Deterministic; ``seed`` is the CLI's uniform flag and changes
-        nothing, and no global random state is touched."""
+        nothing, and no global random state is touched. ``preview``: the reconstruction is rendered, and compared
+        with the target, at that resolution at most (a page shows it small; a 1024 px render is seconds on a
+        CPU)."""
         target = self.prepare(image, align).to(self.device)
         with torch.inference_mode():
             wp0 = self.E(target)
@@ -175,7 +183,9 @@ class TediGANPipeline:
         with torch.enable_grad():
             wp, losses = optimize_wp(lambda w: self.G.synthesize(w, "const"), target, wp0.clone(), weights,
                                      perceptual=self.perceptual, encoder=self.E, progress=progress, patience=20)
-        image_rec = self.render(wp)
+        image_rec = self.render(wp, preview)
+        if image_rec.shape[-1] != target.shape[-1]:
+            target = F.interpolate(target, size=image_rec.shape[-2:], mode="area")
         return Inversion(wp, wp0, target, image_rec, psnr(image_rec, target), weights.steps, losses)
 
     def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None, steps: int = 0,

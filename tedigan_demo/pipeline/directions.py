@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from pathlib import Path
 
 import torch
@@ -21,8 +22,9 @@ from ..method.global_directions import (
     apply_boundary,
     channel_boundary,
     check_fs3,
+    direction_between,
     style_statistics,
-    text_direction,
+    text_embedding,
 )
 
 __all__ = ["GlobalDirections", "statistics_cache_dir"]
@@ -50,7 +52,9 @@ class GlobalDirections:
         self.style_groups = [group_of[i] for i in G.style_wp_indices()]  # the layer group of each style layer
         self.cache_dir = cache_dir
         self._stats: StyleStatistics | None = None
-        self._boundaries: dict[tuple[str, str, float], Boundary] = {}
+        # per text its template embedding, per (neutral, target, beta) its boundary; the least recently used go
+        self._texts: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._boundaries: OrderedDict[tuple[str, str, float], Boundary] = OrderedDict()
 
     # ---- statistics --------------------------------------------------------------------------------------------
     def _cache_file(self) -> Path:
@@ -94,10 +98,21 @@ class GlobalDirections:
         """The change of every style layer for ``neutral -> target`` at threshold ``beta`` (kept per text)."""
         key = (neutral, target, float(beta))
         if key not in self._boundaries:
-            with torch.inference_mode():
-                dt = text_direction(self.guidance.embed_text, neutral, target).cpu()
+            dt = direction_between(self._embedding(neutral), self._embedding(target))
             self._boundaries[key] = channel_boundary(self.fs3, dt, beta, self.statistics().std, self.is_rgb)
+            _bound(self._boundaries)
+        self._boundaries.move_to_end(key)
         return self._boundaries[key]
+
+    def _embedding(self, text: str) -> torch.Tensor:
+        """A text's template embedding (``text_embedding``), its 79 prompts encoded as one batch: always the same
+        batch for the same text, so the same text always gives the same direction."""
+        if text not in self._texts:
+            with torch.inference_mode():
+                self._texts[text] = text_embedding(self.guidance.embed_prompts, text).cpu()
+            _bound(self._texts)
+        self._texts.move_to_end(text)
+        return self._texts[text]
 
     def layer_strengths(self, strengths: dict[str, float]) -> list[float]:
         """One multiplier per style layer from the coarse / middle / fine sliders."""
@@ -110,3 +125,8 @@ class GlobalDirections:
         styles = self.G.styles(wp.to(self.G.device))
         edited = apply_boundary(styles, boundary, alpha, self.layer_strengths(strengths))
         return self.G.synthesize_styles(edited, "const", resolution=resolution)
+
+
+def _bound(cache: OrderedDict, size: int = 256) -> None:
+    while len(cache) > size:
+        cache.popitem(last=False)

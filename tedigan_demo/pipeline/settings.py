@@ -54,11 +54,15 @@ class PipelineSettings:
     # text -> image keeps the candidates the guidance ranks highest by similarity to the text ("similarity"), or
     # first by how many of the named values it reads in them ("named")
     rank_by: str = "similarity"
+    # guided optimisation renders its steps, and text -> image ranks its candidates, at this resolution at most
+    # (None: the generator's own)
+    guided_resolution: int | None = 256
+    # text -> image's guided steps where they differ from ``text_steps`` (None: the same; 0: no optimisation, the
+    # candidates ranked by the guidance at ``guided_resolution``: CLIP-ranked sampling, a CPU's default)
+    generate_steps: int | None = None
     # StyleCLIP global directions (families with fs3 and CLIP): the neutral text a description is measured from,
     # the default strength (alpha) and disentanglement threshold (beta), and the codes that give the styles'
     # statistics (the official 100k)
-    # guided optimisation renders its steps at this resolution at most (None: the generator's own)
-    guided_resolution: int | None = 256
     direction_neutral: str = "face"
     direction_alpha: float = 4.0
     direction_beta: float = 0.12
@@ -68,8 +72,9 @@ class PipelineSettings:
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}")
-        if self.text_steps < 0 or self.candidates < 1 or not 0 < self.edit_push <= MAX_STRENGTH:
-            raise ValueError("text_steps >= 0, candidates >= 1 and 0 < edit_push <= MAX_STRENGTH")
+        if (self.text_steps < 0 or (self.generate_steps or 0) < 0 or self.candidates < 1
+                or not 0 < self.edit_push <= MAX_STRENGTH):
+            raise ValueError("text_steps >= 0, generate_steps >= 0, candidates >= 1 and 0 < edit_push <= MAX_STRENGTH")
 
 
 # a text encoder into W+ (the embedded family): a candidate costs one generator pass, an edit is one offset pushed

@@ -74,7 +74,12 @@ class GuidedTextCodes:
         return self.refine(start, start, text, mask, steps or self.settings.text_steps, progress)
 
     def for_generation(self, text, named, base, layers, steps=0, progress=None):
-        """``(style [N, L, D], layers it governs)`` for random codes ``base``."""
+        """``(style [N, L, D], layers it governs)`` for random codes ``base``: ``settings.generate_steps`` of
+        optimisation where it is set (0: the random codes themselves, which text -> image then ranks by the
+        guidance: CLIP-ranked sampling), else ``text_steps``."""
+        steps = steps or self.settings.generate_steps
+        if steps == 0:
+            return base.clone(), layers
         return self._optimised(text, base, layers_mask(base.shape[1], layers), steps, progress), layers
 
     def for_edit(self, text, named, content, mask, steps=0, progress=None):
