@@ -14,7 +14,7 @@ import gradio as gr
 
 import app_handlers as h
 from app_inputs import MAX_UPLOAD_MB, label_input, photo_input, sketch_input
-from tedigan_demo.demo import MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH
+from tedigan_demo.demo import MAX_AMOUNT, MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
@@ -148,6 +148,15 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                            label=families.group_label("middle"), elem_id="slider-middle")
                         fine = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["fine"], step=0.05,
                                          label=families.group_label("fine"), elem_id="slider-fine")
+                    attr_choices = start_demo.attribute_choices()
+                    with gr.Accordion("Attribute sliders", open=False, visible=bool(attr_choices),
+                                      elem_id="attribute-panel") as attr_panel:
+                        with gr.Row():
+                            attr_name = gr.Dropdown(attr_choices, value=attr_choices[0][1] if attr_choices else None,
+                                                    label="Attribute", elem_id="attr-name", scale=2)
+                            attr_amount = gr.Slider(-MAX_AMOUNT, MAX_AMOUNT, value=0.0, step=0.05, label="Amount",
+                                                    info="on top of the description's edit; 0: the face as it is",
+                                                    elem_id="attr-amount", scale=3)
                     edit_save = gr.DownloadButton("Download W+ codes", elem_id="edit-save")
                     edit_live = gr.Textbox(visible="hidden", elem_id="edit-live")  # codes for the page's render
                     edit_server_render = gr.Button(visible="hidden", elem_id="edit-server-render")
@@ -232,9 +241,15 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                               api_name="import_codes")
         # the download button always holds the codes of what the page shows: one click downloads them (after a
         # move drawn in the page, the page saves what it draws); the page gets the codes it renders moves from
-        for done in (edit_invert_done, edit_go_done, dir_done, edit_npy_in_done):
+        attr_move = attr_amount.input(h.set_attribute, [session, attr_name, attr_amount, coarse, middle, fine, *fam],
+                                      [edit_out, session], api_name="attribute", show_progress="hidden",
+                                      trigger_mode="always_last", concurrency_limit=4, concurrency_id="rerender")
+        attr_name.input(h.attribute_amount, [session, attr_name], attr_amount, api_name=False, show_progress="hidden")
+        for done in (edit_invert_done, edit_go_done, dir_done, edit_npy_in_done, attr_move):
             done.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
             done.then(h.edit_live, [session, *fam], edit_live, api_name=False, show_progress="hidden")
+        for new_codes in (edit_invert_done, edit_npy_in_done):  # new codes start with every attribute slider at 0
+            new_codes.then(lambda: 0.0, None, attr_amount, api_name=False, show_progress="hidden")
         slider_move.then(h.codes_file, sliders, edit_save, api_name=False, show_progress="hidden")
         edit_live.change(None, edit_live, None, js="(p) => { window.tediganSlider?.codes('edit', p); }")
         sk_go.click(h.from_sketch, [sk_pad, mm_text, mm_n, mm_seed, *fam], mm_gallery, api_name="from_sketch",
@@ -250,7 +265,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope,
                                                          edit_refine, dir_panel, edit_steps],
                           api_name="switch_family", concurrency_limit=2).then(
-            lambda: ("", ""), None, [edit_live, mix_live], api_name=False, show_progress="hidden")
+            lambda: ("", ""), None, [edit_live, mix_live], api_name=False, show_progress="hidden").then(
+            h.attribute_panel, fam, [attr_panel, attr_name, attr_amount], api_name=False, show_progress="hidden")
 
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo

@@ -160,6 +160,27 @@ def rerender(session, coarse, middle, fine, family=None, request: gr.Request = N
     return demo_for(family).rerender(kept(session, request), coarse, middle, fine)
 
 
+@gpu(10)
+@guarded
+def set_attribute(session, name, amount, coarse, middle, fine, family=None, request: gr.Request = None):
+    """An attribute slider moved: the edited face with that attribute's amount (one render); the codes keep it."""
+    image, session = demo_for(family).set_attribute(kept(session, request), name, amount, coarse, middle, fine)
+    return image, keep(session, request)
+
+
+def attribute_amount(session, name, request: gr.Request = None) -> float:
+    """The amount the chosen attribute slider has in this page's codes (0 where it was never moved)."""
+    session = kept(session, request)
+    return float(session.attributes.get(name, 0.0)) if session is not None else 0.0
+
+
+def attribute_panel(family=None):
+    """The attribute sliders of a family: its choices, shown where it has any."""
+    choices = demo_for(family).attribute_choices()
+    return (gr.update(visible=bool(choices)), gr.update(choices=choices, value=choices[0][1] if choices else None),
+            gr.update(value=0.0))
+
+
 @guarded
 def export_codes(session, coarse, middle, fine, family=None, request: gr.Request = None):
     return demo_for(family).export_codes(kept(session, request), coarse, middle, fine)

@@ -10,7 +10,8 @@ sample: ``--text-steps`` of optimisation, ``text_to_image_guided_s``; the app's 
 CLIP-ranked sampling, redescription included, ``text_to_image_s``) and a slider re-render; with a random ``fs3`` of
 the official shape, the StyleCLIP global-direction path as the app runs it by default on a CPU: ``photo_edit_s`` (a
 256 px aligned face -> e4e -> a global-direction edit with its per-group strip -> the 1024 px image, the app's
-default steps on that device), ``direction_rerender_s`` (a slider move), ``style_statistics_s`` (once per generator,
+default steps on that device), ``direction_rerender_s`` (a slider move), ``attribute_slider_s`` (an InterFaceGAN
+attribute slider's move, a random direction file of e4e's shape), ``style_statistics_s`` (once per generator,
 then cached); one CLIP-guided step rendered at 1024 and at 256 px (``guided_step_1024_s``, ``guided_step_256_s``);
 and the peak memory (CPU: the process's maximum RSS; CUDA: ``torch.cuda.max_memory_allocated``). The figures go in
 README ("Deploy as a Space") with this command.
@@ -54,6 +55,7 @@ def build_family(folder: Path) -> None:
     # ViT-B/32's sizes (the default config), pooling at the stand-in tokenizer's end-of-text token so that texts differ
     CLIPModel(CLIPConfig(text_config={"bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1})).save_pretrained(clip)
     np.save(folder / "fs3.npy", np.random.RandomState(0).randn(6048, 512).astype(np.float32) * 0.1)
+    torch.save(torch.randn(1, 512, generator=torch.Generator().manual_seed(0)) * 0.05, folder / "age.pt")  # e4e's
     (folder / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(clip)}))
 
 
@@ -121,6 +123,7 @@ def main() -> None:
     demo.apply_text(demo.invert(face, 0, already_aligned=True)[3], "face with glasses", 1, 1, 1, 0)  # warm
     t_photo, (_, _, session) = timed(photo_edit, dev)
     t_dir_render, _ = timed(lambda: demo.rerender(session, 0.0, 1.0, 1.0), dev)
+    t_attribute, _ = timed(lambda: demo.set_attribute(session, "age", 1.0, 0.0, 1.0, 1.0), dev)  # an age slider
     peak = (torch.cuda.max_memory_allocated() / 2**20 if dev == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps({"device": dev, "threads": args.threads, "text_steps": args.text_steps,
@@ -134,7 +137,7 @@ def main() -> None:
                       "style_statistics_s": round(t_stats, 2), "photo_edit_s": round(t_photo, 2),
                       "photo_edit_defaults": {"inversion_steps": demo.default_inversion_steps(),
                                               "refine_steps": demo.default_refine_steps()},
-                      "direction_rerender_s": round(t_dir_render, 3),
+                      "direction_rerender_s": round(t_dir_render, 3), "attribute_slider_s": round(t_attribute, 3),
                       "peak_mb": round(peak), "peak_kind": "cuda allocated" if dev == "cuda" else "max RSS"}))
     cache.cleanup()
 

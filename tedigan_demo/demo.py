@@ -10,7 +10,7 @@ import functools
 import io
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +23,10 @@ from .imaging import ImageError, to_uint8
 from .loading import LoadError
 from .method.control import MAX_STRENGTH
 from .pipeline import GROUPS, TediGANPipeline, check_text
+from .pipeline.attributes import MAX_AMOUNT
 from .serving import publish_bytes
 
-__all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH", "app_settings"]
+__all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH", "MAX_AMOUNT", "app_settings"]
 
 MAX_SAMPLES = 8
 MAX_STEPS = 300
@@ -120,6 +121,7 @@ class EditSession:
     style: np.ndarray | None = None  # [1, L, D]
     text: str | None = None
     direction: dict | None = None  # a global-direction edit (``Edit.direction``): re-rendered from the content
+    attributes: dict = field(default_factory=dict)  # attribute slider -> amount, added to both codes
 
 
 def app_settings(pipe: TediGANPipeline, text_steps: int | None = None) -> TediGANPipeline:
@@ -219,14 +221,15 @@ class Demo:
         self.check_session(session)
         text = check_text(text)
         strengths = _strengths(coarse, middle, fine)
-        content = torch.from_numpy(session.content)
+        offset = self._offset(session)
+        content = torch.from_numpy(session.content).to(offset) + offset  # the face the attribute sliders show
         steps = _count(steps, 0, MAX_STEPS, "the refinement steps")
         if steps == 0 and self.pipe.directions is not None:  # instant: a StyleCLIP global direction
             out = self.pipe.direction_edit(content, text, strengths)
-            session = EditSession(session.content, None, text, out.direction)
+            session = EditSession(session.content, None, text, out.direction, session.attributes)
         else:
             out = self.pipe.edit(content, text, strengths, steps=steps)
-            session = EditSession(session.content, out.style.cpu().numpy(), text)
+            session = EditSession(session.content, (out.style - offset).cpu().numpy(), text, None, session.attributes)
         strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
         return to_pil(out.image)[0], strip, session
 
@@ -239,14 +242,15 @@ class Demo:
         if session is None:
             raise UserError(NO_CODES)
         self.check_session(session)
-        out = self.pipe.direction_edit(torch.from_numpy(session.content), check_text(target),
+        out = self.pipe.direction_edit(self._codes(session)[0], check_text(target),
                                        _strengths(coarse, middle, fine), alpha=_number(alpha, -30, 30, "the strength"),
                                        beta=_number(beta, 0.0, 1.0, "the disentanglement"),
                                        neutral=check_text(neutral))
         strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
         note = (f"{out.direction['channels']} style channels moved ('{out.direction['neutral']}' -> "
                 f"'{out.direction['target']}', strength {out.direction['alpha']:g})")
-        return to_pil(out.image)[0], strip, EditSession(session.content, None, target, out.direction), note
+        return (to_pil(out.image)[0], strip,
+                EditSession(session.content, None, target, out.direction, session.attributes), note)
 
     def default_inversion_steps(self) -> int:
         """The app's inversion default on this family: the encoder alone (0 steps) where edits are instant global
@@ -270,27 +274,22 @@ class Demo:
         """Slider moved: mix the kept codes again and render (no inversion, no text encoding)."""
         if session is None:
             raise UserError(NO_CODES)
-        if session.direction is not None:
-            self.check_session(session)
-            image = self.pipe.direction_render(torch.from_numpy(session.content), session.direction,
-                                               _strengths(coarse, middle, fine))
-            return to_pil(image)[0]
-        if session.style is None:  # inverted, no description applied yet: nothing to mix
-            return None
         self.check_session(session)
-        strengths = _strengths(coarse, middle, fine)
-        wp, image = self.pipe.mix(torch.from_numpy(session.content), torch.from_numpy(session.style), strengths)
-        return to_pil(image)[0]
+        content, style = self._codes(session)
+        if session.direction is not None:
+            return to_pil(self.pipe.direction_render(content, session.direction, _strengths(coarse, middle, fine)))[0]
+        if style is None:  # no description applied yet: the face with its attribute sliders, if any moved
+            return to_pil(self.pipe.render(content))[0] if any(session.attributes.values()) else None
+        return to_pil(self.pipe.mix(content, style, _strengths(coarse, middle, fine))[1])[0]
 
     @_user_errors
     def export_codes(self, session: EditSession | None, coarse: float, middle: float, fine: float) -> str:
         """Write the current W+ codes to a temporary ``.npy`` for download."""
         if session is None:
             raise UserError(NO_CODES)
-        wp = torch.from_numpy(session.content)
-        if session.style is not None:
-            wp, _ = self.pipe.mix(wp, torch.from_numpy(session.style),
-                                  _strengths(coarse, middle, fine))
+        wp, style = self._codes(self.check_session(session))
+        if style is not None:
+            wp, _ = self.pipe.mix(wp, style, _strengths(coarse, middle, fine))
         buf = io.BytesIO()
         np.save(buf, wp.cpu().numpy().astype(np.float32))
         return publish_bytes(buf.getvalue(), self.out_dir, "wp.npy")
@@ -354,7 +353,35 @@ class Demo:
             return None
         if session.content.shape[1:] != (self.pipe.G.num_layers, self.pipe.G.w_dim):
             return None
-        return self.browser.codes(session.content, session.style)
+        return self.browser.codes(*self._codes(session))
+
+    # ---- attribute sliders ---------------------------------------------------------------------------------------
+    def attribute_choices(self) -> list[tuple[str, str]]:
+        """``(label, name)`` of each attribute slider of this family (none: an empty list)."""
+        return [(s.label, s.name) for s in self.pipe.attribute_sliders.values()]
+
+    @_user_errors
+    def set_attribute(self, session: EditSession | None, name: str, amount: float, coarse: float, middle: float,
+                      fine: float):
+        """Move one attribute slider: ``(image, session)``, one render."""
+        if session is None:
+            raise UserError(NO_CODES)
+        self.check_session(session)
+        amount = _number(amount, -MAX_AMOUNT, MAX_AMOUNT, f"the {name} slider")
+        if name not in self.pipe.attribute_sliders:
+            raise UserError(f"family {self.pipe.name} has no attribute slider {name!r}")
+        session = replace(session, attributes={**session.attributes, name: amount})
+        return self.rerender(session, coarse, middle, fine), session
+
+    def _offset(self, session: EditSession) -> torch.Tensor:
+        return self.pipe.attribute_offset({k: v for k, v in session.attributes.items() if v})
+
+    def _codes(self, session: EditSession) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The session's content and style codes with its attribute sliders added (on the pipeline's device)."""
+        offset = self._offset(session)
+        content = torch.from_numpy(session.content).to(offset) + offset
+        style = None if session.style is None else torch.from_numpy(session.style).to(offset) + offset
+        return content, style
 
     def _mix_codes(self, content_seed: int, style_text: str) -> tuple[torch.Tensor, torch.Tensor]:
         content = self.pipe.random_codes(1, _seed(content_seed))

@@ -1,7 +1,7 @@
 """Edit sessions kept on disk, keyed to a visitor, so that a server restart loses no one's W+ codes.
 
-A session is the content code, the text's style code, the text and a global direction's settings
-(``demo.EditSession``); each is one ``.npz``
+A session is the content code, the text's style code, the text, a global direction's settings and the attribute
+sliders' amounts (``demo.EditSession``); each is one ``.npz``
 file of plain arrays (read back with ``allow_pickle=False``), written aside and renamed into place.
 """
 
@@ -41,6 +41,8 @@ class SessionStore:
             arrays["text"] = np.frombuffer(session.text.encode(), dtype=np.uint8)
         if getattr(session, "direction", None) is not None:
             arrays["direction"] = np.frombuffer(json.dumps(session.direction).encode(), dtype=np.uint8)
+        if getattr(session, "attributes", None):
+            arrays["attributes"] = np.frombuffer(json.dumps(session.attributes).encode(), dtype=np.uint8)
         fd, staging = tempfile.mkstemp(dir=self.folder, suffix=".part")
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -56,6 +58,10 @@ class SessionStore:
             with np.load(self._path(key), allow_pickle=False) as z:
                 text = bytes(z["text"]).decode() if "text" in z else None
                 direction = json.loads(bytes(z["direction"]).decode()) if "direction" in z else None
-                return EditSession(z["content"], z["style"] if "style" in z else None, text, direction)
-        except (OSError, ValueError, KeyError, UnicodeDecodeError):
+                attributes = json.loads(bytes(z["attributes"]).decode()) if "attributes" in z else {}
+                if not isinstance(attributes, dict):
+                    return None
+                return EditSession(z["content"], z["style"] if "style" in z else None, text, direction,
+                                   {str(k): float(v) for k, v in attributes.items()})
+        except (OSError, ValueError, KeyError, UnicodeDecodeError, TypeError):
             return None

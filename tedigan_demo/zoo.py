@@ -64,6 +64,11 @@ IDINVERT_SOURCE = ("the IDInvert release (github.com/genforce/idinvert_pytorch, 
 PSP_SOURCE = ("the pSp / TediGAN releases (github.com/eladrich/pixel2style2pixel and github.com/IIGROUP/TediGAN, "
               "ext/pretrained_models)")
 
+INTERFACEGAN_SOURCE = ("InterFaceGAN's attribute directions in W for StyleGAN2-FFHQ as e4e ships them "
+                       "(github.com/omertov/encoder4editing, editings/interfacegan_directions/{age,smile,pose}.pt); "
+                       "no Hub copy could be confirmed from this offline workplace: put them in the weights folder "
+                       "for the Edit tab's attribute sliders")
+
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
@@ -137,6 +142,8 @@ FAMILIES: dict[str, Family] = {
                          "its presence nor a commit confirmed offline: pinned to 'main'. Without it, edits optimise.",
                     size_mb=12.4,
                 ),
+                **{f"direction_{name}": Component("interfacegan", filename=f"{name}.pt", note=INTERFACEGAN_SOURCE)
+                   for name in ("age", "smile", "pose")},
                 "clip": CLIP,
             },
             guidance="clip",

@@ -14,6 +14,7 @@ from ..zoo import FAMILIES, family
 from .errors import LoadError, first_line
 from .hub import resolve, weights_dir
 from .idinvert import load_official_network
+from .interfacegan import read_direction
 from .official import detect_format, read_official
 from .own import load_clip, load_generator, load_module, load_sentence_encoder
 from .psp import load_psp_encoder
@@ -33,9 +34,13 @@ OFFICIAL_FILES = {
     "psp_celebs_sketch_to_face.pt": "sketch_encoder",
     "psp_celebs_seg_to_face.pt": "label_encoder",
     "fs3.npy": "style_directions",
+    "age.pt": "direction_age",  # InterFaceGAN directions as e4e ships them (editings/interfacegan_directions/)
+    "smile.pt": "direction_smile",
+    "pose.pt": "direction_pose",
 }
+DIRECTION_PARTS = ("direction_age", "direction_smile", "direction_pose")
 PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
-         "label_encoder", "style_directions")
+         "label_encoder", "style_directions", *DIRECTION_PARTS)
 # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision", "pipeline": {setting: value}}
 FAMILY_SETTINGS = "family.json"
 
@@ -55,6 +60,7 @@ class FamilyParts:
     sketch_encoder: torch.nn.Module | None = None
     label_encoder: torch.nn.Module | None = None
     style_directions: torch.Tensor | None = None  # StyleCLIP's fs3 (global directions), where the family has it
+    attribute_directions: dict | None = None  # attribute -> a direction in W ([D]) from files, where it has them
     attribute_groups: dict | None = None
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
     pipeline_settings: dict | None = None  # overrides of the pipeline's defaults (``pipeline.PipelineSettings``)
@@ -129,6 +135,8 @@ def load_part(part: str, path: Path, device: str | torch.device = "cpu") -> torc
     """One part of a family from a project-format folder or an official file (format detected, loaded strictly)."""
     if part == "style_directions":
         return read_fs3(path)
+    if part in DIRECTION_PARTS:
+        return read_direction(path)
     if path.is_dir():
         model = load_module(path, device)
     elif part == "generator":
@@ -151,6 +159,7 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
 
     name, paths, settings = family_sources(src)
     parts = {part: load_part(part, path, device) for part, path in paths.items()}
+    directions = {p.removeprefix("direction_"): parts.pop(p) for p in DIRECTION_PARTS if p in parts} or None
     sentence = None
     if settings["guidance"] == "embedding":
         sentence = load_sentence_encoder(settings.get("sentence_encoder"), device=device)
@@ -170,6 +179,7 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
         if not isinstance(groups, dict):
             raise LoadError(f"{root / 'attribute_groups.json'} must map each attribute to its layer groups")
     return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
+                       attribute_directions=directions,
                        pipeline_settings=settings.get("pipeline"),
                        synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
                                                           and settings["guidance"] == "embedding")),

@@ -28,6 +28,7 @@ from ..method.guidance import TextImageGuidance
 from ..method.inversion import optimize_wp
 from ..models.stylegan2 import GROUP_NAMES
 from ..vocabulary import Vocabulary, for_family
+from .attributes import attribute_offset, exact_sliders, file_sliders
 from .directions import GlobalDirections
 from .inputs import label_tensor, photo_tensor, sketch_tensor
 from .reading import FaceReader
@@ -54,7 +55,7 @@ class TediGANPipeline:
                  classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
                  attribute_groups: dict | None = None, name: str = "custom", synthetic_domain: bool = True,
                  vocabulary: Vocabulary | None = None, settings: PipelineSettings | None = None,
-                 style_directions: torch.Tensor | None = None):
+                 style_directions: torch.Tensor | None = None, attribute_directions: dict | None = None):
         self.G, self.E, self.mapper, self.guidance = generator, encoder, text_mapper, guidance
         self.sentence_encoder, self.classifier, self.name = sentence_encoder, classifier, name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
@@ -72,6 +73,11 @@ class TediGANPipeline:
                                                      classifier=classifier is not None)
         self.reader = FaceReader(guidance, self.vocab, classifier)
         self.text_codes = self._text_codes()
+        # attribute sliders: exact on a generator mapped through the renderer's parameters, else from files
+        if getattr(generator.config, "mapping", "mlp") == "parameters":
+            self.attribute_sliders = exact_sliders(generator, self.vocab)
+        else:
+            self.attribute_sliders = file_sliders(attribute_directions or {}, generator.num_layers, generator.w_dim)
         # StyleCLIP global directions where the family has fs3 and CLIP; a file that does not fit is reported
         # (``directions_problem``) and edits optimise instead
         self.directions, self.directions_problem = None, None
@@ -100,7 +106,7 @@ class TediGANPipeline:
                    sentence_encoder=p.sentence_encoder, classifier=p.classifier, perceptual=p.perceptual,
                    sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder, attribute_groups=p.attribute_groups,
                    name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p),
-                   style_directions=p.style_directions)
+                   style_directions=p.style_directions, attribute_directions=p.attribute_directions)
 
     def with_settings(self, **changes) -> TediGANPipeline:
         """The same networks under changed settings (``dataclasses.replace`` of ``settings``)."""
@@ -126,6 +132,10 @@ class TediGANPipeline:
     def random_codes(self, n: int, seed: int, truncation: float = 0.8) -> torch.Tensor:
         z = self.G.sample_z(n, torch.Generator().manual_seed(seed))
         return self.G.truncate(self.G.map_to_wp(z), truncation)
+
+    def attribute_offset(self, amounts: dict[str, float]) -> torch.Tensor:
+        """``[1, L, D]`` on this device: what the attribute sliders at ``amounts`` add to a code (``attributes``)."""
+        return attribute_offset(self.attribute_sliders, amounts, self.G.num_layers, self.G.w_dim).to(self.device)
 
     def text_code(self, texts: list[str]) -> torch.Tensor:
         return self.text_codes.code(texts)  # [T, L, D], through the family's text encoder into W+
