@@ -19,8 +19,8 @@ from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 
-# After every event Gradio's queue rebuilds a pandas summary of up to 10 000 past events for its monitoring page
-# (unused here); py-spy put that at ~5 % of the server's time under load. Once per 1000 events is plenty.
+# Gradio's queue rebuilds a summary of past events for its monitoring page (unused here) after every event: once
+# per 1000 is plenty (docs/decisions.md, "Serving")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 EXAMPLES = REPO_ROOT / "examples"
 EDIT_TEXT = "make her smile"
@@ -223,8 +223,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         dir_done = dir_go.click(h.apply_direction, [session, edit_text, dir_neutral, dir_alpha, dir_beta, coarse,
                                                     middle, fine, *fam], [edit_out, edit_strip, session, dir_note],
                                 api_name="edit_direction", concurrency_limit=2)
-        # Slider re-renders have their own queue slots (4 at a time), apart from the slow jobs. Bypassing the queue
-        # (queue=False) was measured: no lower latency under 16 users, and 2 dropped connections (bench/app_load.py).
+        # Slider re-renders have their own queue slots (4 at a time), apart from the slow jobs; they stay queued
+        # (docs/decisions.md, "Serving")
         edit_text.change(h.suggest_sliders, [edit_text, *fam], [coarse, middle, fine], api_name=False,
                          show_progress="hidden", trigger_mode="always_last")
         sliders = [session, coarse, middle, fine, *fam]

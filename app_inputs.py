@@ -11,6 +11,7 @@ from __future__ import annotations
 import gradio as gr
 
 from tedigan_demo.imaging import ImageError, check_image_file
+from tedigan_demo.loading import first_line
 
 __all__ = ["MAX_UPLOAD_MB", "photo_input", "sketch_input", "label_input"]
 
@@ -40,7 +41,7 @@ def _guarded(preprocess, payload, parts):
     except gr.Error:
         raise
     except Exception as e:  # Gradio's own decoding of a damaged file
-        raise gr.Error(f"the image cannot be read: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
+        raise gr.Error(f"the image cannot be read: {first_line(e, sentence=False)}") \
             from None
 
 

@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.standins import official_encoder_state, official_generator_state
 from tedigan_demo.demo import REFINE_STEPS, Demo, app_settings
 from tedigan_demo.encoding import official_input
 from tedigan_demo.loading import load_encoder
 from tedigan_demo.pipeline import TediGANPipeline
+from tests.standins import official_encoder_state, official_generator_state
 
 
 def build_family(folder: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .loading.errors import first_line
 from .models.stylegan2 import GROUP_NAMES
 from .serving import publish_bytes
 
@@ -52,7 +53,7 @@ class BrowserRender:
                 try:
                     self._graph = export_slider(self.G)
                 except Exception as e:  # noqa: BLE001 - any exporter failure: the server keeps rendering
-                    log.warning("no browser render for this family: %s", str(e).splitlines()[0] if str(e) else e)
+                    log.warning("no browser render for this family: %s", first_line(e, sentence=False))
                     self.supported = False
                     return None
         return publish_bytes(self._graph, self.out_dir, "slider.onnx")

@@ -16,7 +16,7 @@ import torch
 
 from .codes import CodesError, read_codes
 from .imaging import ImageError, save_images
-from .loading import LoadError, load_generator
+from .loading import LoadError, first_line, load_generator
 from .models.stylegan2 import NOISE_MODES
 from .zoo import DEFAULT_FAMILY
 
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         summary = args.func(args)
     except (CLIError, LoadError, ImageError, ValueError) as e:
-        print(f"error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
+        print(f"error: {first_line(e, sentence=False)}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)

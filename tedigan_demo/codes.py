@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .loading.errors import first_line
+
 __all__ = ["CodesError", "read_codes"]
 
 _NPY_MAGIC = b"\x93NUMPY"
@@ -38,9 +40,9 @@ def read_codes(path: str | Path, num_layers: int, w_dim: int) -> np.ndarray:
     except ValueError as e:
         if "pickle" in str(e).lower():
             raise CodesError(f"{path.name} holds Python objects, not numbers; it is refused unread") from None
-        raise CodesError(f"{path.name} is a damaged or truncated .npy file: {str(e).splitlines()[0]}") from None
+        raise CodesError(f"{path.name} is a damaged or truncated .npy file: {first_line(e, sentence=False)}") from None
     except (OSError, EOFError) as e:
-        raise CodesError(f"{path.name} is a damaged or truncated .npy file: {str(e).splitlines()[0]}") from None
+        raise CodesError(f"{path.name} is a damaged or truncated .npy file: {first_line(e, sentence=False)}") from None
     if arr.ndim == 2:
         arr = arr[None]
     if arr.ndim != 3 or arr.shape[1:] != (num_layers, w_dim) or arr.shape[0] < 1:

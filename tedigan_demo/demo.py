@@ -20,7 +20,7 @@ from PIL import Image
 from .browser import BrowserRender
 from .codes import CodesError, read_codes
 from .imaging import ImageError, to_uint8
-from .loading import LoadError
+from .loading import LoadError, first_line
 from .method.control import MAX_STRENGTH
 from .pipeline import GROUPS, TediGANPipeline, check_text
 from .pipeline.attributes import MAX_AMOUNT
@@ -57,7 +57,7 @@ def _user_errors(fn):
         except UserError:
             raise
         except (ValueError, ImageError, LoadError) as e:
-            raise UserError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+            raise UserError(first_line(e, sentence=False)) from None
 
     return wrapper
 

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from .imaging import ImageError, align_face, read_image, sketch_to_tensor, to_model_input
-from .loading import LoadError, load_encoder
+from .loading import LoadError, first_line, load_encoder
 
 __all__ = ["KINDS", "encode", "encoder_input", "official_input"]
 
@@ -59,7 +59,7 @@ def _open(path: Path) -> Image.Image:
         img = Image.open(path)
         img.load()
     except (OSError, Image.DecompressionBombError, ValueError) as e:
-        raise ImageError(f"{path.name} is not a readable image: {str(e).splitlines()[0]}") from None
+        raise ImageError(f"{path.name} is not a readable image: {first_line(e, sentence=False)}") from None
     return img
 
 
@@ -77,7 +77,7 @@ def encoder_input(source: str | Path, encoder, kind: str, align: bool = True) ->
         try:
             arr = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as e:
-            raise ValueError(f"cannot read {path.name} as a .npy array: {str(e).splitlines()[0]}") from None
+            raise ValueError(f"cannot read {path.name} as a .npy array: {first_line(e, sentence=False)}") from None
         if arr.ndim != 4 or arr.shape[0] != 1 or arr.shape[1] != channels:
             raise ValueError(f"{path.name} has shape {list(arr.shape)}; this encoder takes [1, {channels}, H, W]")
         if arr.dtype != np.float32 or not np.isfinite(arr).all():
@@ -114,4 +114,4 @@ def encode(encoder_src: str, source: str | Path, kind: str, align: bool = True,
     try:
         return encoder(x).float().cpu().numpy()
     except (RuntimeError, ValueError) as e:
-        raise LoadError(f"the encoder could not read this input: {str(e).splitlines()[0]}") from None
+        raise LoadError(f"the encoder could not read this input: {first_line(e, sentence=False)}") from None

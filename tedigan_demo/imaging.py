@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .loading.errors import first_line
+
 __all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "read_image", "check_image_file", "to_model_input",
            "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
 
@@ -101,7 +103,7 @@ def read_image(source) -> Image.Image:
         except FileNotFoundError:
             raise ImageError(f"no such image file: {source}") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-            raise ImageError(f"cannot read the image: {str(e).splitlines()[0] if str(e) else 'unknown format'}") \
+            raise ImageError(f"cannot read the image: {first_line(e, sentence=False)}") \
                 from None
     if img.width * img.height > MAX_PIXELS:
         raise ImageError(f"the image is {img.width}x{img.height} pixels; the limit is {MAX_PIXELS // 1_000_000} "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .availability import FamilyState, Report, default_family, download_family, family_state, print_progress
 from .demo import Demo, UserError
-from .loading import LoadError
+from .loading import LoadError, first_line
 from .zoo import FAMILIES, REAL_FACE_FAMILY
 
 __all__ = ["FamilyRegistry", "text_steps_from_env"]
@@ -68,7 +68,7 @@ class FamilyRegistry:
                 except LoadError as e:
                     raise UserError(str(e)) from None
                 except Exception as e:  # a broken file: say so, keep serving the others
-                    raise UserError(f"could not load {family}: {str(e).splitlines()[0]}") from None
+                    raise UserError(f"could not load {family}: {first_line(e, sentence=False)}") from None
                 self.states[family] = replace(self.states[family], state="here", detail="")
         return self.demos[family]
 

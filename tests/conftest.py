@@ -6,9 +6,10 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]  # the test helpers, and app.py / bench beside the package
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]  # the test helpers, and app.py beside the package
 
-from bench.standins import COMPAT, compat_state_dict, official_encoder_state, official_generator_state  # noqa: E402,F401
+from standins import COMPAT, compat_state_dict, official_encoder_state, official_generator_state  # noqa: E402,F401
+
 from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config  # noqa: E402
 
 TINY = dict(resolution=16, w_dim=16, n_mlp=2, channel_base=256, channel_max=32)

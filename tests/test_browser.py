@@ -82,8 +82,8 @@ def _shot(page, name: str) -> None:
 def test_text_to_image_edit_sliders_and_every_tab(page):
     width = page.viewport_size["width"]
     # every tab's name shows, none behind an overflow menu
-    for name in ("Text", "Edit", "Sketch / Label", "Mix", "About"):
-        assert page.get_by_role("tab", name=name, exact=True).is_visible(), name
+    for name in ("Text", "Edit", "Sketch / Label", "Mix", "About"):  # shown once the page has laid out its tabs
+        page.get_by_role("tab", name=name, exact=True).wait_for(state="visible", timeout=30_000)
     # Text -> Image
     page.locator("#t2i-go").click()
     page.locator("#t2i-gallery img").nth(3).wait_for()

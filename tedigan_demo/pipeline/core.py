@@ -209,11 +209,7 @@ class TediGANPipeline:
         layers, named = self.governed_layers(text)
         strengths = self.group_strengths(layers) if strengths is None else strengths
         mask = layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
-        search = {g: 1.0 for g in GROUPS}
-        if self.mapper is not None:
-            search = {g: 1.0 for g in GROUPS if strengths.get(g, 0.0) > 0} or search
-        style = self.text_codes.for_edit(text, named, content, layer_mask(self.G.num_layers, self.groups, search),
-                                         steps, progress)
+        style = self.text_codes.for_edit(text, named, content, mask, steps, progress)
         image = None
         if self.settings.edit_push > 1 and named and bool(mask.any()):  # all sliders at 0: nothing to push
             style, image = push_until_read(self.render, self.reader, content, style, mask, named,

@@ -83,7 +83,9 @@ class GuidedTextCodes:
         return self._optimised(text, base, layers_mask(base.shape[1], layers), steps, progress), layers
 
     def for_edit(self, text, named, content, mask, steps=0, progress=None):
-        return self._optimised(text, content, mask, steps, progress)
+        """The text's code over every layer group whatever the sliders' ``mask`` (``[L]``), so that a group
+        turned up later shows the edit too."""
+        return self._optimised(text, content, torch.ones_like(mask), steps, progress)
 
     def absolute(self, text, start, mask, steps=0, progress=None):
         return self._optimised(text, start, mask, steps, progress)
@@ -129,11 +131,14 @@ class MapperTextCodes:
     def for_edit(self, text, named, content, mask, steps=0, progress=None):
         """The text's code entered as its offset from ``reference_code``, added to ``content``: the mapper predicts
         the mean code of the faces a description fits, so mixing it in whole would replace the person by that
-        average face; the offset carries the description alone."""
+        average face; the offset carries the description alone. Refinement works on the groups the sliders'
+        ``mask`` (``[L]``) turns on (every group where it turns none on)."""
         target = self.target_text(text, named)
         style = self.code([target]).expand(len(content), -1, -1)
         style = content + self.settings.edit_gain * (style - self.reference_code(named, content))
-        return self.refine(content, style, target, mask, steps, progress) if steps > 0 else style
+        if steps == 0:
+            return style
+        return self.refine(content, style, target, _chosen(mask), steps, progress)
 
     def absolute(self, text, start, mask, steps=0, progress=None):
         style = self.code([text]).expand(len(start), -1, -1)
@@ -215,7 +220,9 @@ class ParameterTextCodes(MapperTextCodes):
         if not named:
             return super().for_edit(text, named, content, mask, steps, progress)
         style = self.offset(named, content)[0]
-        return self.refine(content, style, self.target_text(text, named), mask, steps, progress) if steps else style
+        if steps == 0:
+            return style
+        return self.refine(content, style, self.target_text(text, named), _chosen(mask), steps, progress)
 
     def absolute(self, text, start, mask, steps=0, progress=None):
         named = self.vocab.parse(text)
@@ -228,6 +235,11 @@ class ParameterTextCodes(MapperTextCodes):
             return super().for_interpolation(text_a, text_b, base, mask, alphas)
         a, b = self.offset(named_a, base)[0], self.offset(named_b, base)[0]
         return torch.lerp(a, b, alphas)
+
+
+def _chosen(mask: torch.Tensor) -> torch.Tensor:
+    """``[L]``: 1 on the layers a slider mask turns on, everywhere where it turns none on."""
+    return (mask > 0).to(mask) if bool((mask > 0).any()) else torch.ones_like(mask)
 
 
 @torch.inference_mode()

@@ -1,4 +1,5 @@
-"""Official checkpoint containers with random weights, for tests and benchmarks that cannot download the real ones.
+"""Official checkpoint containers with random weights, for tests and benchmarks that cannot download the real ones
+(``bench.ffhq1024`` imports them from here: ``tests.standins``).
 
 The key names and shapes come from the format descriptions (``../shared/compat``, or its copy ``tests/compat``).
 """
