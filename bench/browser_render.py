@@ -34,6 +34,7 @@ def main() -> None:
     import app
     import app_handlers
     from tedigan_demo.registry import FamilyRegistry
+    from tests.pages import edit_example
 
     blocks = app.create_app(FamilyRegistry.start(app_handlers.OUTPUTS, family=args.family))
     blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
@@ -47,13 +48,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
             page.goto(blocks.local_url)
-            page.get_by_role("tab", name="Edit", exact=True).click()
-            page.locator("#edit-input input[type=file]").set_input_files(str(ROOT / "examples" / "synthface_24.png"))
-            page.locator("#edit-input img").first.wait_for()
-            page.locator("#edit-invert").click()
-            page.get_by_text("Reconstruction PSNR").wait_for()
-            page.locator("#edit-go").click()
-            page.locator("#edit-out img").first.wait_for()
+            edit_example(page)
             t = time.perf_counter()
             page.wait_for_function("() => window.tediganSlider.ready('edit')")
             res["seconds_to_ready_after_edit"] = round(time.perf_counter() - t, 2)

@@ -41,6 +41,10 @@ class BrowserRender:
         self.supported = hasattr(G, "to_rgbs") and G.resolution <= MAX_RESOLUTION  # StyleGAN2, small
         self._graph: bytes | None = None
         self._lock = threading.Lock()
+        self.layers = [0] * G.num_layers  # the layer group of each W+ entry: coarse 0, middle 1, fine 2
+        for k, group in enumerate(GROUP_NAMES):
+            for i in G.layer_groups[group]:
+                self.layers[i] = k
 
     def model(self) -> str | None:
         """Path of the served graph, or None where the page should not render (the server renders instead)."""
@@ -66,9 +70,5 @@ class BrowserRender:
         model = self.model()
         if model is None:
             return None
-        layers = [0] * self.G.num_layers
-        for k, name_ in enumerate(GROUP_NAMES):
-            for i in self.G.layer_groups[name_]:
-                layers[i] = k
-        return {"model": model, "shape": [self.G.num_layers, self.G.w_dim], "layers": layers,
+        return {"model": model, "shape": [self.G.num_layers, self.G.w_dim], "layers": self.layers,
                 "content": _floats(content), "style": _floats(style), "name": name}

@@ -113,6 +113,11 @@ def _strengths(coarse: float, middle: float, fine: float) -> dict[str, float]:
             for g, v in (("coarse", coarse), ("middle", middle), ("fine", fine))}
 
 
+def _strip(edit) -> list[tuple[Image.Image, str]]:
+    """An edit's per-group views (``Edit.per_group``) as the gallery shows them, captioned."""
+    return [(to_pil(edit.per_group[g])[0], f"{g} only") for g in GROUPS]
+
+
 @dataclass
 class EditSession:
     """What an edit keeps per user (in ``gr.State``): the content code and the text's style code."""
@@ -230,7 +235,7 @@ class Demo:
         else:
             out = self.pipe.edit(content, text, strengths, steps=steps)
             session = EditSession(session.content, (out.style - offset).cpu().numpy(), text, None, session.attributes)
-        strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
+        strip = _strip(out)
         return to_pil(out.image)[0], strip, session
 
     @_user_errors
@@ -246,7 +251,7 @@ class Demo:
                                        _strengths(coarse, middle, fine), alpha=_number(alpha, -30, 30, "the strength"),
                                        beta=_number(beta, 0.0, 1.0, "the disentanglement"),
                                        neutral=check_text(neutral))
-        strip = [(to_pil(out.per_group[g])[0], f"{g} only") for g in GROUPS]
+        strip = _strip(out)
         note = (f"{out.direction['channels']} style channels moved ('{out.direction['neutral']}' -> "
                 f"'{out.direction['target']}', strength {out.direction['alpha']:g})")
         return (to_pil(out.image)[0], strip,
@@ -262,9 +267,13 @@ class Demo:
         GPU is present, else TediGAN's optimisation (``REFINE_STEPS``)."""
         return 0 if self.pipe.directions is not None and self.pipe.device.type == "cpu" else REFINE_STEPS
 
+    def _fits(self, session: EditSession) -> bool:
+        """Whether the session's codes are this family's (a user may switch families)."""
+        return session.content.shape[1:] == (self.pipe.G.num_layers, self.pipe.G.w_dim)
+
     def check_session(self, session: EditSession) -> EditSession:
         """Codes kept from another model family (the user switched) cannot be rendered by this one."""
-        if session.content.shape[1:] != (self.pipe.G.num_layers, self.pipe.G.w_dim):
+        if not self._fits(session):
             raise UserError(f"these W+ codes {list(session.content.shape)} belong to another model family: invert "
                             f"the photo again with {self.pipe.name}")
         return session
@@ -349,9 +358,7 @@ class Demo:
     def edit_browser_codes(self, session: EditSession | None) -> dict | None:
         """What the page needs to render the Edit tab's slider moves itself (``BrowserRender.codes``); None where
         the server renders them (no description applied yet, a global direction, another family's codes)."""
-        if session is None or session.style is None or session.direction is not None:
-            return None
-        if session.content.shape[1:] != (self.pipe.G.num_layers, self.pipe.G.w_dim):
+        if session is None or session.style is None or session.direction is not None or not self._fits(session):
             return None
         return self.browser.codes(*self._codes(session))
 

@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 import torch
 from conftest import randomize, start_app
+from pages import edit_example
 
 from tedigan_demo.browser import BrowserRender
 from tedigan_demo.export.onnx import INPUTS, OUTPUT, export_slider
 from tedigan_demo.imaging import to_uint8
-from tedigan_demo.loading import REPO_ROOT, load_generator
+from tedigan_demo.loading import load_generator
 from tedigan_demo.method.control import layer_mask, mix
 from tedigan_demo.models.stylegan2 import GROUP_NAMES, Generator, StyleGAN2Config
 
@@ -96,16 +97,6 @@ def _open(pw, url, block_runtime=False):
     return browser, page
 
 
-def _edit(page):
-    page.get_by_role("tab", name="Edit", exact=True).click()
-    page.locator("#edit-input input[type=file]").set_input_files(str(REPO_ROOT / "examples" / "synthface_24.png"))
-    page.locator("#edit-input img").first.wait_for()
-    page.locator("#edit-invert").click()
-    page.get_by_text("Reconstruction PSNR").wait_for()
-    page.locator("#edit-go").click()
-    page.locator("#edit-out img").first.wait_for()
-
-
 def _drag(page, selector: str, to: float):
     """Drag a slider's thumb with the mouse from its current place to the fraction ``to`` of its track."""
     track = page.locator(f"{selector} input[type=range]").first
@@ -148,7 +139,7 @@ def test_slider_moves_are_drawn_in_the_page_without_a_request(app):
     G = load_generator("synthfaces64")
     with sync_playwright() as pw:
         browser, page = _open(pw, app.local_url)
-        _edit(page)
+        edit_example(page)
         page.wait_for_function("() => window.tediganSlider.ready('edit')")
         requests = []
         page.on("request", lambda r: requests.append(r.url))
@@ -186,7 +177,7 @@ def test_without_the_runtime_the_server_renders_slider_moves(app):
 
     with sync_playwright() as pw:
         browser, page = _open(pw, app.local_url, block_runtime=True)
-        _edit(page)
+        edit_example(page)
         before = page.locator("#edit-out img").first.get_attribute("src")
         page.wait_for_timeout(1000)  # the page has tried (and failed) to load its runtime
         _drag(page, "#slider-coarse", 0.8)

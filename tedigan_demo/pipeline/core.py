@@ -41,6 +41,7 @@ from .text_codes import (
     layers_mask,
     push_until_read,
     refine_toward_text,
+    stop_at,
 )
 
 GROUPS = GROUP_NAMES  # coarse, middle, fine: written once, in models.stylegan2
@@ -124,9 +125,7 @@ class TediGANPipeline:
     def render(self, wp: torch.Tensor, resolution: int | None = None) -> torch.Tensor:
         """W+ codes -> images (stored noise: the same code always gives the same image); ``resolution``: stop at
         that block's output where the generator has blocks above it (a preview)."""
-        if resolution is not None and resolution < self.G.resolution and hasattr(self.G, "to_rgbs"):
-            return self.G.synthesize(wp.to(self.device), "const", resolution=resolution)
-        return self.G.synthesize(wp.to(self.device), "const")
+        return self.G.synthesize(wp.to(self.device), "const", **stop_at(self.G, resolution))
 
     @torch.inference_mode()
     def random_codes(self, n: int, seed: int, truncation: float = 0.8) -> torch.Tensor:

@@ -26,7 +26,7 @@ from .reading import FaceReader
 from .settings import PipelineSettings
 
 __all__ = ["MapperTextCodes", "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "layers_mask",
-           "push_until_read"]
+           "push_until_read", "stop_at"]
 
 # (content, style, text, mask, steps, progress) -> style: guided optimisation of a text's code (``refine_toward_text``)
 Refine = Callable[[torch.Tensor, torch.Tensor, str, torch.Tensor, int, Callable | None], torch.Tensor]
@@ -39,6 +39,14 @@ def layers_mask(num_layers: int, layers: list[int]) -> torch.Tensor:
     return mask
 
 
+def stop_at(G, resolution: int | None) -> dict:
+    """``G.synthesize``'s keyword that stops a render at ``resolution``'s block: only for a StyleGAN2 generator
+    with blocks above it (none otherwise: the full render)."""
+    if resolution is not None and resolution < G.resolution and hasattr(G, "to_rgbs"):
+        return {"resolution": resolution}
+    return {}
+
+
 def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeights, content: torch.Tensor,
                        style: torch.Tensor, text: str, mask: torch.Tensor, steps: int,
                        progress: Callable | None = None, resolution: int | None = None) -> torch.Tensor:
@@ -46,7 +54,7 @@ def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeigh
     content's image (TediGAN §3.3); returns it as a style code ``[N, L, D]``, so that the per-group sliders keep
     mixing it. ``resolution``: render the steps at that block's output only (CLIP sees 224 px; a 1024 px
     generator then skips its two most costly blocks), the caller renders the result at full size."""
-    stop = {"resolution": resolution} if resolution is not None and resolution < G.resolution else {}
+    stop = stop_at(G, resolution)
     with torch.inference_mode(False):
         content, style, mask = (t.detach().clone().to(G.device) for t in (content, style, mask))
         m = mask.view(1, -1, 1)
