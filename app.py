@@ -14,6 +14,7 @@ import gradio as gr
 
 import app_handlers as h
 from app_inputs import MAX_UPLOAD_MB, label_input, photo_input, sketch_input
+from app_words import about_table, group_label, scope_note
 from tedigan_demo.demo import MAX_AMOUNT, MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.registry import FamilyRegistry
@@ -43,7 +44,7 @@ def label_legend() -> str:
 
 def about_markdown(families: FamilyRegistry) -> str:
     card = REPO_ROOT / "checkpoints" / families.default / "README.md"
-    return f"## Model families\n\n{families.about_table()}\n\n" + (card.read_text() if card.exists() else "")
+    return f"## Model families\n\n{about_table(families)}\n\n" + (card.read_text() if card.exists() else "")
 
 
 # Captions under the samples wrap instead of being cut off; strips show every frame.
@@ -106,7 +107,7 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
             session = gr.State(None)
             with gr.Row():
                 with gr.Column():
-                    edit_scope = gr.Markdown(families.scope_note(family), elem_id="edit-scope")
+                    edit_scope = gr.Markdown(scope_note(families, family), elem_id="edit-scope")
                     edit_input = photo_input(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input",
                                              height=300)
                     with gr.Row():
@@ -143,17 +144,18 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                     edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
                     with gr.Row():  # right under the image they change
                         coarse = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["coarse"], step=0.05,
-                                           label=families.group_label("coarse"), elem_id="slider-coarse")
+                                           label=group_label(families, "coarse"), elem_id="slider-coarse")
                         middle = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["middle"], step=0.05,
-                                           label=families.group_label("middle"), elem_id="slider-middle")
+                                           label=group_label(families, "middle"), elem_id="slider-middle")
                         fine = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["fine"], step=0.05,
-                                         label=families.group_label("fine"), elem_id="slider-fine")
+                                         label=group_label(families, "fine"), elem_id="slider-fine")
                     attr_choices = start_demo.attribute_choices()
                     with gr.Accordion("Attribute sliders", open=False, visible=bool(attr_choices),
                                       elem_id="attribute-panel") as attr_panel:
                         with gr.Row():
                             attr_name = gr.Dropdown(attr_choices, value=attr_choices[0][1] if attr_choices else None,
-                                                    label="Attribute", elem_id="attr-name", scale=2)
+                                                    label="Attribute", elem_id="attr-name", scale=2,
+                                                    allow_custom_value=True)  # the API names any family's slider
                             attr_amount = gr.Slider(-MAX_AMOUNT, MAX_AMOUNT, value=0.0, step=0.05, label="Amount",
                                                     info="on top of the description's edit; 0: the face as it is",
                                                     elem_id="attr-amount", scale=3)

@@ -18,8 +18,9 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
+from app_words import group_label, scope_note
 from tedigan_demo.demo import UserError
-from tedigan_demo.pipeline import GROUPS
+from tedigan_demo.pipeline import GROUP_NAMES
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.serving import prune_folder, publish_png
 from tedigan_demo.sessions import SessionStore
@@ -151,7 +152,7 @@ def suggest_sliders(text, family=None):
     strengths = demo_for(family).suggested_strengths(text)
     if strengths is None:
         return gr.update(), gr.update(), gr.update()
-    return tuple(gr.update(value=strengths[g]) for g in GROUPS)
+    return tuple(gr.update(value=strengths[g]) for g in GROUP_NAMES)
 
 
 @gpu(10)
@@ -260,8 +261,8 @@ def switch_family(family, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom
         progress((done, max(total, done, 1)), desc=f"downloading {what}", unit="bytes")
 
     demo = demo_for(family, report)
-    return (*(gr.update(label=FAMILIES.group_label(g, family)) for g in GROUPS), None,
-            gr.update(choices=FAMILIES.choices(), value=family), FAMILIES.scope_note(family),
+    return (*(gr.update(label=group_label(FAMILIES, g, family)) for g in GROUP_NAMES), None,
+            gr.update(choices=FAMILIES.choices(), value=family), scope_note(FAMILIES, family),
             gr.update(value=demo.default_refine_steps()), direction_panel(family),
             gr.update(value=demo.default_inversion_steps()))
 

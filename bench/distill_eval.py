@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from tedigan_demo.loading import load_generator, load_module
-from tedigan_demo.models.stylegan2 import GROUP_NAMES
+from tedigan_demo.models.base import GROUP_NAMES
 from tedigan_demo.synthfaces import ATTRIBUTES
 from tedigan_demo.synthfaces.latent import mix_params, params, render_params
 from tedigan_demo.train.classifier import agreement_per_attribute

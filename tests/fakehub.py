@@ -1,6 +1,7 @@
 """A minimal local stand-in for the Hugging Face Hub's file-resolution endpoint, for tests without network.
 
-It answers ``HEAD``/``GET /{owner}/{name}/resolve/{revision}/{path}`` with the headers ``huggingface_hub`` reads
+It answers ``HEAD``/``GET /{owner}/{name}/resolve/{revision}/{path}`` (a Space's files under ``/spaces/``, added as
+``spaces/{owner}/{name}``) with the headers ``huggingface_hub`` reads
 (``X-Repo-Commit``, ``ETag``, ``Content-Length``) and the Hub's error codes (``X-Error-Code: RepoNotFound`` /
 ``RevisionNotFound`` / ``EntryNotFound``), so the real ``hf_hub_download`` runs against it end to end.
 """
@@ -24,9 +25,10 @@ class FakeHub:
             def _answer(self, body: bool):
                 hub.requests.append(f"{self.command} {self.path}")
                 parts = unquote(self.path.split("?")[0]).strip("/").split("/")
-                if len(parts) < 5 or parts[2] != "resolve":
+                n = 3 if parts[0] == "spaces" else 2  # the repository id's parts
+                if len(parts) < n + 3 or parts[n] != "resolve":
                     return self._error(404, "RepoNotFound")
-                repo_id, revision, path = "/".join(parts[:2]), parts[3], "/".join(parts[4:])
+                repo_id, revision, path = "/".join(parts[:n]), parts[n + 1], "/".join(parts[n + 2:])
                 repo = hub.repos.get(repo_id)
                 if repo is None:
                     return self._error(401, "RepoNotFound")

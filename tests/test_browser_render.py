@@ -23,7 +23,8 @@ from tedigan_demo.export.onnx import INPUTS, OUTPUT, export_slider
 from tedigan_demo.imaging import to_uint8
 from tedigan_demo.loading import load_generator
 from tedigan_demo.method.control import layer_mask, mix
-from tedigan_demo.models.stylegan2 import GROUP_NAMES, Generator, StyleGAN2Config
+from tedigan_demo.models.base import GROUP_NAMES
+from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 TIMEOUT_MS = 120_000

@@ -161,6 +161,7 @@ def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_
 def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family, monkeypatch):
     import app
     import app_handlers as h
+    import app_words
     from tedigan_demo.registry import FamilyRegistry
 
     monkeypatch.setenv("TEDIGAN_WEIGHTS", str(ffhq256_dir))
@@ -177,7 +178,7 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     # no fs3 for this family: edits keep TediGAN's refinement and the global-direction panel is hidden
     assert refine["value"] == REFINE_STEPS and panel["visible"] is False and inversion["value"] == INVERT_STEPS
     assert scope == ""  # a real-face family: no warning that photos become cartoons
-    assert "knows only its own cartoon faces" in families.scope_note(str(tiny_family))
+    assert "knows only its own cartoon faces" in app_words.scope_note(families, str(tiny_family))
     families.demos["ffhq-256"].pipe = families.demos["ffhq-256"].pipe.with_settings(text_steps=1)
     gallery = h.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
     assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256) and "match" in gallery[0][1]

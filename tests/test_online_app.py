@@ -15,12 +15,15 @@ import urllib.request
 import numpy as np
 import pytest
 import torch
+import yaml
 from conftest import official_encoder_state, official_generator_state
 from fakehub import FakeHub
 from PIL import Image
 
 from tedigan_demo.loading import REPO_ROOT
-from tedigan_demo.zoo import CLIP, family
+from tedigan_demo.loading.clip2latent import EMA_PREFIX
+from tedigan_demo.models.latent_prior import LatentPrior, LatentPriorConfig
+from tedigan_demo.zoo import CLIP, INTERFACEGAN_DIRECTIONS, INTERFACEGAN_SPACE, family
 
 pytestmark = pytest.mark.slow
 START_TIMEOUT_S = 600
@@ -34,9 +37,20 @@ def _bytes(obj) -> bytes:
 
 @pytest.fixture(scope="module")
 def hub_files(tiny_clip_dir):
-    """repo id -> {file name -> bytes}: what the zoo names for ffhq-1024, in the official containers."""
+    """repo id -> {file name -> bytes}: what the zoo names for ffhq-1024, in the official containers (StyleCLIP's
+    fs3 and five of the six InterFaceGAN directions too: pose's file is missing, which the family works without)."""
     fam = family("ffhq-1024")
-    gen, enc, sketch = (fam.component(p) for p in ("generator", "encoder", "sketch_encoder"))
+    gen, enc, sketch, fs3 = (fam.component(p) for p in ("generator", "encoder", "sketch_encoder", "style_directions"))
+    fs3_file = io.BytesIO()  # [conv channels of config-f, the tiny CLIP's 16 dimensions]
+    np.save(fs3_file, np.random.default_rng(7).standard_normal((6048, 16)).astype(np.float32))
+    # clip2latent's files: a small prior in the official layout (the tiny CLIP's 16 dimensions do not fit it, so
+    # the family keeps random candidates; tests/test_latent_prior.py runs a prior that fits)
+    prior, prior_config = fam.component("text_prior"), fam.component("text_prior_config")
+    small = LatentPrior(LatentPriorConfig(dim=16, depth=1, heads=2, dim_head=8, num_timesteps=20)).state_dict()
+    directions = {}
+    for k, name in enumerate(n for n in INTERFACEGAN_DIRECTIONS if n != "pose"):
+        comp = fam.component(f"direction_{name}")
+        directions[comp.filename] = _bytes(torch.randn(1, 512, generator=torch.Generator().manual_seed(k)))
     decoder = official_generator_state(4)
     e4e = official_encoder_state("e4e_ffhq_encode.json", 5)
     psp_sketch = official_encoder_state("psp_encoder_sketch.json", 6)
@@ -48,7 +62,17 @@ def hub_files(tiny_clip_dir):
         sketch.repo_id: {sketch.filename: _bytes({"state_dict": psp_sketch, "latent_avg": torch.randn(18, 512) * 0.1,
                                                   "opts": {"encoder_type": "GradualStyleEncoder", "input_nc": 1}})},
         CLIP.repo_id: {p.name: p.read_bytes() for p in tiny_clip_dir.iterdir() if p.is_file()},
+        fs3.repo_id: {fs3.filename: fs3_file.getvalue()},
+        INTERFACEGAN_SPACE: directions,
+        prior.repo_id: {prior.filename: _bytes({"state_dict": {EMA_PREFIX + k: v for k, v in small.items()}}),
+                        prior_config.filename: yaml.safe_dump(_prior_yaml()).encode()},
     }
+
+
+def _prior_yaml() -> dict:
+    return {"model": {"network": {"dim": 16, "num_timesteps": 20, "depth": 1, "dim_head": 8, "heads": 2},
+                      "diffusion": {"cond_drop_prob": 0.2, "image_embed_scale": 1.0, "predict_x_start": True}},
+            "data": {"n_latents": 1, "latent_repeats": [18]}, "train": {"znorm_latent": True}}
 
 
 def _free_port() -> int:
@@ -109,7 +133,11 @@ def test_ffhq1024_downloads_when_chosen_and_every_tab_runs(hub_files, tmp_path, 
             assert progress and progress[-1].index <= progress[-1].length
             cached = list((tmp_path / "hf" / "hub").glob("models--*/snapshots/*/*"))
             assert {p.name for p in cached} >= {"stylegan2-ffhq-config-f.pt", "e4e_ffhq_encode.pt",
-                                                 "psp_celebs_sketch_to_face.pt", "config.json"}
+                                                 "psp_celebs_sketch_to_face.pt", "config.json", "fs3.npy",
+                                                 "ffhq-sg2-510.ckpt", "ffhq-sg2-510.yaml"}
+            boundaries = (tmp_path / "hf" / "hub").glob("spaces--rinong--StyleGAN-NADA/snapshots/*/editing/"
+                                                        "interfacegan_boundaries/*.pt")
+            assert {p.stem for p in boundaries} == {"age", "smile", "gender", "beard", "hair_length"}
             fam = "ffhq-1024"
             gallery = client.predict("She has blond hair.", 1, 0, 0.8, fam, api_name="/text_to_image")
             assert len(gallery) == 1 and Image.open(gallery[0]["image"]).size == (1024, 1024)
@@ -120,6 +148,13 @@ def test_ffhq1024_downloads_when_chosen_and_every_tab_runs(hub_files, tmp_path, 
             edited, strip = client.predict("make her smile", 0.0, 1.0, 0.0, 0, fam, api_name="/edit")
             assert len(strip) == 3
             assert client.predict(0.0, 1.0, 1.0, fam, api_name="/rerender") is not None
+            # StyleCLIP's global direction from the downloaded fs3: one render; InterFaceGAN sliders from the Space
+            moved, strip, note = client.predict("She has blond hair.", "face", 4.0, 0.1, 1.0, 1.0, 1.0, fam,
+                                                api_name="/edit_direction")
+            assert len(strip) == 3 and "channels" in note, note
+            assert Image.open(moved).size == (1024, 1024)
+            older = client.predict("age", 1.0, 1.0, 1.0, 1.0, fam, api_name="/attribute")
+            assert np.abs(np.asarray(Image.open(older), float) - np.asarray(Image.open(moved), float)).mean() > 0.5
             sketch = {"background": handle_file(str(REPO_ROOT / "examples" / "sketch_24.png")), "layers": [],
                       "composite": handle_file(str(REPO_ROOT / "examples" / "sketch_24.png"))}
             assert len(client.predict(sketch, "", 1, 0, fam, api_name="/from_sketch")) == 1

@@ -28,10 +28,11 @@ def test_families_that_cannot_be_had_say_why(families):
 
 def test_sliders_are_labelled_by_what_each_group_carries(families):
     # the tiny family has no measured attribute_groups.json: the domain's intended groups
-    assert families.group_label("coarse") == "coarse (pose, face shape, glasses)"
-    assert families.group_label("fine") == \
-        "fine (hair color, skin tone, eye color, lipstick, freckles, background)"
-    assert "knows only its own cartoon faces" in families.scope_note()
+    from app_words import group_label, scope_note
+
+    assert group_label(families, "coarse") == "coarse (pose, face shape, glasses)"
+    assert group_label(families, "fine") == "fine (hair color, skin tone, eye color, lipstick, freckles, background)"
+    assert "knows only its own cartoon faces" in scope_note(families)
 
 
 @pytest.mark.parametrize("value, steps", [("", None), ("12", 12), ("many", None)])

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..models.stylegan2 import GROUP_NAMES
+from ..models.base import GROUP_NAMES
 from ..models.stylegan2_layers import ModulatedConv2d, StyledConv, ToRGB
 
 __all__ = ["SliderGraph", "export_slider", "write_slider", "OPSET", "INPUTS", "OUTPUT"]

@@ -31,17 +31,18 @@ from .families import (
     family_status,
     load_family,
     load_part,
+    missing_optional_parts,
     missing_parts,
 )
-from .hub import REPO_ROOT, HubRef, hub_download, resolve, weights_dir
+from .hub import REPO_ROOT, HubRef, hub_download, repo_and_type, resolve, weights_dir
 from .idinvert import load_official_network
 from .official import detect_format, load_official, read_official, read_safetensors
 from .own import load_clip, load_encoder, load_generator, load_module, load_pretrained_dir, load_sentence_encoder
 from .psp import load_psp_encoder
 
-__all__ = ["LoadError", "first_line", "HubRef", "REPO_ROOT", "resolve", "hub_download", "weights_dir",
-           "read_official", "read_safetensors", "detect_format", "load_official", "load_official_network",
-           "load_psp_encoder", "load_module", "load_pretrained_dir", "load_generator", "load_encoder",
-           "load_sentence_encoder", "load_clip", "FamilyParts", "family_sources", "load_family", "load_part",
-           "missing_parts", "family_status", "convert_official", "OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS",
-           "DEFAULT_CLIP"]
+__all__ = ["LoadError", "first_line", "HubRef", "REPO_ROOT", "resolve", "hub_download", "repo_and_type",
+           "weights_dir", "read_official", "read_safetensors", "detect_format", "load_official",
+           "load_official_network", "load_psp_encoder", "load_module", "load_pretrained_dir", "load_generator",
+           "load_encoder", "load_sentence_encoder", "load_clip", "FamilyParts", "family_sources", "load_family",
+           "load_part", "missing_parts", "missing_optional_parts", "family_status", "convert_official",
+           "OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "DEFAULT_CLIP"]

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import torch
 
+from ..errors import InputError, first_line
 from ..models.base import StateDictMismatch, load_state_strict
 
 __all__ = ["LoadError", "first_line", "load_strict"]
 
 
-def first_line(err: BaseException, sentence: bool = True) -> str:
-    """An exception's message in one line for the UI and the command line: its first sentence (library messages can
-    run to paragraphs), or with ``sentence=False`` its whole first line (this project's messages are one line);
-    the exception's type where it says nothing."""
-    text = str(err).strip()
-    if not text:
-        return type(err).__name__
-    line = text.splitlines()[0]
-    return line.split(". ")[0].rstrip(".") if sentence else line
-
-
-class LoadError(Exception):
+class LoadError(InputError):
     """A model could not be loaded; ``str(err)`` is one line for the UI and the command line."""
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 
 from ..models.base import CONFIG_NAME
-from ..zoo import FAMILIES, family
+from ..zoo import FAMILIES, INTERFACEGAN_DIRECTIONS, family
+from .clip2latent import load_prior
 from .errors import LoadError, first_line
 from .hub import resolve, weights_dir
 from .idinvert import load_official_network
@@ -21,7 +22,7 @@ from .psp import load_psp_encoder
 from .styleclip import read_fs3
 
 __all__ = ["OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "FamilyParts", "DEFAULT_CLIP", "family_sources",
-           "load_part", "load_family", "missing_parts", "family_status", "convert_official"]
+           "load_part", "load_family", "missing_parts", "missing_optional_parts", "family_status", "convert_official"]
 
 # official file name -> the part it is in a family
 OFFICIAL_FILES = {
@@ -34,13 +35,14 @@ OFFICIAL_FILES = {
     "psp_celebs_sketch_to_face.pt": "sketch_encoder",
     "psp_celebs_seg_to_face.pt": "label_encoder",
     "fs3.npy": "style_directions",
-    "age.pt": "direction_age",  # InterFaceGAN directions as e4e ships them (editings/interfacegan_directions/)
-    "smile.pt": "direction_smile",
-    "pose.pt": "direction_pose",
+    # InterFaceGAN directions as StyleGAN-NADA and e4e ship them (<name>.pt)
+    **{f"{name}.pt": f"direction_{name}" for name in INTERFACEGAN_DIRECTIONS},
+    "ffhq-sg2-510.ckpt": "text_prior",  # clip2latent's prior for FFHQ config-f, and its configuration
+    "ffhq-sg2-510.yaml": "text_prior_config",
 }
-DIRECTION_PARTS = ("direction_age", "direction_smile", "direction_pose")
+DIRECTION_PARTS = tuple(f"direction_{name}" for name in INTERFACEGAN_DIRECTIONS)
 PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
-         "label_encoder", "style_directions", *DIRECTION_PARTS)
+         "label_encoder", "style_directions", *DIRECTION_PARTS, "text_prior", "text_prior_config")
 # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision", "pipeline": {setting: value}}
 FAMILY_SETTINGS = "family.json"
 
@@ -62,6 +64,7 @@ class FamilyParts:
     style_directions: torch.Tensor | None = None  # StyleCLIP's fs3 (global directions), where the family has it
     attribute_directions: dict | None = None  # attribute -> a direction in W ([D]) from files, where it has them
     attribute_groups: dict | None = None
+    text_prior: torch.nn.Module | None = None  # clip2latent's prior (text -> w), where the family has it
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
     pipeline_settings: dict | None = None  # overrides of the pipeline's defaults (``pipeline.PipelineSettings``)
 
@@ -158,7 +161,9 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
     from ..method.guidance import EmbeddingGuidance
 
     name, paths, settings = family_sources(src)
+    prior_files = paths.pop("text_prior", None), paths.pop("text_prior_config", None)
     parts = {part: load_part(part, path, device) for part, path in paths.items()}
+    parts["text_prior"] = load_prior(*prior_files, device) if all(prior_files) else None
     directions = {p.removeprefix("direction_"): parts.pop(p) for p in DIRECTION_PARTS if p in parts} or None
     sentence = None
     if settings["guidance"] == "embedding":
@@ -206,6 +211,22 @@ def missing_parts(name: str) -> list[str]:
             except LoadError:
                 here = False
         if not here:
+            missing.append(part)
+    return missing
+
+
+def missing_optional_parts(name: str) -> list[str]:
+    """The optional parts of the zoo family ``name`` that have a Hub copy and are not on this machine yet (the
+    sketch encoder, StyleCLIP's fs3, the InterFaceGAN directions): a download of the family brings them too."""
+    from ..zoo import REQUIRED_PARTS
+
+    missing = []
+    for part, comp in family(name).components.items():
+        if part in REQUIRED_PARTS or not comp.repo_id:
+            continue
+        try:
+            resolve(f"{name}:{part}", local_files_only=True)
+        except LoadError:
             missing.append(part)
     return missing
 

@@ -16,7 +16,7 @@ from ..models.base import CONFIG_NAME, WEIGHTS_NAME
 from ..zoo import FAMILIES, family
 from .errors import LoadError, first_line
 
-__all__ = ["REPO_ROOT", "HubRef", "hub_download", "resolve", "weights_dir", "GONE"]
+__all__ = ["REPO_ROOT", "HubRef", "hub_download", "resolve", "weights_dir", "GONE", "repo_and_type"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -43,7 +43,16 @@ class HubRef:
         return f"hf://{self.repo_id}{'/' + self.filename if self.filename else ''}@{self.revision}"
 
 
+def repo_and_type(repo_id: str) -> tuple[str, str]:
+    """``"spaces/owner/name"`` -> ``("owner/name", "space")``; a model repository's id -> ``(repo_id, "model")``.
+    The zoo names a file in a Space's repository with that prefix, as the Hub's own URLs do."""
+    if repo_id.startswith("spaces/"):
+        return repo_id.removeprefix("spaces/"), "space"
+    return repo_id, "model"
+
+
 GONE = "not found:"  # the start of a download error that means the copy is gone, not that the network failed
+_FILE_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt", ".safetensors", ".npy", ".yaml")  # a file; else a folder
 
 
 def hub_download(ref: HubRef, filename: str, cache_dir: str | Path | None = None,
@@ -52,14 +61,15 @@ def hub_download(ref: HubRef, filename: str, cache_dir: str | Path | None = None
     bar, None for the terminal's)."""
     offline = local_files_only or hf_constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "0") in ("1", "ON")
     where = f"{filename} in {ref.repo_id}@{ref.revision}"
+    repo_id, repo_type = repo_and_type(ref.repo_id)
     # The Hub client logs each retry as a warning; our error below is the one line the user needs.
     http_log = logging.getLogger("huggingface_hub")
     level = http_log.level
     http_log.setLevel(logging.ERROR)
     try:
-        return Path(hf_hub_download(ref.repo_id, filename, revision=ref.revision, cache_dir=cache_dir,
-                                    local_files_only=offline, endpoint=os.environ.get("HF_ENDPOINT") or None,
-                                    tqdm_class=tqdm_class))
+        return Path(hf_hub_download(repo_id, filename, repo_type=repo_type, revision=ref.revision,
+                                    cache_dir=cache_dir, local_files_only=offline,
+                                    endpoint=os.environ.get("HF_ENDPOINT") or None, tqdm_class=tqdm_class))
     except hf_errors.RepositoryNotFoundError:
         raise LoadError(f"{GONE} Hub repository {ref.repo_id!r} does not exist (or is private)") from None
     except hf_errors.RevisionNotFoundError:
@@ -130,7 +140,7 @@ def _resolve_hub_sources(c, cache_dir, local_files_only) -> Path:
 
 
 def _resolve_hub(ref: HubRef, cache_dir, local_files_only) -> Path:
-    is_file = ref.filename is not None and Path(ref.filename).suffix in (".pt", ".pth", ".pkl", ".safetensors")
+    is_file = ref.filename is not None and Path(ref.filename).suffix in _FILE_SUFFIXES
     if is_file:
         return hub_download(ref, ref.filename, cache_dir, local_files_only)
     prefix = f"{ref.filename}/" if ref.filename else ""

@@ -97,16 +97,19 @@ class CLIPGuidance(TextImageGuidance):
     def embed_text(self, texts: list[str]) -> torch.Tensor:
         return self.embed_prompts(texts)
 
-    @torch.no_grad()
     def embed_prompts(self, texts: list[str]) -> torch.Tensor:
+        return F.normalize(self.text_features(texts), dim=-1)
+
+    @torch.no_grad()
+    def text_features(self, texts: list[str]) -> torch.Tensor:
+        """CLIP's text features, unnormalised (OpenAI's ``encode_text``), float32 ``[T, D]``."""
         # padded to the longest text, not to 77 tokens as the official tokenizer does: CLIP's text transformer is
         # causal and reads its end-of-text token, so the padding after it changes nothing but the cost (a
         # description is 10-20 tokens; a global direction encodes 79 prompts)
         batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=77,
                                return_tensors="pt").to(self.model.device)
         out = self.model.get_text_features(**batch)
-        out = out if isinstance(out, torch.Tensor) else out.pooler_output
-        return F.normalize(out, dim=-1)
+        return (out if isinstance(out, torch.Tensor) else out.pooler_output).float()
 
     def embed_image(self, images: torch.Tensor) -> torch.Tensor:
         x = official_clip_resize(images, self.size) if self.preprocess == "official" else images

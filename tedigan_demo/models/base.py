@@ -9,7 +9,21 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-__all__ = ["Pretrained", "save_pretrained", "read_pretrained", "load_state_strict", "StateDictMismatch"]
+__all__ = ["Pretrained", "save_pretrained", "read_pretrained", "load_state_strict", "StateDictMismatch", "GROUP_NAMES",
+           "split_layers"]
+
+# TediGAN's layer groups of a W+ code, from the coarsest convolutions to the finest (Karras et al. 2019, §3.1:
+# coarse 4-8 px, middle 16-32 px, fine 64 px and up)
+GROUP_NAMES = ("coarse", "middle", "fine")
+
+
+def split_layers(resolutions: list[int]) -> dict[str, list[int]]:
+    """The W+ entries of each layer group, given the resolution each entry's convolution runs at (both
+    generators' ``layer_groups``)."""
+    groups: dict[str, list[int]] = {name: [] for name in GROUP_NAMES}
+    for i, res in enumerate(resolutions):
+        groups["coarse" if res <= 8 else "middle" if res <= 32 else "fine"].append(i)
+    return groups
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"

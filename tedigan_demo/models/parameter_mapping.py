@@ -6,7 +6,7 @@ the map ``z -> parameters`` is the domain's own (``synthfaces.latent.params``) a
 learned: one embedding per attribute value plus a linear read of the continuous nuisance parameters.
 
 ``w`` is split into three blocks, one per layer group (coarse / middle / fine); a parameter writes only into the
-block of the group that owns it (``synthfaces.latent.PARAMETERGROUP_NAMES``), so the layers of one group have nothing
+block of the group that owns it (``synthfaces.latent.PARAMETER_GROUPS``), so the layers of one group have nothing
 of another group's parameters to read. W stays an ordinary vector space: inversion, encoders, the text mapper,
 truncation (toward the mean ``w`` of random codes) and interpolation work on it as on any StyleGAN2 ``w``. The map
 from ``z`` is piecewise constant, so nothing differentiates through it.
@@ -21,7 +21,7 @@ from torch import nn
 
 from ..synthfaces.attributes import ATTRIBUTES
 from ..synthfaces.latent import NUM_SLOTS, params
-from .stylegan2 import GROUP_NAMES
+from .base import GROUP_NAMES
 
 __all__ = ["ParameterMapping", "block_sizes"]
 

@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import Pretrained
-from .stylegan2 import GROUP_NAMES, NOISE_MODES
+from .base import Pretrained, split_layers
+from .stylegan2 import NOISE_MODES
 
 __all__ = ["StyleGAN1Config", "StyleGAN1Generator"]
 
@@ -231,10 +231,7 @@ class StyleGAN1Generator(Pretrained, nn.Module):
         self.mapping = _Mapping(cfg)  # official name; z -> flat [N, num_layers * w_dim]
         self.truncation = _Truncation(cfg)
         self.synthesis = _Synthesis(cfg)
-        self.layer_groups = {name: [] for name in GROUP_NAMES}
-        for i in range(self.num_layers):
-            res = 2 ** (i // 2 + 2)
-            self.layer_groups["coarse" if res <= 8 else "middle" if res <= 32 else "fine"].append(i)
+        self.layer_groups = split_layers([2 ** (i // 2 + 2) for i in range(self.num_layers)])
 
     @property
     def device(self) -> torch.device:

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from .base import Pretrained
+from .base import Pretrained, split_layers
 from .stylegan2_layers import ConstantInput, ConvLayer, EqualLinear, PixelNorm, ResBlock, StyledConv, ToRGB
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
 
 NOISE_MODES = ("const", "random", "none")
 MAPPINGS = ("mlp", "parameters")
-GROUP_NAMES = ("coarse", "middle", "fine")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -93,11 +92,7 @@ def layer_resolution(index: int, resolution: int) -> int:
 
 def layer_groups(num_layers: int, resolution: int) -> dict[str, list[int]]:
     """Split W+ indices into coarse (4-8 px), middle (16-32 px) and fine (64 px and up)."""
-    groups: dict[str, list[int]] = {name: [] for name in GROUP_NAMES}
-    for i in range(num_layers):
-        res = layer_resolution(i, resolution)
-        groups["coarse" if res <= 8 else "middle" if res <= 32 else "fine"].append(i)
-    return groups
+    return split_layers([layer_resolution(i, resolution) for i in range(num_layers)])
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ every move is one render.
 Where they come from: a generator whose mapping runs through the renderer's parameters (the embedded family) has
 each attribute's exact direction, the difference of two values' embeddings (``ParameterMapping.value_offset``):
 amount 1 changes that attribute from one value to the other and nothing else. A family with InterFaceGAN direction
-files (``loading.interfacegan``: e4e's age / smile / pose for StyleGAN2-FFHQ) moves along each file's direction,
-amount 1 being ``FILE_SCALE`` times it, the step e4e's examples take.
+files (``loading.interfacegan``: StyleGAN-NADA's and e4e's age / smile / pose / gender / beard / hair length for
+StyleGAN2-FFHQ) moves along each file's direction, amount 1 being ``FILE_SCALE`` times it, the step their examples
+take.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def file_sliders(directions: dict[str, torch.Tensor], num_layers: int, w_dim: in
         if d.shape[-1] != w_dim or (d.ndim == 2 and d.shape[0] != num_layers):
             continue
         d = d.expand(num_layers, w_dim) if d.ndim == 1 else d
-        sliders[name] = AttributeSlider(name, f"{name} (InterFaceGAN)", FILE_SCALE * d.float().clone())
+        label = f"{name.replace('_', ' ')} (InterFaceGAN)"
+        sliders[name] = AttributeSlider(name, label, FILE_SCALE * d.float().clone())
     return sliders
 
 

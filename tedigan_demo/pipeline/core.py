@@ -23,40 +23,32 @@ import torch
 import torch.nn.functional as F
 
 from ..loading import LoadError, load_family
-from ..method.control import layer_mask, mix
+from ..method.control import mix
 from ..method.guidance import TextImageGuidance
 from ..method.inversion import optimize_wp
-from ..models.stylegan2 import GROUP_NAMES
 from ..vocabulary import Vocabulary, for_family
+from ..zoo import DEFAULT_FAMILY
 from .attributes import attribute_offset, exact_sliders, file_sliders
 from .directions import GlobalDirections
+from .groups import GROUP_NAMES, LayerGroups
 from .inputs import label_tensor, photo_tensor, sketch_tensor
 from .reading import FaceReader
 from .results import Description, Edit, Generation, Inversion, check_text, psnr
 from .settings import PipelineSettings, default_settings, family_settings
-from .text_codes import (
-    GuidedTextCodes,
-    MapperTextCodes,
-    ParameterTextCodes,
-    layers_mask,
-    push_until_read,
-    refine_toward_text,
-    stop_at,
-)
-
-GROUPS = GROUP_NAMES  # coarse, middle, fine: written once, in models.stylegan2
+from .text_codes import GuidedTextCodes, MapperTextCodes, ParameterTextCodes, refine_toward_text, render
 
 
 class TediGANPipeline:
     """TediGAN on one family: generator, image encoder, text-image guidance and, where the family has them, a text
     encoder into W+, classifier, perceptual network, sketch / label encoders; ``attribute_groups``: attribute ->
-    the layer groups that carry it (measured on the family)."""
+    the layer groups that carry it, where the family measured them (``groups.LayerGroups`` says which table wins)."""
 
     def __init__(self, generator, encoder, guidance: TextImageGuidance, *, text_mapper=None, sentence_encoder=None,
                  classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
                  attribute_groups: dict | None = None, name: str = "custom", synthetic_domain: bool = True,
                  vocabulary: Vocabulary | None = None, settings: PipelineSettings | None = None,
-                 style_directions: torch.Tensor | None = None, attribute_directions: dict | None = None):
+                 style_directions: torch.Tensor | None = None, attribute_directions: dict | None = None,
+                 text_prior=None):
         self.G, self.E, self.mapper, self.guidance = generator, encoder, text_mapper, guidance
         self.sentence_encoder, self.classifier, self.name = sentence_encoder, classifier, name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
@@ -64,15 +56,19 @@ class TediGANPipeline:
         for text_encoder in (sentence_encoder, guidance):
             if text_encoder is not None:  # frozen: each text's embedding is kept (models.text.memoize_texts)
                 text_encoder.memoize = True
-        self.groups = generator.layer_groups
         self.vocab = vocabulary or for_family(synthetic_domain)
-        self.attribute_groups = {a: (g,) if isinstance(g, str) else tuple(g) for a, g in
-                                 (attribute_groups or {t.name: t.groups for t in self.vocab.terms}).items()}
+        self.layers = LayerGroups.of(generator, self.vocab, attribute_groups)
+        self.groups = self.layers.groups  # coarse / middle / fine -> W+ entries
         # official VGG16 features where the family has them, else the attribute classifier's
         self.perceptual = perceptual if perceptual is not None else getattr(classifier, "perceptual", None)
         self.settings = settings or default_settings(text_mapper=text_mapper is not None, vgg=perceptual is not None,
                                                      classifier=classifier is not None)
         self.reader = FaceReader(guidance, self.vocab, classifier)
+        # clip2latent's prior where the family has it and it fits this generator and CLIP (else ``prior_problem``)
+        self.text_prior, self.prior_problem = None, None
+        if text_prior is not None:
+            self.prior_problem = _prior_misfit(text_prior, generator, guidance)
+            self.text_prior = None if self.prior_problem else text_prior
         self.text_codes = self._text_codes()
         # attribute sliders: exact on a generator mapped through the renderer's parameters, else from files
         if getattr(generator.config, "mapping", "mlp") == "parameters":
@@ -89,25 +85,27 @@ class TediGANPipeline:
                 self.directions_problem = str(e)
 
     def _text_codes(self) -> MapperTextCodes | GuidedTextCodes:
+        """The family's text strategy: guided optimisation without a text encoder into W+, else the mapper's codes
+        (in the generator's own terms where its mapping runs through the renderer's parameters)."""
         refine = partial(refine_toward_text, self.G, self.guidance, self.E, self.perceptual, self.settings.editing,
                          resolution=self.settings.guided_resolution)
         if self.mapper is None:
-            return GuidedTextCodes(refine, self.settings)
-        if getattr(self.G.config, "mapping", "mlp") == "parameters":
-            return ParameterTextCodes(self.G.style, self.mapper, self.sentence_encoder, self.render, self.reader,
-                                      self.vocab, self.layers_of, refine, self.settings)
-        return MapperTextCodes(self.mapper, self.sentence_encoder, self.render, self.reader, self.vocab,
-                               self.layers_of, refine, self.settings)
+            return GuidedTextCodes(self.layers, refine, self.settings, self.text_prior,
+                                   getattr(self.guidance, "text_features", None))
+        kind = ParameterTextCodes if getattr(self.G.config, "mapping", "mlp") == "parameters" else MapperTextCodes
+        return kind(self.G, self.layers, self.mapper, self.sentence_encoder, self.reader, self.vocab, refine,
+                    self.settings)
 
     @classmethod
-    def from_family(cls, family: str | Path = "synthfaces64", device: str | torch.device = "cpu"):
+    def from_family(cls, family: str | Path = DEFAULT_FAMILY, device: str | torch.device = "cpu"):
         """Load every part of a family (zoo name, project-format folder or folder of official files) once."""
         p = load_family(family, device)
         return cls(p.generator, p.encoder, p.guidance, text_mapper=p.text_mapper,
                    sentence_encoder=p.sentence_encoder, classifier=p.classifier, perceptual=p.perceptual,
                    sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder, attribute_groups=p.attribute_groups,
                    name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p),
-                   style_directions=p.style_directions, attribute_directions=p.attribute_directions)
+                   style_directions=p.style_directions, attribute_directions=p.attribute_directions,
+                   text_prior=p.text_prior)
 
     def with_settings(self, **changes) -> TediGANPipeline:
         """The same networks under changed settings (``dataclasses.replace`` of ``settings``)."""
@@ -121,11 +119,10 @@ class TediGANPipeline:
     device = property(lambda self: self.G.device)
 
     # ---- codes and layers --------------------------------------------------------------------------------------
-    @torch.inference_mode()
     def render(self, wp: torch.Tensor, resolution: int | None = None) -> torch.Tensor:
         """W+ codes -> images (stored noise: the same code always gives the same image); ``resolution``: stop at
         that block's output where the generator has blocks above it (a preview)."""
-        return self.G.synthesize(wp.to(self.device), "const", **stop_at(self.G, resolution))
+        return render(self.G, wp, resolution)
 
     @torch.inference_mode()
     def random_codes(self, n: int, seed: int, truncation: float = 0.8) -> torch.Tensor:
@@ -136,22 +133,11 @@ class TediGANPipeline:
         """``[1, L, D]`` on this device: what the attribute sliders at ``amounts`` add to a code (``attributes``)."""
         return attribute_offset(self.attribute_sliders, amounts, self.G.num_layers, self.G.w_dim).to(self.device)
 
-    def text_code(self, texts: list[str]) -> torch.Tensor:
-        return self.text_codes.code(texts)  # [T, L, D], through the family's text encoder into W+
-
-    def governed_layers(self, text: str, named: dict[str, str] | None = None) -> tuple[list[int], dict[str, str]]:
-        """W+ layers a description governs: the groups of the attributes it names (all layers if it names none)."""
-        named = self.vocab.parse(text) if named is None else named
-        return self.layers_of(named) if named else list(range(self.G.num_layers)), named
-
-    def layers_of(self, names) -> list[int]:
-        """W+ layers of the groups that carry the given attributes (``attribute_groups``)."""
-        groups = {g for name in names for g in self.attribute_groups[name]}
-        return sorted(i for g in groups for i in self.groups[g])
-
-    def group_strengths(self, layers: list[int]) -> dict[str, float]:
-        """Per layer group, 1 when it holds any of ``layers`` and 0 otherwise: ``edit``'s default strengths."""
-        return {g: float(any(i in layers for i in self.groups[g])) for g in GROUPS}
+    def governed_layers(self, text: str) -> tuple[list[int], dict[str, str]]:
+        """``(layers, named)``: the values a description names and the W+ layers of their groups (all layers if it
+        names none)."""
+        named = self.vocab.parse(text)
+        return self.layers.governed(named), named
 
     # ---- the tasks ---------------------------------------------------------------------------------------------
     def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8, steps: int = 0,
@@ -159,12 +145,18 @@ class TediGANPipeline:
         """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere.
         ``candidates`` codes are drawn per sample and the ``n`` the guidance ranks highest are kept, best first
         (default ``settings.candidates`` when ``steps`` is 0, else 1)."""
+        # 1. parse: the values the text names and the layers they govern
         text = check_text(text)
         k = max(1, candidates if candidates is not None else self.settings.candidates if steps == 0 else 1)
         layers, named = self.governed_layers(text)
+        # 2. random codes, k candidates per sample
         base = self.random_codes(n * k, seed, truncation)
-        style, layers = self.text_codes.for_generation(text, named, base, layers, steps, progress)
-        wp = mix(base, style, layers_mask(self.G.num_layers, layers))
+        # 3. the text's style code, and the layers it governs as the strategy found them (``Generation.governed``:
+        # the mapper's shown-attributes statement governs every attribute's layers)
+        style, layers = self.text_codes.for_generation(text, named, base, layers, steps, progress, seed, truncation)
+        # 4. mix: the style code in those layers, the random codes elsewhere
+        wp = mix(base, style, self.layers.only(layers))
+        # 5. render (with candidates: rank them at the guidance's resolution, keep the best n)
         if k == 1:
             return Generation(self.render(wp), wp, layers, named)
         preview = self.render(wp, self.settings.guided_resolution)  # what the guidance sees (CLIP: 224 px)
@@ -177,13 +169,12 @@ class TediGANPipeline:
         """Any image -> the generator's input ``[1, 3, R, R]`` (``inputs.photo_tensor``)."""
         return photo_tensor(image, self.G.resolution, align, self.synthetic_domain)
 
-    def invert(self, image, steps: int | None = None, progress: Callable | None = None, seed: int = 0,
-               align: bool | str = "auto", preview: int | None = None) -> Inversion:
+    def invert(self, image, steps: int | None = None, progress: Callable | None = None, align: bool | str = "auto",
+               preview: int | None = None) -> Inversion:
         """Image -> W+: alignment, encoder initialisation, then instance-level optimisation with pixel, perceptual
-        and encoder terms (TediGAN §3.3 / IDInvert). Deterministic; ``seed`` is the CLI's uniform flag and changes
-        nothing, and no global random state is touched. ``preview``: the reconstruction is rendered, and compared
-        with the target, at that resolution at most (a page shows it small; a 1024 px render is seconds on a
-        CPU)."""
+        and encoder terms (TediGAN §3.3 / IDInvert). Deterministic: no random state is drawn or touched.
+        ``preview``: the reconstruction is rendered, and compared with the target, at that resolution at most (a
+        page shows it small; a 1024 px render is seconds on a CPU)."""
         target = self.prepare(image, align).to(self.device)
         with torch.inference_mode():
             wp0 = self.E(target)
@@ -203,20 +194,20 @@ class TediGANPipeline:
         (TediGAN §3.4); ``steps`` > 0 first refines it toward the text while keeping the content's image (§3.3).
         The style code is found for every group (the mapper's: for the chosen ones), so a slider turned up later
         shows the edit there too; the sliders then only mix."""
+        # 1. parse: the values the text names and the layers they govern
         text = check_text(text)
         content = content.to(self.device)
         layers, named = self.governed_layers(text)
-        strengths = self.group_strengths(layers) if strengths is None else strengths
-        mask = layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
-        style = self.text_codes.for_edit(text, named, content, mask, steps, progress)
-        image = None
-        if self.settings.edit_push > 1 and named and bool(mask.any()):  # all sliders at 0: nothing to push
-            style, image = push_until_read(self.render, self.reader, content, style, mask, named,
-                                           self.settings.edit_push)
+        # 2. strengths: the sliders' (default: on where the text governs), checked before any work
+        strengths = self.layers.strengths(layers) if strengths is None else strengths
+        mask = self.layers.mask(strengths)
+        # 3. the text's style code (the strategy's; it may have rendered the mixed face already)
+        style, image = self.text_codes.for_edit(text, named, content, mask, steps, progress)
+        # 4. mix per layer group
         wp = mix(content, style, mask)
-        groups_only = {g: self.render(mix(content, style, layer_mask(self.G.num_layers, self.groups,
-                                                                     {g: strengths.get(g, 0.0) or 1.0})))
-                       for g in GROUPS} if per_group else {}
+        # 5. render, and what each group alone changes
+        groups_only = {g: self.render(mix(content, style, self.layers.mask({g: strengths.get(g, 0.0) or 1.0})))
+                       for g in GROUP_NAMES} if per_group else {}
         return Edit(wp, content, style, self.render(wp) if image is None else image, dict(strengths), groups_only,
                     named)
 
@@ -235,13 +226,13 @@ class TediGANPipeline:
         alpha = self.settings.direction_alpha if alpha is None else float(alpha)
         beta = self.settings.direction_beta if beta is None else float(beta)
         layers, named = self.governed_layers(text)
-        strengths = self.group_strengths(layers) if strengths is None else strengths
-        layer_mask(self.G.num_layers, self.groups, strengths)  # checks the strengths before any work
+        strengths = self.layers.strengths(layers) if strengths is None else strengths
+        self.layers.mask(strengths)  # checks the strengths before any work
         content = content.to(self.device)
         boundary = self.directions.boundary(neutral, text, beta)
         image = self.directions.render(content, boundary, alpha, strengths)
         strip = {g: self.directions.render(content, boundary, alpha, {g: strengths.get(g, 0.0) or 1.0},
-                                           resolution=strip_resolution) for g in GROUPS} if per_group else {}
+                                           resolution=strip_resolution) for g in GROUP_NAMES} if per_group else {}
         direction = {"neutral": neutral, "target": text, "alpha": alpha, "beta": beta, "channels": boundary.channels}
         return Edit(content, content, None, image, dict(strengths), strip, named, direction)
 
@@ -249,7 +240,7 @@ class TediGANPipeline:
         """Re-render a global-direction edit (``Edit.direction``) with other slider strengths: one render."""
         if self.directions is None:
             raise LoadError(f"family {self.name} has no global directions")
-        layer_mask(self.G.num_layers, self.groups, strengths)
+        self.layers.mask(strengths)  # checks them
         boundary = self.directions.boundary(direction["neutral"], direction["target"], direction["beta"])
         return self.directions.render(content, boundary, direction["alpha"], strengths)
 
@@ -257,8 +248,12 @@ class TediGANPipeline:
     def mix(self, content: torch.Tensor, style: torch.Tensor, strengths: dict[str, float]) -> tuple:
         """Style mixing: ``content`` codes with the chosen layer groups (or index ranges) taken from ``style``;
         returns ``(wp, images)``."""
-        wp = mix(content.to(self.device), style.to(self.device), layer_mask(self.G.num_layers, self.groups, strengths))
+        wp = mix(content.to(self.device), style.to(self.device), self.layers.mask(strengths))
         return wp, self.render(wp)
+
+    def text_style(self, text: str, start: torch.Tensor, steps: int = 0) -> torch.Tensor:
+        """A description's style code over every layer from the codes ``start`` ``[N, L, D]``, for ``mix``."""
+        return self.text_codes.for_mix(check_text(text), start.to(self.device), steps)
 
     def from_sketch(self, sketch, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
                     steps: int = 0) -> Generation:
@@ -283,8 +278,7 @@ class TediGANPipeline:
         """The modality's code in the structure layers (coarse, middle), random codes in the others; a text then
         edits the results as ``edit`` does (docs/decisions.md, "Text on sketches and label maps")."""
         structure = self.groups["coarse"] + self.groups["middle"]
-        wp = mix(self.random_codes(n, seed, truncation), code.expand(n, -1, -1),
-                 layers_mask(self.G.num_layers, structure))
+        wp = mix(self.random_codes(n, seed, truncation), code.expand(n, -1, -1), self.layers.only(structure))
         if text is not None and str(text).strip():
             edited = self.edit(wp, text, steps=steps, per_group=False)
             return Generation(edited.image, edited.wp, structure, edited.named)
@@ -295,7 +289,7 @@ class TediGANPipeline:
         governs; returns ``(wp, images)``."""
         text_a, text_b = check_text(text_a), check_text(text_b)
         layers = sorted(set(self.governed_layers(text_a)[0]) | set(self.governed_layers(text_b)[0]))
-        mask = layers_mask(self.G.num_layers, layers)
+        mask = self.layers.only(layers)
         base = self.random_codes(1, seed)
         alphas = torch.linspace(0, 1, steps, device=self.device).view(-1, 1, 1)
         wp = mix(base.expand(steps, -1, -1), self.text_codes.for_interpolation(text_a, text_b, base, mask, alphas),
@@ -319,3 +313,17 @@ class TediGANPipeline:
             out.score, out.rank = round(float(sims[0]), 4), int((sims[1:] > sims[0]).sum()) + 1
             out.num_candidates = num_distractors + 1
         return out
+
+
+def _prior_misfit(prior, generator, guidance) -> str | None:
+    """Why clip2latent's ``prior`` cannot serve this generator and guidance (None: it can)."""
+    cfg = prior.config
+    if not hasattr(guidance, "text_features"):
+        return "the prior reads CLIP's text features; this family has no CLIP"
+    if cfg.dim != generator.w_dim or sum(cfg.latent_repeats) != generator.num_layers:
+        return (f"the prior gives {sum(cfg.latent_repeats)} x {cfg.dim} codes; this generator takes "
+                f"{generator.num_layers} x {generator.w_dim}")
+    width = guidance.model.config.projection_dim
+    if width != cfg.dim:
+        return f"the prior reads {cfg.dim}-dimensional CLIP features; this CLIP gives {width}"
+    return None

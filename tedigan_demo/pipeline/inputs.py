@@ -1,15 +1,22 @@
-"""What the networks read: a photo as the generator's aligned input, a sketch or a label map as its encoder's."""
+"""What the networks read: a photo as the generator's aligned input, a sketch or a label map as its encoder's; the
+app and the command line (``encoding``) both read through here. ``official_input`` is pSp / e4e's own inference
+transform (PIL bilinear resize to 256 x 256, then ``ToTensor``; images normalised with mean 0.5 / std 0.5, sketches
+one channel in [0, 1], label maps CelebAMask-HQ class ids one-hot over 19 planes)."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from PIL import Image
 
-from ..imaging import NoFaceError, align_face, read_image, sketch_to_tensor, to_model_input
+from ..imaging import ImageError, NoFaceError, align_face, read_image, sketch_to_tensor, to_model_input
 from ..loading import LoadError
 from ..synthfaces import LABEL_CLASSES
 from ..synthfaces.labels import CELEBAMASK_CLASSES, label_from_image, label_planes, to_celebamask
 
-__all__ = ["photo_tensor", "sketch_tensor", "label_tensor"]
+__all__ = ["photo_tensor", "sketch_tensor", "label_tensor", "official_input", "in_channels", "PSP_SIZE"]
+
+PSP_SIZE = 256  # the input size of pSp / e4e encoders
 
 
 def photo_tensor(image, resolution: int, align: bool | str = "auto", synthetic_domain: bool = False
@@ -56,3 +63,23 @@ def label_tensor(encoder, label, index_space: str = "domain") -> torch.Tensor:
         raise LoadError(f"the label encoder reads {classes} classes, neither the domain's {len(LABEL_CLASSES)} nor "
                         f"CelebAMask-HQ's {len(CELEBAMASK_CLASSES)}")
     return label_planes(torch.from_numpy(idx)[None], classes)
+
+
+def official_input(img: Image.Image, kind: str, channels: int = 19) -> torch.Tensor:
+    """pSp / e4e's inference transform of a PIL image: ``[1, C, 256, 256]``."""
+    if kind == "label":
+        ids = img.convert("L")
+        if ids.size != (PSP_SIZE, PSP_SIZE):  # torchvision Resize's default, bilinear, as the official code does
+            ids = ids.resize((PSP_SIZE, PSP_SIZE), Image.Resampling.BILINEAR)
+        arr = np.asarray(ids, dtype=np.int64)
+        if arr.max() >= channels:
+            raise ImageError(f"a label map holds class ids 0-{channels - 1} (CelebAMask-HQ); this one has "
+                             f"values up to {arr.max()}")
+        return torch.nn.functional.one_hot(torch.from_numpy(arr), channels).permute(2, 0, 1)[None].float()
+    mode = "L" if kind == "sketch" else "RGB"
+    arr = np.asarray(img.convert(mode).resize((PSP_SIZE, PSP_SIZE), Image.Resampling.BILINEAR), np.float32) / 255
+    x = torch.from_numpy(arr)
+    x = x[None] if kind == "sketch" else x.permute(2, 0, 1)
+    if kind == "image":
+        x = (x - 0.5) / 0.5
+    return x[None]

@@ -67,6 +67,11 @@ class PipelineSettings:
     direction_alpha: float = 4.0
     direction_beta: float = 0.12
     style_samples: int = 100_000
+    # clip2latent's prior (families that have it): text -> image draws each candidate's w from the prior in
+    # num_timesteps / prior_skip denoising steps (its demo's "Fast": 10), guided by prior_cond_scale
+    prior_skip: int = 100
+    prior_cond_scale: float = 1.0
+    use_prior: bool = True  # False: random codes even where the family has the prior (to compare the two)
 
     def __post_init__(self):
         for name, allowed in CHOICES.items():

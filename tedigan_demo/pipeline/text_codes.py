@@ -6,7 +6,9 @@ mapping runs through the renderer's parameters (``models.parameter_mapping``): t
 exact difference of their embeddings, the mapper's code only where the text names nothing the vocabulary knows.
 ``GuidedTextCodes``: families without a text encoder (the official FFHQ families) find a text's code by optimisation
 under CLIP guidance, as the official code does. All answer the same four questions: the code for text -> image, for
-an edit, for plain style mixing, and along an interpolation.
+an edit, for plain style mixing, and along an interpolation. Each owns all of its behaviour (what the mapper reads,
+the reference an edit is measured from, its gain, the push until the face reads the text, the guided search); it
+reads faces with the family's ``FaceReader`` and renders with the generator itself.
 """
 
 from __future__ import annotations
@@ -17,26 +19,19 @@ from dataclasses import replace
 import torch
 import torch.nn.functional as F
 
-from ..loading import LoadError
 from ..method.control import mix
 from ..method.inversion import InversionWeights, optimize_wp
 from ..synthfaces import showing
 from ..vocabulary import Vocabulary
+from .groups import LayerGroups
 from .reading import FaceReader
 from .settings import PipelineSettings
 
-__all__ = ["MapperTextCodes", "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "layers_mask",
+__all__ = ["MapperTextCodes", "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "render",
            "push_until_read", "stop_at"]
 
 # (content, style, text, mask, steps, progress) -> style: guided optimisation of a text's code (``refine_toward_text``)
 Refine = Callable[[torch.Tensor, torch.Tensor, str, torch.Tensor, int, Callable | None], torch.Tensor]
-
-
-def layers_mask(num_layers: int, layers: list[int]) -> torch.Tensor:
-    """``[num_layers]``: 1 on ``layers``, 0 elsewhere."""
-    mask = torch.zeros(num_layers)
-    mask[layers] = 1.0
-    return mask
 
 
 def stop_at(G, resolution: int | None) -> dict:
@@ -45,6 +40,13 @@ def stop_at(G, resolution: int | None) -> dict:
     if resolution is not None and resolution < G.resolution and hasattr(G, "to_rgbs"):
         return {"resolution": resolution}
     return {}
+
+
+@torch.inference_mode()
+def render(G, wp: torch.Tensor, resolution: int | None = None) -> torch.Tensor:
+    """W+ codes -> images with the generator's stored noise (the same code always gives the same image), stopped at
+    ``resolution``'s block where ``stop_at`` allows."""
+    return G.synthesize(wp.to(G.device), "const", **stop_at(G, resolution))
 
 
 def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeights, content: torch.Tensor,
@@ -70,33 +72,40 @@ def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeigh
 
 class GuidedTextCodes:
     """A text's code by ``settings.text_steps`` (or the request's ``steps``) of guided optimisation from the face's
-    own code."""
+    own code; for text -> image, where the family has clip2latent's ``prior`` (with ``text_features``: CLIP's text
+    features), the codes start from the prior's samples for the text instead of random ones."""
 
-    def __init__(self, refine: Refine, settings: PipelineSettings):
-        self.refine, self.settings = refine, settings
-
-    def code(self, texts: list[str]) -> torch.Tensor:
-        raise LoadError("this family has no text encoder into W+; its text codes come from optimisation")
+    def __init__(self, layers: LayerGroups, refine: Refine, settings: PipelineSettings, prior=None,
+                 text_features: Callable | None = None):
+        self.layers, self.refine, self.settings = layers, refine, settings
+        self.prior, self.text_features = prior, text_features
 
     def _optimised(self, text, start, mask, steps, progress):
         return self.refine(start, start, text, mask, steps or self.settings.text_steps, progress)
 
-    def for_generation(self, text, named, base, layers, steps=0, progress=None):
+    def for_generation(self, text, named, base, layers, steps=0, progress=None, seed=0, truncation=1.0):
         """``(style [N, L, D], layers it governs)`` for random codes ``base``: ``settings.generate_steps`` of
-        optimisation where it is set (0: the random codes themselves, which text -> image then ranks by the
-        guidance: CLIP-ranked sampling), else ``text_steps``."""
+        optimisation where it is set (0: the codes themselves, which text -> image then ranks by the guidance:
+        CLIP-ranked sampling), else ``text_steps``. With a prior the codes are its samples for the text (noise from
+        ``seed``, ``truncation`` toward its mean), in every layer."""
         steps = steps or self.settings.generate_steps
+        if self.prior is not None and self.settings.use_prior:
+            features = self.text_features([text]).expand(len(base), -1)
+            base = self.prior.sample(features, self.settings.prior_skip, self.settings.prior_cond_scale, truncation,
+                                     generator=torch.Generator().manual_seed(seed)).to(base)
+            layers = list(range(self.layers.num_layers))
         if steps == 0:
             return base.clone(), layers
-        return self._optimised(text, base, layers_mask(base.shape[1], layers), steps, progress), layers
+        return self._optimised(text, base, self.layers.only(layers), steps, progress), layers
 
     def for_edit(self, text, named, content, mask, steps=0, progress=None):
-        """The text's code over every layer group whatever the sliders' ``mask`` (``[L]``), so that a group
-        turned up later shows the edit too."""
-        return self._optimised(text, content, torch.ones_like(mask), steps, progress)
+        """``(style, None)``: the text's code over every layer group whatever the sliders' ``mask`` (``[L]``), so
+        that a group turned up later shows the edit too (no image rendered yet)."""
+        return self._optimised(text, content, torch.ones_like(mask), steps, progress), None
 
-    def absolute(self, text, start, mask, steps=0, progress=None):
-        return self._optimised(text, start, mask, steps, progress)
+    def for_mix(self, text, start, steps=0, progress=None):
+        """The text's code over every layer from the codes ``start``, for plain style mixing."""
+        return self._optimised(text, start, self.layers.only(range(self.layers.num_layers)), steps, progress)
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         a, b = (self._optimised(t, base, mask, 0, None) for t in (text_a, text_b))
@@ -106,51 +115,62 @@ class GuidedTextCodes:
 class MapperTextCodes:
     """TediGAN's text encoder into W+: a sentence embedding mapped to a W+ code."""
 
-    def __init__(self, mapper, sentence_encoder, render: Callable, reader: FaceReader, vocab: Vocabulary,
-                 layers_of: Callable, refine: Refine, settings: PipelineSettings):
-        self.mapper, self.sentence_encoder, self.render = mapper, sentence_encoder, render
-        self.reader, self.vocab, self.layers_of = reader, vocab, layers_of
-        self.refine, self.settings = refine, settings
+    def __init__(self, G, layers: LayerGroups, mapper, sentence_encoder, reader: FaceReader, vocab: Vocabulary,
+                 refine: Refine, settings: PipelineSettings):
+        self.G, self.layers, self.mapper, self.sentence_encoder = G, layers, mapper, sentence_encoder
+        self.reader, self.vocab, self.refine, self.settings = reader, vocab, refine, settings
 
     @torch.inference_mode()
     def code(self, texts: list[str]) -> torch.Tensor:
         """Descriptions -> W+ codes ``[T, L, D]``."""
         return self.mapper(self.sentence_encoder(texts).to(self.mapper.w_avg.device))
 
-    def for_generation(self, text, named, base, layers, steps=0, progress=None):
-        """``(style, layers)``. With ``open_attributes`` "shown", each sample's code is that of the description
+    def for_generation(self, text, named, base, layers, steps=0, progress=None, seed=0, truncation=1.0):
+        """``(style, layers)`` (``seed``, ``truncation``: unused, the codes ``base`` carry them). With
+        ``open_attributes`` "shown", each sample's code is that of the description
         followed by a statement of what its random face shows of the attributes the description leaves open, in the
         layers of all the attributes: random codes in the other layers alone hardly vary the samples where the
         coarse layers carry most attributes."""
         s = self.settings
         if s.open_attributes == "shown":
             open_names = [t.name for t in self.vocab.terms if t.name not in named]
-            shown = self.reader.shown_values(self.render(base), open_names)
+            shown = self.reader.shown_values(render(self.G, base), open_names)
             if s.open_quiet:
                 shown = [{a: v for a, v in face.items() if (a, v) not in self.vocab.quiet} for face in shown]
-            layers = self.layers_of([*named, *open_names])
+            layers = self.layers.layers_of([*named, *open_names])
             style = self.code([self.mapper_text(text, named, face) for face in shown])
         else:
             style = self.code([self.mapper_text(text, named)]).expand(len(base), -1, -1)
         if steps > 0:
-            style = self.refine(base, style, text, layers_mask(base.shape[1], layers), steps, progress)
+            style = self.refine(base, style, text, self.layers.only(layers), steps, progress)
         return style, layers
 
     def for_edit(self, text, named, content, mask, steps=0, progress=None):
-        """The text's code entered as its offset from ``reference_code``, added to ``content``: the mapper predicts
-        the mean code of the faces a description fits, so mixing it in whole would replace the person by that
-        average face; the offset carries the description alone. Refinement works on the groups the sliders'
-        ``mask`` (``[L]``) turns on (every group where it turns none on)."""
+        """``(style, image or None)``: the text's code entered as its offset from ``reference_code``, added to
+        ``content``: the mapper predicts the mean code of the faces a description fits, so mixing it in whole would
+        replace the person by that average face; the offset carries the description alone. Refinement works on the
+        groups the sliders' ``mask`` (``[L]``) turns on (every group where it turns none on); then the push
+        (``pushed``), whose render of the mixed face is the image when it ran."""
         target = self.target_text(text, named)
         style = self.code([target]).expand(len(content), -1, -1)
         style = content + self.settings.edit_gain * (style - self.reference_code(named, content))
-        if steps == 0:
-            return style
-        return self.refine(content, style, target, _chosen(mask), steps, progress)
+        if steps > 0:
+            style = self.refine(content, style, target, _chosen(mask), steps, progress)
+        return self.pushed(content, style, mask, named)
 
-    def absolute(self, text, start, mask, steps=0, progress=None):
+    def pushed(self, content, style, mask, named) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(style, image)`` pushed along its offset until the face reads every named value (``push_until_read``,
+        up to ``settings.edit_push``); ``(style, None)`` where there is no push: no gain above 1, nothing named, or
+        every slider at 0."""
+        if self.settings.edit_push > 1 and named and bool(mask.any()):
+            return push_until_read(self.G, self.reader, content, style, mask, named, self.settings.edit_push)
+        return style, None
+
+    def for_mix(self, text, start, steps=0, progress=None):
+        """The text's code (the mapper's, as it reads the text), for plain style mixing."""
         style = self.code([text]).expand(len(start), -1, -1)
-        return self.refine(start, style, text, mask, steps, progress) if steps > 0 else style
+        everywhere = self.layers.only(range(self.layers.num_layers))
+        return self.refine(start, style, text, everywhere, steps, progress) if steps > 0 else style
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         """Sentence interpolation (Reed et al. 2016): the unit sentence embeddings interpolated, each mapped."""
@@ -184,7 +204,7 @@ class MapperTextCodes:
         target direction); "mean", or a text naming nothing the vocabulary knows: the mapper's mean code."""
         if self.settings.edit_reference == "mean" or not named:
             return self.mapper.w_avg.to(start).expand_as(start)
-        shown = self.reader.shown_values(self.render(start), named)
+        shown = self.reader.shown_values(render(self.G, start), named)
         return self.code([self.vocab.statement(face) for face in shown])
 
 
@@ -196,16 +216,16 @@ class ParameterTextCodes(MapperTextCodes):
     differ in everything the text does not say and an edit keeps the rest of the face. A text that names nothing the
     vocabulary knows is the text mapper's, as in ``MapperTextCodes``."""
 
-    def __init__(self, mapping, mapper, sentence_encoder, render: Callable, reader: FaceReader, vocab: Vocabulary,
-                 layers_of: Callable, refine: Refine, settings: PipelineSettings):
-        super().__init__(mapper, sentence_encoder, render, reader, vocab, layers_of, refine, settings)
-        self.mapping = mapping
+    def __init__(self, G, layers: LayerGroups, mapper, sentence_encoder, reader: FaceReader, vocab: Vocabulary,
+                 refine: Refine, settings: PipelineSettings):
+        super().__init__(G, layers, mapper, sentence_encoder, reader, vocab, refine, settings)
+        self.mapping = G.style  # the parameter mapping: its value embeddings
         self.names = [t.name for t in vocab.terms]  # the mapping's attribute order
 
     @torch.inference_mode()
     def offset(self, named: dict[str, str], start: torch.Tensor) -> tuple[torch.Tensor, set[str]]:
         """``start`` ``[N, L, D]`` with the named values: ``(codes [N, L, D], every attribute that changes)``."""
-        current = self.reader.classified_values(self.render(start), self.names)
+        current = self.reader.classified_values(render(self.G, start), self.names)
         target = [{**face, **named, **showing(named, face)} for face in current]
 
         def indices(faces):
@@ -215,27 +235,33 @@ class ParameterTextCodes(MapperTextCodes):
         changed = {n for before, after in zip(current, target) for n in self.names if before[n] != after[n]}
         return start + delta.unsqueeze(1), changed | set(named)
 
-    def for_generation(self, text, named, base, layers, steps=0, progress=None):
+    def for_generation(self, text, named, base, layers, steps=0, progress=None, seed=0, truncation=1.0):
         if not named:
             return super().for_generation(text, named, base, layers, steps, progress)
         style, changed = self.offset(named, base)
-        layers = self.layers_of(changed)
+        layers = self.layers.layers_of(changed)
         if steps > 0:
-            style = self.refine(base, style, text, layers_mask(base.shape[1], layers), steps, progress)
+            style = self.refine(base, style, text, self.layers.only(layers), steps, progress)
         return style, layers
 
     def for_edit(self, text, named, content, mask, steps=0, progress=None):
         if not named:
             return super().for_edit(text, named, content, mask, steps, progress)
         style = self.offset(named, content)[0]
-        if steps == 0:
-            return style
-        return self.refine(content, style, self.target_text(text, named), _chosen(mask), steps, progress)
+        if steps > 0:
+            style = self.refine(content, style, self.target_text(text, named), _chosen(mask), steps, progress)
+        return self.pushed(content, style, mask, named)
 
-    def absolute(self, text, start, mask, steps=0, progress=None):
+    def for_mix(self, text, start, steps=0, progress=None):
+        """The named values' exact code where the text names any (an edit of ``start`` over every layer, no push),
+        else the mapper's."""
         named = self.vocab.parse(text)
-        return self.for_edit(text, named, start, mask, steps, progress) if named else \
-            super().absolute(text, start, mask, steps, progress)
+        if not named:
+            return super().for_mix(text, start, steps, progress)
+        style = self.offset(named, start)[0]
+        everywhere = self.layers.only(range(self.layers.num_layers))
+        return self.refine(start, style, self.target_text(text, named), everywhere, steps, progress) if steps > 0 \
+            else style
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         named_a, named_b = self.vocab.parse(text_a), self.vocab.parse(text_b)
@@ -251,7 +277,7 @@ def _chosen(mask: torch.Tensor) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def push_until_read(render: Callable, reader: FaceReader, content: torch.Tensor, style: torch.Tensor,
+def push_until_read(G, reader: FaceReader, content: torch.Tensor, style: torch.Tensor,
                     mask: torch.Tensor, named: dict[str, str], max_gain: float, step: float = 0.25
                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each face's style code moved along its offset from the content by the smallest gain from 1 to
@@ -262,7 +288,7 @@ def push_until_read(render: Callable, reader: FaceReader, content: torch.Tensor,
     done = torch.zeros(len(content), dtype=torch.bool)
     images = None
     for g in torch.arange(1.0, max_gain + 1e-6, step).tolist():
-        seen = render(mix(content, content + g * (style - content), mask))
+        seen = render(G, mix(content, content + g * (style - content), mask))
         hit = reader.named_hits(seen, named) == len(named)
         new = hit & ~done
         if images is None:  # gain 1: also the image of every face that reads the text at no gain

@@ -29,8 +29,8 @@ import torch
 import torch.nn.functional as F
 
 from ..loading import load_module
-from ..models.base import load_state_strict, read_pretrained
-from ..models.stylegan2 import GROUP_NAMES, Generator
+from ..models.base import GROUP_NAMES, load_state_strict, read_pretrained
+from ..models.stylegan2 import Generator
 from ..synthfaces.latent import mix_params, params, render_params
 from .common import RunState, on_terminate
 from .generator import ema_update, embedded_networks, export, save_grid

@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from ..loading import load_module
-from ..models.base import load_state_strict, read_pretrained
-from ..models.stylegan2 import GROUP_NAMES, Discriminator, Generator, StyleGAN2Config
+from ..models.base import GROUP_NAMES, load_state_strict, read_pretrained
+from ..models.stylegan2 import Discriminator, Generator, StyleGAN2Config
 from ..synthfaces import ATTRIBUTES
 from ..synthfaces.render import sample_attributes
 from .common import RunState, image_stream, on_terminate, training_device
