@@ -70,8 +70,11 @@ def test_what_is_not_a_clip2latent_prior_is_one_clear_line(reference, tmp_path):
     with pytest.raises(LoadError, match="missing"):
         load_prior(tmp_path / "partial.ckpt", folder / "prior.yaml")
     torch.save({"state_dict": {}, "opts": Path("made-elsewhere")}, tmp_path / "pickled.ckpt")
-    with pytest.raises(LoadError, match="not a clip2latent checkpoint"):
+    with pytest.raises(LoadError, match="refusing to unpickle"):
         load_prior(tmp_path / "pickled.ckpt", folder / "prior.yaml")
+    (tmp_path / "cut.ckpt").write_bytes((folder / "prior.ckpt").read_bytes()[:500])
+    with pytest.raises(LoadError, match="corrupted or truncated"):
+        load_prior(tmp_path / "cut.ckpt", folder / "prior.yaml")
     config = yaml.safe_load((folder / "prior.yaml").read_text())
     config["data"]["n_latents"] = 18
     with pytest.raises(LoadError, match="over 18 latents"):

@@ -2,15 +2,14 @@
 
 The checkpoint is the training state of dalle2-pytorch's ``DiffusionPriorTrainer``, ``{"state_dict": ...}``; the
 sampler is its EMA copy, the entries under ``ema_diffusion_prior.ema_model.``, loaded strictly into
-``models.latent_prior.LatentPrior``. Read with ``torch.load(weights_only=True)``: tensors and nothing else. The
+``models.latent_prior.LatentPrior``. Read as the other official files are (``official.read_official``:
+``torch.load(weights_only=True)`` with the allow-list). The
 YAML is the run's Hydra configuration (``model.network``, ``model.diffusion``, ``data``, ``train``), read with
 ``yaml.safe_load``; its two ``${...}`` references are to the network's own fields.
 """
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 
 import torch
@@ -18,6 +17,7 @@ import yaml
 
 from ..models.latent_prior import LatentPrior, LatentPriorConfig
 from .errors import LoadError, first_line, load_strict
+from .official import read_official
 
 __all__ = ["read_prior_config", "load_prior", "EMA_PREFIX"]
 
@@ -71,12 +71,7 @@ def load_prior(checkpoint: str | Path, config: str | Path | dict, device: str | 
     """clip2latent's checkpoint and YAML -> ``LatentPrior`` (its EMA weights, strictly), in eval mode."""
     path = Path(checkpoint)
     cfg = read_prior_config(config)
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
-        raise LoadError(f"{path.name} is not a clip2latent checkpoint (tensors saved by torch.save): "
-                        f"{first_line(e)}") from None
-    state = obj.get("state_dict") if isinstance(obj, dict) else None
+    state = read_official(path).get("state_dict")  # weights_only, the official files' allow-list
     if not isinstance(state, dict):
         raise LoadError(f"{path.name} has no 'state_dict': not a clip2latent checkpoint")
     ema = {k.removeprefix(EMA_PREFIX): v for k, v in state.items() if k.startswith(EMA_PREFIX)}

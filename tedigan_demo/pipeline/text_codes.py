@@ -104,8 +104,8 @@ class GuidedTextCodes:
         return self._optimised(text, content, torch.ones_like(mask), steps, progress), None
 
     def for_mix(self, text, start, steps=0, progress=None):
-        """The text's code over every layer from the codes ``start``, for plain style mixing."""
-        return self._optimised(text, start, self.layers.only(range(self.layers.num_layers)), steps, progress)
+        """The text's code over every layer from the codes ``start``, for plain style mixing: an edit's."""
+        return self.for_edit(text, {}, start, self.layers.only([]), steps, progress)[0]
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         a, b = (self._optimised(t, base, mask, 0, None) for t in (text_a, text_b))
