@@ -72,6 +72,11 @@ def page_head() -> str:
             f"<script>{(STATIC / 'slider.js').read_text()}</script>")
 
 
+def page_options() -> dict:
+    """``launch()``'s keywords that dress the page (Gradio 6 takes them there): its CSS and the slider script."""
+    return {"css": CSS, "head": page_head()}
+
+
 def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     """The app's page over ``families`` (default: ``FamilyRegistry.start`` from the environment), queued and ready
     to launch."""
@@ -81,7 +86,7 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     edit_strengths = start_demo.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0,
                                                                                  "fine": 0.0}
     gr.set_static_paths([STATIC])
-    with gr.Blocks(title="TediGAN Demo", css=CSS, head=page_head()) as demo:
+    with gr.Blocks(title="TediGAN Demo") as demo:
         with gr.Row():
             gr.Markdown("# TediGAN Demo\nText-guided diverse face generation and manipulation "
                         "(Xia et al., CVPR 2021).")
@@ -277,7 +282,8 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
 def main() -> None:
     demo = create_app()
     threading.Thread(target=h.prune_storage_forever, name="prune-storage", daemon=True).start()
-    demo.launch(max_file_size=f"{MAX_UPLOAD_MB}mb", server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    demo.launch(max_file_size=f"{MAX_UPLOAD_MB}mb", server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                **page_options())
 
 
 if __name__ == "__main__":

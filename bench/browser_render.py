@@ -37,7 +37,7 @@ def main() -> None:
     from tests.pages import edit_example
 
     blocks = app.create_app(FamilyRegistry.start(app_handlers.OUTPUTS, family=args.family))
-    blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **app.page_options())
     runtime = app.STATIC / "onnxruntime-web"
     res: dict = {"family": args.family,
                  "runtime_bytes": {p.name: p.stat().st_size for p in sorted(runtime.iterdir()) if p.suffix != ""}}

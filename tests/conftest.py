@@ -99,6 +99,6 @@ def start_app(family: str | None = None, **launch):
     from tedigan_demo.registry import FamilyRegistry
 
     blocks = app.create_app(FamilyRegistry.start(app_handlers.OUTPUTS, family=str(family) if family else None))
-    blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **launch)
+    blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **app.page_options(), **launch)
     blocks.handlers = app_handlers
     return blocks
