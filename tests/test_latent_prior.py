@@ -138,3 +138,23 @@ def test_a_prior_that_does_not_fit_is_set_aside_with_its_reason(prior_family, ti
     assert pipe.text_prior is None and "gives 8 x 16 codes; this generator takes 10 x 16" in pipe.prior_problem
     out = pipe.with_settings(generate_steps=0).generate("a smiling face", n=1, seed=0)  # random codes, ranked
     assert out.images.shape == (1, 3, 64, 64) and out.governed == [3, 4, 5, 6]  # a smile: the middle layers
+
+
+def test_extras_whose_files_do_not_load_are_set_aside_and_the_family_works(prior_family, tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from tedigan_demo.pipeline import TediGANPipeline
+
+    broken = tmp_path / "broken"
+    shutil.copytree(prior_family, broken)
+    (broken / "ffhq-sg2-510.ckpt").write_bytes((prior_family / "ffhq-sg2-510.ckpt").read_bytes()[:300])
+    np.save(broken / "fs3.npy", np.zeros((3, 3), np.float32))
+    (broken / "smile.pt").write_bytes(b"not a tensor")
+    pipe = TediGANPipeline.from_family(broken)
+    assert pipe.text_prior is None and "ffhq-sg2-510.ckpt is corrupted or truncated" in pipe.prior_problem
+    assert pipe.directions is None and "fs3" in pipe.directions_problem
+    assert pipe.attribute_sliders == {}
+    out = pipe.with_settings(generate_steps=0).generate("a smiling face", n=1, seed=0)
+    assert out.images.shape == (1, 3, 32, 32)

@@ -4,7 +4,7 @@ official files; whether a zoo family is on this machine; conversion of official 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -45,6 +45,8 @@ PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "cla
          "label_encoder", "style_directions", *DIRECTION_PARTS, "text_prior", "text_prior_config")
 # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision", "pipeline": {setting: value}}
 FAMILY_SETTINGS = "family.json"
+# extras a family works without: a file of them that does not load is set aside with its reason, not fatal
+SET_ASIDE = ("style_directions", "text_prior", *DIRECTION_PARTS)
 
 
 @dataclass
@@ -65,6 +67,8 @@ class FamilyParts:
     attribute_directions: dict | None = None  # attribute -> a direction in W ([D]) from files, where it has them
     attribute_groups: dict | None = None
     text_prior: torch.nn.Module | None = None  # clip2latent's prior (text -> w), where the family has it
+    # optional parts whose files are there but do not load: part -> why (the family works without them)
+    set_aside: dict = field(default_factory=dict)
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
     pipeline_settings: dict | None = None  # overrides of the pipeline's defaults (``pipeline.PipelineSettings``)
 
@@ -162,8 +166,19 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
 
     name, paths, settings = family_sources(src)
     prior_files = paths.pop("text_prior", None), paths.pop("text_prior_config", None)
-    parts = {part: load_part(part, path, device) for part, path in paths.items()}
-    parts["text_prior"] = load_prior(*prior_files, device) if all(prior_files) else None
+    set_aside = {}
+    parts = {}
+    for part, path in paths.items():
+        try:
+            parts[part] = load_part(part, path, device)
+        except LoadError as e:
+            if part not in SET_ASIDE:
+                raise
+            set_aside[part] = str(e)
+    try:
+        parts["text_prior"] = load_prior(*prior_files, device) if all(prior_files) else None
+    except LoadError as e:
+        set_aside["text_prior"] = str(e)
     directions = {p.removeprefix("direction_"): parts.pop(p) for p in DIRECTION_PARTS if p in parts} or None
     sentence = None
     if settings["guidance"] == "embedding":
@@ -184,7 +199,7 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
         if not isinstance(groups, dict):
             raise LoadError(f"{root / 'attribute_groups.json'} must map each attribute to its layer groups")
     return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
-                       attribute_directions=directions,
+                       attribute_directions=directions, set_aside=set_aside,
                        pipeline_settings=settings.get("pipeline"),
                        synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
                                                           and settings["guidance"] == "embedding")),

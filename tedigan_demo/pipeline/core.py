@@ -41,14 +41,15 @@ from .text_codes import GuidedTextCodes, MapperTextCodes, ParameterTextCodes, re
 class TediGANPipeline:
     """TediGAN on one family: generator, image encoder, text-image guidance and, where the family has them, a text
     encoder into W+, classifier, perceptual network, sketch / label encoders; ``attribute_groups``: attribute ->
-    the layer groups that carry it, where the family measured them (``groups.LayerGroups`` says which table wins)."""
+    the layer groups that carry it, where the family measured them (``groups.LayerGroups`` says which table wins);
+    ``set_aside``: extras whose files did not load, part -> why (``loading.FamilyParts.set_aside``)."""
 
     def __init__(self, generator, encoder, guidance: TextImageGuidance, *, text_mapper=None, sentence_encoder=None,
                  classifier=None, perceptual=None, sketch_encoder=None, label_encoder=None,
                  attribute_groups: dict | None = None, name: str = "custom", synthetic_domain: bool = True,
                  vocabulary: Vocabulary | None = None, settings: PipelineSettings | None = None,
                  style_directions: torch.Tensor | None = None, attribute_directions: dict | None = None,
-                 text_prior=None):
+                 text_prior=None, set_aside: dict | None = None):
         self.G, self.E, self.mapper, self.guidance = generator, encoder, text_mapper, guidance
         self.sentence_encoder, self.classifier, self.name = sentence_encoder, classifier, name
         self.sketch_encoder, self.label_encoder = sketch_encoder, label_encoder
@@ -65,7 +66,8 @@ class TediGANPipeline:
                                                      classifier=classifier is not None)
         self.reader = FaceReader(guidance, self.vocab, classifier)
         # clip2latent's prior where the family has it and it fits this generator and CLIP (else ``prior_problem``)
-        self.text_prior, self.prior_problem = None, None
+        set_aside = set_aside or {}
+        self.text_prior, self.prior_problem = None, set_aside.get("text_prior")
         if text_prior is not None:
             self.prior_problem = _prior_misfit(text_prior, generator, guidance)
             self.text_prior = None if self.prior_problem else text_prior
@@ -77,7 +79,7 @@ class TediGANPipeline:
             self.attribute_sliders = file_sliders(attribute_directions or {}, generator.num_layers, generator.w_dim)
         # StyleCLIP global directions where the family has fs3 and CLIP; a file that does not fit is reported
         # (``directions_problem``) and edits optimise instead
-        self.directions, self.directions_problem = None, None
+        self.directions, self.directions_problem = None, set_aside.get("style_directions")
         if style_directions is not None and hasattr(guidance, "model"):
             try:
                 self.directions = GlobalDirections(generator, guidance, style_directions, self.settings.style_samples)
@@ -105,7 +107,7 @@ class TediGANPipeline:
                    sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder, attribute_groups=p.attribute_groups,
                    name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p),
                    style_directions=p.style_directions, attribute_directions=p.attribute_directions,
-                   text_prior=p.text_prior)
+                   text_prior=p.text_prior, set_aside=p.set_aside)
 
     def with_settings(self, **changes) -> TediGANPipeline:
         """The same networks under changed settings (``dataclasses.replace`` of ``settings``)."""
