@@ -154,7 +154,7 @@ class TediGANPipeline:
         # 2. random codes, k candidates per sample
         base = self.random_codes(n * k, seed, truncation)
         # 3. the text's style code, and the layers it governs as the strategy found them (``Generation.governed``:
-        # the mapper's shown-attributes statement governs every attribute's layers)
+        # the mapper's shown-attributes statement governs every attribute's layers, clip2latent's prior all layers)
         style, layers = self.text_codes.for_generation(text, named, base, layers, steps, progress, seed, truncation)
         # 4. mix: the style code in those layers, the random codes elsewhere
         wp = mix(base, style, self.layers.only(layers))
