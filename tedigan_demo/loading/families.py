@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -166,19 +167,17 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
 
     name, paths, settings = family_sources(src)
     prior_files = paths.pop("text_prior", None), paths.pop("text_prior_config", None)
-    set_aside = {}
-    parts = {}
-    for part, path in paths.items():
+    loaders = {part: partial(load_part, part, path, device) for part, path in paths.items()}
+    if all(prior_files):  # clip2latent's prior: checkpoint and configuration together
+        loaders["text_prior"] = partial(load_prior, *prior_files, device)
+    parts, set_aside = {}, {}
+    for part, load in loaders.items():
         try:
-            parts[part] = load_part(part, path, device)
+            parts[part] = load()
         except LoadError as e:
             if part not in SET_ASIDE:
                 raise
             set_aside[part] = str(e)
-    try:
-        parts["text_prior"] = load_prior(*prior_files, device) if all(prior_files) else None
-    except LoadError as e:
-        set_aside["text_prior"] = str(e)
     directions = {p.removeprefix("direction_"): parts.pop(p) for p in DIRECTION_PARTS if p in parts} or None
     sentence = None
     if settings["guidance"] == "embedding":
@@ -212,22 +211,8 @@ def missing_parts(name: str) -> list[str]:
     ``local_files_only``."""
     from ..zoo import REQUIRED_PARTS
 
-    fam, missing = family(name), []
-    for part in REQUIRED_PARTS:
-        comp = fam.components.get(part)
-        if comp is None:
-            continue
-        if part == "clip":
-            here = _local_clip(comp.repo_id, revision=comp.revision) is not None
-        else:
-            try:
-                resolve(f"{name}:{part}", local_files_only=True)
-                here = True
-            except LoadError:
-                here = False
-        if not here:
-            missing.append(part)
-    return missing
+    comps = family(name).components
+    return [part for part in REQUIRED_PARTS if part in comps and not _here(name, part)]
 
 
 def missing_optional_parts(name: str) -> list[str]:
@@ -235,15 +220,21 @@ def missing_optional_parts(name: str) -> list[str]:
     sketch encoder, StyleCLIP's fs3, the InterFaceGAN directions): a download of the family brings them too."""
     from ..zoo import REQUIRED_PARTS
 
-    missing = []
-    for part, comp in family(name).components.items():
-        if part in REQUIRED_PARTS or not comp.repo_id:
-            continue
-        try:
-            resolve(f"{name}:{part}", local_files_only=True)
-        except LoadError:
-            missing.append(part)
-    return missing
+    return [part for part, comp in family(name).components.items()
+            if part not in REQUIRED_PARTS and comp.repo_id and not _here(name, part)]
+
+
+def _here(name: str, part: str) -> bool:
+    """Whether a part of the zoo family ``name`` is on this machine, resolved as loading resolves it but with
+    ``local_files_only`` (CLIP: a local copy of its repository)."""
+    if part == "clip":
+        comp = family(name).components[part]
+        return _local_clip(comp.repo_id, revision=comp.revision) is not None
+    try:
+        resolve(f"{name}:{part}", local_files_only=True)
+        return True
+    except LoadError:
+        return False
 
 
 def family_status(name: str) -> str | None:

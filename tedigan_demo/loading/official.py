@@ -15,14 +15,15 @@ from safetensors.torch import load_file
 
 from .errors import LoadError, first_line
 
-__all__ = ["SAFE_GLOBALS", "read_official", "read_safetensors", "detect_format", "load_official"]
+__all__ = ["SAFE_GLOBALS", "read_torch", "read_official", "read_safetensors", "detect_format", "load_official"]
 
 # Globals an official checkpoint may reference besides tensors and containers (pSp/e4e store their options).
 SAFE_GLOBALS = [argparse.Namespace]
 
 
-def read_official(path: Path) -> dict:
-    """Read an official PyTorch checkpoint without running arbitrary pickled code."""
+def read_torch(path: Path):
+    """Whatever an official ``torch.save`` file holds, read without running arbitrary pickled code (tensors,
+    containers and ``SAFE_GLOBALS``); anything else is one ``LoadError``."""
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             obj = torch.load(path, map_location="cpu", weights_only=True)
@@ -33,6 +34,12 @@ def read_official(path: Path) -> dict:
                         f"({first_line(e)})") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
         raise LoadError(f"{path.name} is corrupted or truncated: {first_line(e)}") from None
+    return obj
+
+
+def read_official(path: Path) -> dict:
+    """An official PyTorch checkpoint (a dict at the top), read as ``read_torch`` reads."""
+    obj = read_torch(path)
     if not isinstance(obj, dict):
         raise LoadError(f"unknown checkpoint format in {path.name}: top level is {type(obj).__name__}, not a dict")
     return obj

@@ -168,9 +168,13 @@ class MapperTextCodes:
 
     def for_mix(self, text, start, steps=0, progress=None):
         """The text's code (the mapper's, as it reads the text), for plain style mixing."""
-        style = self.code([text]).expand(len(start), -1, -1)
-        everywhere = self.layers.only(range(self.layers.num_layers))
-        return self.refine(start, style, text, everywhere, steps, progress) if steps > 0 else style
+        return self._refined_everywhere(start, self.code([text]).expand(len(start), -1, -1), text, steps, progress)
+
+    def _refined_everywhere(self, start, style, text, steps, progress):
+        """``style`` refined toward ``text`` over every layer from ``start`` for ``steps`` (0: as it is)."""
+        if steps == 0:
+            return style
+        return self.refine(start, style, text, self.layers.only(range(self.layers.num_layers)), steps, progress)
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         """Sentence interpolation (Reed et al. 2016): the unit sentence embeddings interpolated, each mapped."""
@@ -258,10 +262,8 @@ class ParameterTextCodes(MapperTextCodes):
         named = self.vocab.parse(text)
         if not named:
             return super().for_mix(text, start, steps, progress)
-        style = self.offset(named, start)[0]
-        everywhere = self.layers.only(range(self.layers.num_layers))
-        return self.refine(start, style, self.target_text(text, named), everywhere, steps, progress) if steps > 0 \
-            else style
+        return self._refined_everywhere(start, self.offset(named, start)[0], self.target_text(text, named), steps,
+                                        progress)
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         named_a, named_b = self.vocab.parse(text_a), self.vocab.parse(text_b)
