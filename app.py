@@ -14,9 +14,10 @@ import gradio as gr
 
 import app_handlers as h
 from app_inputs import MAX_UPLOAD_MB, label_input, photo_input, sketch_input
-from app_words import about_table, group_label, scope_note
+from app_words import READING_HELP, about_table, edit_examples, group_label, scope_note
 from tedigan_demo.demo import MAX_AMOUNT, MAX_SAMPLES, MAX_STEPS, MAX_STRENGTH
 from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.pipeline.results import MAX_TEXT_CHARS
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 
@@ -24,7 +25,6 @@ from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 # per 1000 is plenty (docs/decisions.md, "Serving")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 EXAMPLES = REPO_ROOT / "examples"
-EDIT_TEXT = "make her smile"
 TEXT_EXAMPLES = [
     "She has long blond hair, wears earrings and is smiling.",
     "He has a full beard, short black hair and wears glasses.",
@@ -73,8 +73,9 @@ def page_head() -> str:
 
 
 def page_options() -> dict:
-    """``launch()``'s keywords that dress the page (Gradio 6 takes them there): its CSS and the slider script."""
-    return {"css": CSS, "head": page_head()}
+    """``launch()``'s keywords that dress the page (Gradio 6 takes them there): its CSS and the slider script, and
+    every failure's message in the page (Gradio's own, in reading an input, too; the handlers' are ``gr.Error``s)."""
+    return {"css": CSS, "head": page_head(), "show_error": True}
 
 
 def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
@@ -83,8 +84,9 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
     families = h.bind(families or FamilyRegistry.start(h.OUTPUTS))
     family = families.default
     start_demo = families.demo_for(family)
-    edit_strengths = start_demo.suggested_strengths(EDIT_TEXT) or {"coarse": 0.0, "middle": 1.0,
-                                                                                 "fine": 0.0}
+    synthetic = start_demo.pipe.synthetic_domain  # the Edit tab's examples are of the family's domain
+    edit_text_start = edit_examples(synthetic)[0][1]
+    edit_strengths = start_demo.suggested_strengths(edit_text_start) or {"coarse": 0.0, "middle": 1.0, "fine": 0.0}
     gr.set_static_paths([STATIC])
     with gr.Blocks(title="TediGAN Demo") as demo:
         with gr.Row():
@@ -96,7 +98,10 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         with gr.Tab("Text", elem_id="tab-text"):
             with gr.Row():
                 with gr.Column(scale=2):
-                    t2i_text = gr.Textbox(label="Description", lines=2, value=TEXT_EXAMPLES[0])
+                    t2i_text = gr.Textbox(label="Description", lines=2, value=TEXT_EXAMPLES[0], elem_id="t2i-text",
+                                          max_length=MAX_TEXT_CHARS,
+                                          info=READING_HELP.format(limit=MAX_TEXT_CHARS))
+                    t2i_reading = gr.Markdown(elem_id="t2i-reading")
                     with gr.Row():
                         t2i_n = gr.Slider(1, MAX_SAMPLES, value=4, step=1, label="Samples")
                         t2i_seed = gr.Number(value=0, precision=0, label="Seed")
@@ -110,11 +115,16 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                              height="auto", elem_id="t2i-gallery")
         with gr.Tab("Edit", elem_id="tab-edit"):
             session = gr.State(None)
+            # made here, shown in the right column: the left column's examples fill it
+            edit_text = gr.Textbox(label="Edit description", value=edit_text_start, elem_id="edit-text",
+                                   max_length=MAX_TEXT_CHARS, render=False,
+                                   info="the sliders move to the layer groups that carry what it names; "
+                                        "above 1 they exaggerate the edit")
             with gr.Row():
                 with gr.Column():
                     edit_scope = gr.Markdown(scope_note(families, family), elem_id="edit-scope")
-                    edit_input = photo_input(label="Photo", sources=["upload", "clipboard"], elem_id="edit-input",
-                                             height=300)
+                    edit_input = photo_input(label="Photo", sources=["upload", "webcam", "clipboard"],
+                                             elem_id="edit-input", height=300)
                     with gr.Row():
                         edit_invert = gr.Button("Invert", variant="primary", elem_id="edit-invert", scale=2)
                         edit_steps = gr.Slider(0, MAX_STEPS, value=start_demo.default_inversion_steps(), step=10,
@@ -122,15 +132,17 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                         edit_aligned = gr.Checkbox(label="Already an aligned face crop", value=False, scale=2)
                     with gr.Row():
                         edit_aligned_view = gr.Image(label="Aligned input", interactive=False, elem_id="edit-aligned")
-                        edit_recon = gr.Image(label="Reconstruction", interactive=False, elem_id="edit-recon")
+                        edit_recon = gr.Image(label="Reconstruction", interactive=False, elem_id="edit-recon",
+                                              type="pil")
                     edit_fidelity = gr.Markdown()
-                    gr.Examples([[str(EXAMPLES / "astronaut.jpg")], [str(EXAMPLES / "synthface_24.png")],
-                                 [str(EXAMPLES / "synthface_58.png")]], [edit_input])
+                    # a photo with a description that asks for what it does not show; the family's domain's shown
+                    edit_examples_of = {kind: gr.Examples(edit_examples(kind), [edit_input, edit_text], label=(
+                        "Examples (cartoon faces)" if kind else "Examples (photos)"), visible=kind == synthetic)
+                        for kind in (True, False)}
                     edit_npy_in = gr.File(label="Continue from W+ codes (.npy)", file_types=[".npy"])
                 with gr.Column():
-                    edit_text = gr.Textbox(label="Edit description", value=EDIT_TEXT, elem_id="edit-text",
-                                           info="the sliders move to the layer groups that carry what it names; "
-                                                "above 1 they exaggerate the edit")
+                    edit_text.render()
+                    edit_reading = gr.Markdown(elem_id="edit-reading")
                     with gr.Row():
                         edit_go = gr.Button("Apply description", variant="primary", elem_id="edit-go")
                         edit_refine = gr.Slider(0, 100, value=start_demo.default_refine_steps(), step=5,
@@ -146,7 +158,7 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                                  scale=2)
                         dir_go = gr.Button("Apply as a global direction", elem_id="direction-go")
                         dir_note = gr.Markdown()
-                    edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out")
+                    edit_out = gr.Image(label="Edited", interactive=False, elem_id="edit-out", type="pil")
                     with gr.Row():  # right under the image they change
                         coarse = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["coarse"], step=0.05,
                                            label=group_label(families, "coarse"), elem_id="slider-coarse")
@@ -154,6 +166,7 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                            label=group_label(families, "middle"), elem_id="slider-middle")
                         fine = gr.Slider(0, MAX_STRENGTH, value=edit_strengths["fine"], step=0.05,
                                          label=group_label(families, "fine"), elem_id="slider-fine")
+                    edit_groups_note = gr.Markdown(elem_id="edit-groups-note")  # which sliders carry this edit
                     attr_choices = start_demo.attribute_choices()
                     with gr.Accordion("Attribute sliders", open=False, visible=bool(attr_choices),
                                       elem_id="attribute-panel") as attr_panel:
@@ -167,6 +180,9 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                     edit_save = gr.DownloadButton("Download W+ codes", elem_id="edit-save")
                     edit_live = gr.Textbox(visible="hidden", elem_id="edit-live")  # codes for the page's render
                     edit_server_render = gr.Button(visible="hidden", elem_id="edit-server-render")
+                    edit_compare = gr.ImageSlider(label="Before / after: the reconstruction and the edit",
+                                                  type="pil", interactive=False, max_height=320,
+                                                  elem_id="edit-compare")
                     edit_strip = gr.Gallery(label="What each layer group changes", columns=3, height="auto")
                     edit_npy_out = gr.File(visible=False)  # the API's /export_codes
         with gr.Tab("Sketch / Label", elem_id="tab-sketch"):
@@ -219,6 +235,12 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
             gr.Markdown(about_markdown(families))
 
         fam = [family_pick]  # every task runs on the family chosen in the selector
+        for box, note in ((t2i_text, t2i_reading), (edit_text, edit_reading)):  # the reading as the user types
+            box.change(h.reading_note, [box, *fam], note, api_name=False, show_progress="hidden",
+                       trigger_mode="always_last")
+            demo.load(h.reading_note, [box, *fam], note, api_name=False, show_progress="hidden")
+        read_json = gr.JSON(visible=False)
+        gr.Button(visible=False).click(h.read_text, [t2i_text, *fam], read_json, api_name="read_text")
         t2i_go.click(h.text_to_image, [t2i_text, t2i_n, t2i_seed, t2i_trunc, *fam], t2i_gallery,
                      api_name="text_to_image", concurrency_limit=2)
         t2i_random.click(h.random_seed, None, t2i_seed, api_name="random_seed")
@@ -230,6 +252,12 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
         dir_done = dir_go.click(h.apply_direction, [session, edit_text, dir_neutral, dir_alpha, dir_beta, coarse,
                                                     middle, fine, *fam], [edit_out, edit_strip, session, dir_note],
                                 api_name="edit_direction", concurrency_limit=2)
+        for done in (edit_go_done, dir_done):  # which group sliders carry this edit, and what the others do
+            done.success(h.groups_note, [edit_text, *fam], edit_groups_note, api_name=False, show_progress="hidden")
+        # before / after: whatever the server shows as the edit, beside the reconstruction it started from
+        edit_out.change(h.before_after, [edit_recon, edit_out], edit_compare, api_name=False, show_progress="hidden",
+                        trigger_mode="always_last")
+        edit_recon.change(lambda: None, None, edit_compare, api_name=False, show_progress="hidden", queue=False)
         # Slider re-renders have their own queue slots (4 at a time), apart from the slow jobs; they stay queued
         # (docs/decisions.md, "Serving")
         edit_text.change(h.suggest_sliders, [edit_text, *fam], [coarse, middle, fine], api_name=False,
@@ -273,7 +301,10 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                                                          edit_refine, dir_panel, edit_steps],
                           api_name="switch_family", concurrency_limit=2).then(
             lambda: ("", ""), None, [edit_live, mix_live], api_name=False, show_progress="hidden").then(
-            h.attribute_panel, fam, [attr_panel, attr_name, attr_amount], api_name=False, show_progress="hidden")
+            h.attribute_panel, fam, [attr_panel, attr_name, attr_amount], api_name=False, show_progress="hidden").then(
+            h.edit_defaults, [family_pick, edit_text], [edit_text, edit_examples_of[True].dataset,
+                                                        edit_examples_of[False].dataset, edit_groups_note],
+            api_name=False, show_progress="hidden")
 
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo

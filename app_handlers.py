@@ -18,8 +18,9 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from app_words import group_label, scope_note
+from app_words import EDIT_EXAMPLES, edit_note, group_label, reading_markdown, scope_note
 from tedigan_demo.demo import UserError
+from tedigan_demo.errors import first_line
 from tedigan_demo.pipeline import GROUP_NAMES
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.serving import prune_folder, publish_png
@@ -69,14 +70,21 @@ def published(value):
 
 
 def guarded(fn):
-    """Show the user's mistakes as a message in the UI (the server carries on); images go out as PNG files."""
+    """Show the user's mistakes as a message in the UI (the server carries on); images go out as PNG files. Any
+    other failure reaches the page as one line too (Gradio shows a bare "Error" for an exception that is not a
+    ``gr.Error``); its traceback stays in the server's log."""
 
     @functools.wraps(fn)  # keeps the signature: Gradio looks for the progress parameter there
     def wrapper(*args, **kwargs):
         try:
             return published(fn(*args, **kwargs))
+        except gr.Error:
+            raise
         except UserError as e:
             raise gr.Error(str(e)) from None
+        except Exception as e:
+            raise gr.Error(f"the server failed at this step ({type(e).__name__}: {first_line(e)}); try again, and "
+                           "report it if it happens again") from e
 
     return wrapper
 
@@ -118,6 +126,23 @@ def text_to_image(text, n, seed, truncation, family=None):
     return list(zip(images, captions))
 
 
+@guarded
+def read_text(text, family=None):
+    """``/read_text``: what the family reads in a description, as JSON (no image made)."""
+    return demo_for(family).read_text(text)
+
+
+def reading_note(text, family=None) -> str:
+    """Under a description box, as the user types: the values read, ruled-out ones marked, the words not
+    understood; a text the page cannot take says why (never an error badge)."""
+    if not str(text or "").strip():
+        return ""
+    try:
+        return reading_markdown(demo_for(family).read_text(text))
+    except UserError as e:
+        return f"⚠ {e}"
+
+
 @gpu(120)
 @guarded
 def invert(image, steps, already_aligned, family=None, progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
@@ -147,6 +172,35 @@ def apply_direction(session, target, neutral, alpha, beta, coarse, middle, fine,
 
 
 @guarded
+def groups_note(text, family=None) -> str:
+    """After an edit, under the group sliders: which groups carry what the description names, and what the
+    others do to this edit (``app_words.edit_note``)."""
+    return edit_note(FAMILIES, family, text)
+
+
+@guarded
+def before_after(recon, edited):
+    """The reconstruction and the edit for the before / after slider, the reconstruction at the edit's size (a
+    1024 px family's is a 256 px preview); nothing until both are there."""
+    if recon is None or edited is None:
+        return None
+    if recon.size != edited.size:
+        recon = recon.resize(edited.size, Image.Resampling.BICUBIC)
+    return recon, edited
+
+
+@guarded
+def edit_defaults(family, text):
+    """After a family switch: the Edit tab's examples of its domain shown and the other domain's hidden, the
+    description box on the first example's text unless the user wrote their own, and the group note cleared."""
+    synthetic = demo_for(family).pipe.synthetic_domain
+    theirs = [t for _, t in EDIT_EXAMPLES[not synthetic]]
+    own = bool(str(text or "").strip()) and text not in theirs
+    return (gr.update() if own else gr.update(value=EDIT_EXAMPLES[synthetic][0][1]), gr.update(visible=synthetic),
+            gr.update(visible=not synthetic), "")
+
+
+@guarded
 def suggest_sliders(text, family=None):
     """The edit description changed: put the sliders on the layer groups that carry what it names."""
     strengths = demo_for(family).suggested_strengths(text)
@@ -169,12 +223,14 @@ def set_attribute(session, name, amount, coarse, middle, fine, family=None, requ
     return image, keep(session, request)
 
 
+@guarded
 def attribute_amount(session, name, request: gr.Request = None) -> float:
     """The amount the chosen attribute slider has in this page's codes (0 where it was never moved)."""
     session = kept(session, request)
     return float(session.attributes.get(name, 0.0)) if session is not None else 0.0
 
 
+@guarded
 def attribute_panel(family=None):
     """The attribute sliders of a family: its choices, shown where it has any."""
     choices = demo_for(family).attribute_choices()
@@ -238,6 +294,7 @@ def page_render(payload: dict | None) -> str:
 _ISSUED = itertools.count(1)
 
 
+@guarded
 def edit_live(session, family=None, request: gr.Request = None) -> str:
     """The Edit tab's codes for the page's own slider render (``page_render``)."""
     return page_render(demo_for(family).edit_browser_codes(kept(session, request)))

@@ -1,12 +1,34 @@
-"""What the page says about the families: slider labels, the Edit tab's note on what a photo becomes, the About
-table. The registry knows each family's state; the words for people are the app's."""
+"""What the page says about the families: slider labels, the Edit tab's note on what a photo becomes, its examples
+and the note on what each group slider does to an edit, the About table. The registry knows each family's state;
+the words for people are the app's."""
 
 from __future__ import annotations
 
+from tedigan_demo.loading import REPO_ROOT
+from tedigan_demo.pipeline import GROUP_NAMES
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.zoo import FAMILIES, REAL_FACE_FAMILY
 
-__all__ = ["group_label", "scope_note", "about_table"]
+__all__ = ["group_label", "scope_note", "about_table", "EDIT_EXAMPLES", "edit_examples", "edit_note",
+           "reading_markdown", "READING_HELP"]
+
+READING_HELP = "what the family reads in the text appears here as you type (at most {limit} characters)"
+
+
+def reading_markdown(reading: dict) -> str:
+    """A ``Demo.read_text`` answer in a line of Markdown: each value read ("**red (hair color)**"; a ruled-out one
+    "**not** ~~beard~~"), then the words not understood, quoted."""
+    parts = []
+    for v in reading["values"]:
+        name = v["attribute"].replace("_", " ")
+        label = v["value"] if v["value"] == v["attribute"] else f"{v['value']} ({name})"
+        parts.append(f"**not** ~~{label}~~" if v["negated"] else f"**{label}**")
+    line = "Reads: " + ", ".join(parts) if parts else "Reads nothing this family knows"
+    if reading["unknown"]:
+        line += " · not understood: " + ", ".join(f"“{u}”" for u in reading["unknown"])
+    if reading.get("reader") == "table":
+        line += " · (the learned reader did not load: read by keywords)"
+    return line
 
 
 def group_label(families: FamilyRegistry, group: str, family: str | None = None) -> str:
@@ -45,3 +67,49 @@ def about_table(families: FamilyRegistry) -> str:
             f"{STATE_WORDS[state.state]}{': ' + state.detail if state.detail else ''}")
         rows.append(f"| `{name}` | {fam.resolution} px | {fam.description} | {status} |")
     return "| family | resolution | what | status |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
+# The Edit tab's examples, (file in examples/, edit description), keyed by ``pipe.synthetic_domain``: the procedural
+# cartoons (True) or real photos (False). Each text asks for what its face does not show, so the first edit shows a
+# change (tests/test_app.py reads each with the family's classifier before and after); the first row's text
+# is the box's default.
+EDIT_EXAMPLES = {
+    True: (("synthface_24.png", "make her hair long"),  # short blond hair: the middle group
+           ("synthface_58.png", "give her blond hair"),  # long grey hair: the fine group
+           ("synthface_11.png", "take off his sunglasses")),  # sunglasses: the coarse group
+    False: (("astronaut.jpg", "give her blond hair"),  # short dark hair, smiling, no glasses
+            ("astronaut.jpg", "give her eyeglasses")),
+}
+
+
+def edit_examples(synthetic: bool) -> list[list[str]]:
+    """The Edit tab's examples of a family's domain as ``gr.Examples`` rows: [photo path, description]."""
+    return [[str(REPO_ROOT / "examples" / name), text] for name, text in EDIT_EXAMPLES[synthetic]]
+
+
+def _and(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def edit_note(families: FamilyRegistry, family: str | None, text: str) -> str:
+    """Under the group sliders after an edit (Markdown): the groups that carry what ``text`` names, and what the
+    other sliders do to this edit, so that a slider that changes nothing says why."""
+    demo = families.demo_for(family)
+    carried = demo.carrying_groups(text)
+    if not carried:
+        return "The description names nothing this family places in a layer group: each slider mixes its code in."
+    by_groups: dict[tuple[str, ...], list[str]] = {}
+    for name, groups in carried.items():
+        by_groups.setdefault(groups, []).append(name.replace("_", " "))
+    places = "; ".join(f"the {_and(list(groups))} group{'s carry' if len(groups) > 1 else ' carries'} the "
+                       f"{_and(names)}" for groups, names in by_groups.items())
+    others = [g for g in GROUP_NAMES if not any(g in groups for groups in carried.values())]
+    if not others:
+        return f"{places[0].upper()}{places[1:]}: every group slider changes this edit."
+    sliders, many = f"the {_and(others)} slider{'s' if len(others) > 1 else ''}", len(others) > 1
+    if demo.edits_stay_in_their_groups():
+        tail = f"{sliders} barely change{'' if many else 's'} this edit"
+    else:
+        tail = (f"{sliders} mix{'' if many else 'es'} the text's code into {'their' if many else 'its'} layers too, "
+                "which changes more than that")
+    return f"{places[0].upper()}{places[1:]}; {tail}."

@@ -58,8 +58,8 @@ def main() -> None:
                 value = round(0.05 * (k % 40), 2)
                 page.evaluate("""(v) => { const r = document.querySelector('#slider-coarse input[type=range]');
                     r.value = v; r.dispatchEvent(new Event('input', {bubbles: true})); }""", value)
-                page.wait_for_function("(n) => window.tediganSlider.frames().length > n", arg=k)
-            frames = page.evaluate("() => window.tediganSlider.frames()")
+                page.wait_for_function("(n) => window.tediganSlider.frameCount() > n", arg=k)
+            frames = page.evaluate("() => window.tediganSlider.frames()")  # the newest 100 frames' times
             browser.close()
     finally:
         blocks.close()

@@ -1,12 +1,14 @@
 // TediGAN Demo: slider moves rendered in the visitor's browser.
 //
 // After Invert / Apply description (Edit tab) or Mix (Mix tab) the server puts the two W+ codes the sliders mix
-// into a hidden field (`#<tab>-live`, JSON; `app_handlers.browser_codes`). This script then loads onnxruntime-web
+// into a hidden field (`#<tab>-live`, JSON: `app_handlers.edit_live` / `mix_live` send `BrowserRender.codes`,
+// with `max_strength`, the highest strength the sliders are clamped to). This script then loads onnxruntime-web
 // (its WASM build, one thread: Gradio sends no cross-origin-isolation headers) and the family's slider graph
-// (`python -m tedigan_demo export-onnx`) once per page, and draws every slider move to a canvas over the tab's
-// image: the newest frame only, no request to the server. The download button then saves the codes the canvas
-// shows. Where the runtime or the model does not load, or the codes are not the browser's to render (another
-// family, a global-direction edit), the Edit tab's moves go to the server as before (`#edit-server-render`).
+// (`python -m tedigan_demo export-onnx`) once per page, and draws every slider move (its `input` events) to a
+// canvas over the tab's image: the newest frame only, no request to the server. The download button then saves
+// the codes the canvas shows. Where the runtime or the model does not load, or the codes are not the browser's to
+// render (another family, a global-direction edit), the Edit tab's moves go to the server as before
+// (`#edit-server-render`).
 (() => {
   "use strict";
   const TABS = {
@@ -15,7 +17,8 @@
     mix: {sliders: ["#mix-coarse", "#mix-middle", "#mix-fine"], out: "#mix-out", server: null, save: null},
   };
   const config = window.TEDIGAN_BROWSER || {};
-  const state = {tabs: {}, models: {}, runtime: null, frames: [], failed: null};
+  const MAX_FRAMES = 100;  // frame times kept (the newest), for the page's checks and bench.browser_render
+  const state = {tabs: {}, models: {}, runtime: null, frames: [], frameCount: 0, failed: null};
 
   function absolute(url) { return new URL(url, document.baseURI).href; }
 
@@ -59,21 +62,26 @@
     delete state.tabs[tab];
     let p = null;
     try { p = payload ? JSON.parse(payload) : null; } catch (e) { p = null; }
-    if (!p || !p.model) return;
+    if (!p || !p.model || !Number.isFinite(p.max_strength)) return;  // the server renders
     const t = {content: floats(p.content), style: floats(p.style), shape: p.shape, layers: p.layers,
-               model: p.model, name: p.name || "wp.npy", session: null, busy: false, dirty: false, drawn: null};
+               model: p.model, maxStrength: p.max_strength, name: p.name || "wp.npy", session: null, busy: false,
+               dirty: false, drawing: null, drawn: null};
     state.tabs[tab] = t;
     loadModel(p.model).then((session) => {
       if (state.tabs[tab] === t) t.session = session;
     }).catch((e) => { state.failed = String(e); });
   }
 
+  // The tab's three slider values, each clamped to 0 .. the `max_strength` its codes came with (unclamped above
+  // where the tab has no codes).
   function strengths(tab) {
+    const t = state.tabs[tab];
+    const max = t ? t.maxStrength : Infinity;
     return TABS[tab].sliders.map((sel) => {
       const root = document.querySelector(sel);
       const box = root && (root.querySelector("input[type=number]") || root.querySelector("input[type=range]"));
       const v = box ? parseFloat(box.value) : NaN;
-      return Number.isFinite(v) ? Math.min(Math.max(v, 0), 2) : 0;
+      return Number.isFinite(v) ? Math.min(Math.max(v, 0), max) : 0;
     });
   }
 
@@ -93,7 +101,6 @@
     Object.assign(c.style, {position: "absolute", left: `${img.offsetLeft}px`, top: `${img.offsetTop}px`,
                             width: `${img.offsetWidth}px`, height: `${img.offsetHeight}px`, display: "block",
                             objectFit: "contain", imageRendering: "pixelated", pointerEvents: "none"});
-    c.dataset.under = img.getAttribute("src") || "";
     return c;
   }
 
@@ -130,6 +137,7 @@
       do {
         t.dirty = false;
         const s = strengths(tab);
+        t.drawing = s;
         const start = performance.now();
         const dims = [1, ...t.shape];
         const out = await t.session.run({
@@ -138,6 +146,8 @@
         if (state.tabs[tab] !== t) return;  // new codes came meanwhile
         paint(tab, out.image);
         state.frames.push(performance.now() - start);
+        if (state.frames.length > MAX_FRAMES) state.frames.shift();
+        state.frameCount += 1;
         t.drawn = s;
       } while (t.dirty);
     } finally {
@@ -152,14 +162,32 @@
     if (server) (server.querySelector("button") || server).click();
   }
 
-  function onInput(event) {
+  function tabOf(event) {  // the tab whose slider an event came from, or null
     const target = event.target;
-    if (!(target instanceof Element)) return;
-    for (const [tab, cfg] of Object.entries(TABS)) {
-      if (cfg.sliders.some((sel) => target.closest(sel))) {
-        requestAnimationFrame(() => moved(tab));  // after the page has taken the new value
-      }
-    }
+    if (!(target instanceof Element)) return null;
+    const hit = Object.entries(TABS).find(([, cfg]) => cfg.sliders.some((sel) => target.closest(sel)));
+    return hit ? hit[0] : null;
+  }
+
+  // Every move fires `input`: it draws (or asks the server), after the page has taken the new value.
+  function onInput(event) {
+    const tab = tabOf(event);
+    if (tab) requestAnimationFrame(() => moved(tab));
+  }
+
+  // `change` follows the `input`s of a move, which drew it already: it draws only where the values differ from
+  // the frame drawn, or under way with no newer one pending (a value set by a script and announced with `change`
+  // alone).
+  function onChange(event) {
+    const tab = tabOf(event);
+    const t = tab && state.tabs[tab];
+    if (!t || !t.session) return;
+    requestAnimationFrame(() => {
+      if (state.tabs[tab] !== t || t.dirty) return;  // a newer frame is pending: it reads the values then
+      const s = strengths(tab);
+      const shown = t.busy ? t.drawing : t.drawn;
+      if (!shown || shown.some((v, i) => v !== s[i])) draw(tab);
+    });
   }
 
   // The codes the canvas shows, as the server writes them (``Demo.export_codes``): per layer the content moved
@@ -202,12 +230,13 @@
   }
 
   document.addEventListener("input", onInput, true);
-  document.addEventListener("change", onInput, true);
+  document.addEventListener("change", onChange, true);
   document.addEventListener("click", onClick, true);
   window.tediganSlider = {
     codes,
     ready: (tab) => Boolean(state.tabs[tab] && state.tabs[tab].session),
-    frames: () => state.frames.slice(),
+    frames: () => state.frames.slice(),  // the newest MAX_FRAMES frame times (ms)
+    frameCount: () => state.frameCount,  // frames drawn since the page loaded
     failed: () => state.failed,
     strengths,
   };

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from .loading.errors import first_line
+from .method.control import MAX_STRENGTH
 from .models.base import GROUP_NAMES
 from .serving import publish_bytes
 
@@ -65,10 +66,11 @@ class BrowserRender:
     def codes(self, content: torch.Tensor | np.ndarray, style: torch.Tensor | np.ndarray,
               name: str = "wp.npy") -> dict | None:
         """What the page needs to render the mix of ``content`` and ``style`` (``[1, L, D]`` each): the graph's
-        path, the codes, the layer group of each W+ entry (coarse 0, middle 1, fine 2) and the name of the codes'
-        download; None where the server renders."""
+        path, the codes, the layer group of each W+ entry (coarse 0, middle 1, fine 2), the highest slider strength
+        (``max_strength``: the page clamps to it as the server does) and the name of the codes' download; None where
+        the server renders."""
         model = self.model()
         if model is None:
             return None
         return {"model": model, "shape": [self.G.num_layers, self.G.w_dim], "layers": self.layers,
-                "content": _floats(content), "style": _floats(style), "name": name}
+                "content": _floats(content), "style": _floats(style), "max_strength": MAX_STRENGTH, "name": name}

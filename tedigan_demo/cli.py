@@ -19,6 +19,7 @@ from .errors import InputError, user_message
 from .imaging import save_images
 from .loading import load_generator
 from .models.stylegan2 import NOISE_MODES
+from .pipeline.results import MAX_TEXT_CHARS, check_text
 from .zoo import DEFAULT_FAMILY
 
 __all__ = ["main", "CLIError"]
@@ -98,8 +99,6 @@ def _save_all(images: torch.Tensor, out_dir: str, stem: str) -> list[str]:
 
 
 def cmd_generate(args) -> dict:
-    from .pipeline import check_text
-
     check_text(args.text)  # before loading any model
     pipe = _pipeline(args)
     out = pipe.generate(args.text, n=args.n, seed=args.seed, truncation=args.truncation, steps=args.steps)
@@ -148,6 +147,17 @@ def cmd_describe(args) -> dict:
     d = pipe.describe(args.image, text=args.text, align=False if args.no_align else "auto")
     return {"command": "describe", "caption": d.caption, "attributes": d.attributes, "score": d.score,
             "rank": d.rank, "num_candidates": d.num_candidates}
+
+
+def cmd_read(args) -> dict:
+    """What a vocabulary's reader reads in a text (no family loaded, no image made)."""
+    from .loading import load_text_reader
+    from .vocabulary import for_vocabulary
+
+    vocab = for_vocabulary(args.vocabulary)
+    vocab.attach(load_text_reader(vocab))
+    reading = vocab.read(check_text(args.text))
+    return {"command": "read", "vocabulary": vocab.name, **reading.to_dict(), "summary": reading.summary()}
 
 
 def cmd_sketch(args) -> dict:
@@ -228,8 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", required=True)
     p.add_argument("--n", type=int, default=4)
     p.add_argument("--truncation", type=float, default=0.8)
-    p.add_argument("--steps", type=int, default=0, help="guided optimisation steps toward the text (families "
-                   "without a text encoder into W+, such as ffhq-256, use 50 when 0)")
+    p.add_argument("--steps", type=int, default=None, help="guided optimisation steps toward the text (default: "
+                   "the family's, 50 on families without a text encoder into W+ such as ffhq-256; 0: none)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_generate)
 
@@ -251,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "above 1 exaggerates it)")
     p.add_argument("--middle", type=float, default=None)
     p.add_argument("--fine", type=float, default=None)
-    p.add_argument("--steps", type=int, default=0, help="optimisation steps toward the text")
+    p.add_argument("--steps", type=int, default=None, help="optimisation steps toward the text (default: the "
+                   "family's, 50 on families without a text encoder into W+; 0: none)")
     p.add_argument("--invert-steps", type=int, default=100)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_edit)
@@ -288,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--text", default=None)
     p.set_defaults(func=cmd_describe)
+
+    p = sub.add_parser("read", help="what a description says: the values it asks for and rules out, and the words "
+                       "not understood (one JSON line)")
+    p.add_argument("--text", required=True, help=f"the description (at most {MAX_TEXT_CHARS} characters)")
+    p.add_argument("--vocabulary", choices=["synthfaces", "realface"], default="synthfaces",
+                   help="synthfaces: the embedded family's; realface: the FFHQ families'")
+    p.set_defaults(func=cmd_read)
 
     p = sub.add_parser("encode", help="an encoder's W+ codes for one image, sketch or label map, as its official "
                        "forward computes them")

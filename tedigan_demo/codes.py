@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .loading.errors import first_line
+from .npyfile import ArrayFileError, read_npy
 
 __all__ = ["CodesError", "read_codes"]
 
@@ -36,12 +37,10 @@ def read_codes(path: str | Path, num_layers: int, w_dim: int) -> np.ndarray:
             raise CodesError(f"cannot read {path.name}: not a .npy array of W+ codes (save one with numpy.save)")
         raise CodesError(f"{path.name} is {what}, not a .npy array of W+ codes (save one with numpy.save)")
     try:
-        arr = np.load(path, allow_pickle=False)
-    except ValueError as e:
-        if "pickle" in str(e).lower():
-            raise CodesError(f"{path.name} holds Python objects, not numbers; it is refused unread") from None
-        raise CodesError(f"{path.name} is a damaged or truncated .npy file: {first_line(e, sentence=False)}") from None
-    except (OSError, EOFError) as e:
+        arr = read_npy(path)  # its header checked against the file's size before anything is allocated
+    except ArrayFileError as e:
+        raise CodesError(str(e)) from None
+    except OSError as e:
         raise CodesError(f"{path.name} is a damaged or truncated .npy file: {first_line(e, sentence=False)}") from None
     if arr.ndim == 2:
         arr = arr[None]

@@ -24,6 +24,7 @@ from .imaging import to_uint8
 from .method.control import MAX_STRENGTH
 from .pipeline import GROUP_NAMES, TediGANPipeline, check_text
 from .pipeline.attributes import MAX_AMOUNT
+from .pipeline.text_codes import ParameterTextCodes
 from .serving import publish_bytes
 from .zoo import DEFAULT_FAMILY
 
@@ -64,6 +65,15 @@ def _user_errors(fn):
             raise UserError(message) from None
 
     return wrapper
+
+
+def match_words(d) -> str:
+    """A sample's redescription and how well the text matches it, in words: the text's similarity to the sample
+    ranked among descriptions of other, random faces (R-precision's test; rank 1 = no other description fits
+    the sample better)."""
+    others = d.num_candidates - 1
+    return (f"Reads as: {d.caption} Your text fits this face better than {others - d.rank + 1} of {others} "
+            f"descriptions of other faces (rank {d.rank} of {d.num_candidates}; similarity {d.score:.2f}).")
 
 
 def to_pil(images: torch.Tensor, size: int = 256) -> list[Image.Image]:
@@ -182,7 +192,7 @@ class Demo:
         captions = []
         for i in range(n):
             d = self.pipe.describe(out.images[i : i + 1], text=text, num_distractors=49, seed=i)
-            captions.append(f"{d.caption} — match {d.score:.2f}, rank {d.rank}/{d.num_candidates}")
+            captions.append(match_words(d))
         return to_pil(out.images), captions
 
     # ---- edit ----------------------------------------------------------------------------------------------------
@@ -199,17 +209,27 @@ class Demo:
 
     def reading(self, text: str) -> str | None:
         """What a description says to this family, when the family cannot follow it: None when it names something
-        the family's vocabulary knows, or when the family reads any text (CLIP guidance); else one line."""
+        the family's vocabulary knows, or when the family reads any text (CLIP guidance); else one line that
+        quotes the words not understood."""
         if self.pipe.mapper is None:
             return None
         try:
-            named = self.pipe.vocab.parse(check_text(text))
+            reading = self.pipe.vocab.read(check_text(text))
         except ValueError:
             return None
-        if named:
+        if reading.named or reading.avoid:
             return None
-        return ("the description names nothing this family knows (it understands English words for hair, eyes, "
-                "glasses, beard, smile, skin, background ...): the faces follow it only loosely")
+        words = ", ".join(f'"{u}"' for u in reading.unknown) or f'"{reading.text}"'
+        return (f"not understood: {words}. This family knows hair, eyes, glasses, beard, smile, skin, freckles, "
+                "lipstick, earrings, pose and background; the faces follow the text only loosely")
+
+    @_user_errors
+    def read_text(self, text: str) -> dict:
+        """What this family reads in a description, without generating: the ``Reading``'s fields, ``summary`` (one
+        line for a person) and ``reader`` ("learned", or "table" where the learned reader did not load)."""
+        reading = self.pipe.vocab.read(check_text(text))
+        return {**reading.to_dict(), "summary": reading.summary(),
+                "reader": "learned" if self.pipe.vocab.reader is not None else "table"}
 
     def suggested_strengths(self, text: str) -> dict[str, float] | None:
         """Slider positions for an edit description: 1 for the layer groups that carry the attributes it names
@@ -218,7 +238,23 @@ class Demo:
             layers, named = self.pipe.governed_layers(check_text(text))
         except ValueError:
             return None
-        return self.pipe.layers.strengths(layers) if named else None
+        return self.pipe.layers.strengths(layers) if len(layers) < self.pipe.layers.num_layers or named else None
+
+    def carrying_groups(self, text: str) -> dict[str, tuple[str, ...]]:
+        """Per attribute a description names, the layer groups that carry it (the family's table, ``LayerGroups``);
+        empty where the text names nothing the family knows, or is no description."""
+        try:
+            _, named = self.pipe.governed_layers(check_text(text))
+        except ValueError:
+            return {}
+        return {name: self.pipe.layers.attributes[name] for name in named}
+
+    def edits_stay_in_their_groups(self) -> bool:
+        """Whether an edit of named values changes the face only through the groups that carry them: text codes in
+        the generator's own terms (``ParameterTextCodes``), where another group's slider, even at 2, moves the
+        pixels by under one grey level on average (the shipped family's examples). Elsewhere (a mapper's offset,
+        CLIP-guided codes, global directions) every group's slider mixes the text's code into its layers."""
+        return isinstance(self.pipe.text_codes, ParameterTextCodes)
 
     @_user_errors
     def apply_text(self, session: EditSession | None, text: str, coarse: float, middle: float, fine: float,

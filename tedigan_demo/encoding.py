@@ -16,6 +16,7 @@ from PIL import Image
 
 from .imaging import ImageError, align_face, read_image
 from .loading import LoadError, first_line, load_encoder
+from .npyfile import read_npy
 from .pipeline.inputs import PSP_SIZE, in_channels, label_tensor, official_input, photo_tensor, sketch_tensor
 
 __all__ = ["KINDS", "encode", "encoder_input"]
@@ -49,8 +50,8 @@ def encoder_input(source: str | Path, encoder, kind: str, align: bool = True) ->
     path = Path(source)
     if path.suffix.lower() == ".npy":
         try:
-            arr = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as e:
+            arr = read_npy(path)  # its header checked against the file's size; ``ArrayFileError`` says what is wrong
+        except OSError as e:
             raise ValueError(f"cannot read {path.name} as a .npy array: {first_line(e, sentence=False)}") from None
         if arr.ndim != 4 or arr.shape[0] != 1 or arr.shape[1] != channels:
             raise ValueError(f"{path.name} has shape {list(arr.shape)}; this encoder takes [1, {channels}, H, W]")

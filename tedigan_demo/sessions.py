@@ -2,7 +2,8 @@
 
 A session is the content code, the text's style code, the text, a global direction's settings and the attribute
 sliders' amounts (``demo.EditSession``); each is one ``.npz``
-file of plain arrays (read back with ``allow_pickle=False``), written aside and renamed into place.
+file of plain arrays (read back through ``npyfile.read_npz``: no pickles, headers checked), written aside and
+renamed into place.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .npyfile import read_npz
 
 __all__ = ["SessionStore"]
 
@@ -53,12 +56,12 @@ class SessionStore:
         if not key:
             return None
         try:
-            with np.load(self._path(key), allow_pickle=False) as z:
-                direction = json.loads(bytes(z["direction"]).decode()) if "direction" in z else None
-                attributes = json.loads(bytes(z["attributes"]).decode()) if "attributes" in z else {}
-                if not isinstance(attributes, dict):
-                    return None
-                return EditSession(z["content"], z["style"] if "style" in z else None, direction,
-                                   {str(k): float(v) for k, v in attributes.items()})
+            z = read_npz(self._path(key))  # every member's header checked before anything is allocated
+            direction = json.loads(bytes(z["direction"]).decode()) if "direction" in z else None
+            attributes = json.loads(bytes(z["attributes"]).decode()) if "attributes" in z else {}
+            if not isinstance(attributes, dict):
+                return None
+            return EditSession(z["content"], z["style"] if "style" in z else None, direction,
+                               {str(k): float(v) for k, v in attributes.items()})
         except (OSError, ValueError, KeyError, UnicodeDecodeError, TypeError):
             return None

@@ -1,3 +1,4 @@
+import io
 import json
 import sys
 from pathlib import Path
@@ -89,6 +90,16 @@ def tiny_clip_dir(tmp_path_factory):
     torch.manual_seed(0)
     CLIPModel(config).save_pretrained(folder)
     return folder
+
+
+def lying_npy(shape: tuple, size: int = 1024, descr: str = "<f4") -> bytes:
+    """A ``size``-byte .npy whose header promises an array of ``shape`` (``descr``), zeros after the header: what
+    reached numpy's allocator before headers were checked against the file's size."""
+    from numpy.lib import format as npy_format
+
+    buf = io.BytesIO()
+    npy_format.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": tuple(shape)})
+    return buf.getvalue().ljust(size, b"\0")
 
 
 def start_app(family: str | None = None, **launch):

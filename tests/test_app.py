@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import start_app
+from conftest import lying_npy, start_app
 from PIL import Image
 
+from app_words import EDIT_EXAMPLES
 from tedigan_demo.demo import MAX_STRENGTH, Demo, EditSession, UserError
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.serving import prune_folder, publish_png
@@ -24,7 +25,7 @@ def demo(tiny_family):
 def test_text_to_image_with_redescriptions(demo):
     images, captions = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
     assert len(images) == 3 and images[0].size == (256, 256)
-    assert all("match" in c and "rank" in c for c in captions)
+    assert all("fits this face better than" in c and "rank" in c for c in captions)
     again, _ = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
     assert np.array_equal(np.asarray(images[1]), np.asarray(again[1]))
 
@@ -127,6 +128,14 @@ def test_files_renamed_npy_get_clear_words(demo, tmp_path):
         demo.import_codes(str(tmp_path / "photo.npy"))
 
 
+def test_codes_whose_header_promises_too_much_get_one_line(demo, tmp_path):
+    (tmp_path / "codes.npy").write_bytes(lying_npy((10**8, 10, 16)))
+    with pytest.raises(UserError, match=r"codes.npy is a damaged or truncated .npy file: its header promises "
+                                        r"100000000 x 10 x 16 float32 values \(59.6 GiB\) but the file holds 1,024 "
+                                        r"bytes"):
+        demo.import_codes(str(tmp_path / "codes.npy"))
+
+
 def test_sketch_and_label_tabs(demo):
     sketch = Image.open(REPO_ROOT / "examples" / "sketch_24.png")
     assert len(demo.from_sketch({"background": None, "layers": [], "composite": sketch}, "", 2, 0)) == 2
@@ -156,7 +165,7 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
         assert {"/text_to_image", "/invert", "/edit", "/rerender", "/export_codes", "/import_codes",
                 "/interpolate", "/style_mix", "/random_seed", "/from_sketch", "/from_label"} <= names
         gallery = client.predict("She is smiling.", 2, 1, 0.8, api_name="/text_to_image")
-        assert len(gallery) == 2 and "match" in gallery[0]["caption"]
+        assert len(gallery) == 2 and "fits this face better than" in gallery[0]["caption"]
         aligned, recon, fidelity = client.predict(handle_file(str(REPO_ROOT / "examples" / "synthface_24.png")),
                                                      3, False, api_name="/invert")
         assert "PSNR" in fidelity
@@ -179,8 +188,15 @@ def test_every_api_name_through_gradio_client(tiny_family, monkeypatch):
         assert isinstance(client.predict(api_name="/random_seed"), (int, float))
         with pytest.raises(Exception, match="description is empty"):
             client.predict("   ", 2, 1, 0.8, api_name="/text_to_image")
+        # the label map's button before anything is drawn or loaded: the handler's words, as the page sends it
+        with pytest.raises(Exception, match="draw or upload an input first"):
+            client.predict({"background": None, "layers": [], "composite": None}, "", 2, 0, api_name="/from_label")
         # the server carries on after a user error
         assert len(client.predict("He has a beard.", 1, 0, 0.8, api_name="/text_to_image")) == 1
+        # the photo also comes from a webcam; the edit has a before / after slider
+        props = {c.get("props", {}).get("elem_id"): c for c in blocks.config["components"]}
+        assert props["edit-input"]["props"]["sources"] == ["upload", "webcam", "clipboard"]
+        assert props["edit-compare"]["type"] == "imageslider"
     finally:
         blocks.close()
 
@@ -207,3 +223,117 @@ def test_published_results_are_shared_and_never_rewritten(tmp_path):
     os.utime(first, (old, old))
     assert prune_folder(tmp_path, 3600) == 1
     assert not Path(first).exists() and not Path(first).parent.exists() and Path(other).exists()
+
+
+@pytest.fixture
+def handlers(tiny_family):
+    """The app's handlers bound to the tiny family, as a server binds them (no server started)."""
+    import app_handlers as h
+    from tedigan_demo.registry import FamilyRegistry
+
+    h.bind(FamilyRegistry.start(h.OUTPUTS, family=str(tiny_family)))
+    return h
+
+
+def test_every_button_says_what_is_missing_and_never_a_bare_error(handlers, monkeypatch):
+    """Each button's handler, pressed before its input is there, raises ``gr.Error`` with the server's words (the
+    page shows a bare "Error" for any other exception); an unexpected failure comes as one line too."""
+    import gradio as gr
+
+    h = handlers
+    empty_editor = {"background": None, "layers": [], "composite": None}
+    for press, words in [
+        (lambda: h.from_label(empty_editor, "", 2, 0), "draw or upload an input first"),
+        (lambda: h.from_label(None, "", 2, 0), "draw or upload an input first"),
+        (lambda: h.from_sketch(empty_editor, "", 2, 0), "draw or upload an input first"),
+        (lambda: h.invert(None, 0, False), "upload a photo"),
+        (lambda: h.apply_text(None, "make her smile", 0, 1, 0, 0), "invert a photo or load saved codes first"),
+        (lambda: h.apply_direction(None, "smile", "face", 4, 0.12, 0, 1, 0), "invert a photo"),
+        (lambda: h.rerender(None, 0, 1, 0), "invert a photo"),
+        (lambda: h.set_attribute(None, "smile", 1, 0, 1, 0), "invert a photo"),
+        (lambda: h.export_codes(None, 0, 1, 0), "invert a photo"),
+        (lambda: h.import_codes(None), "choose a .npy file"),
+        (lambda: h.text_to_image(" ", 2, 0, 0.8), "description is empty"),
+        (lambda: h.interpolate("", "x", 8, 0), "description is empty"),
+        (lambda: h.style_mix(3, "", 0, 0, 1), "description is empty"),
+        (lambda: h.switch_family("no-such-family"), "unknown model family"),
+    ]:
+        with pytest.raises(gr.Error, match=words):
+            press()
+    monkeypatch.setattr(Demo, "from_label", lambda *a, **k: 1 / 0)
+    with pytest.raises(gr.Error, match=r"the server failed at this step \(ZeroDivisionError: division by zero\)"):
+        h.from_label(None, "", 2, 0)
+
+
+def test_edit_examples_belong_to_the_loaded_family(handlers):
+    """Cartoon examples on the procedural family, photos on a real-face one; a family switch shows its domain's
+    and puts its first text in the box unless the user wrote their own."""
+    from app_words import edit_examples
+
+    for synthetic, prefix in ((True, "synthface_"), (False, "astronaut")):
+        rows = edit_examples(synthetic)
+        assert rows and all(Path(path).name.startswith(prefix) and Path(path).exists() and text
+                            for path, text in rows)
+    family = str(handlers.FAMILIES.default)
+    assert handlers.FAMILIES.demo_for(family).pipe.synthetic_domain
+    photo_text = EDIT_EXAMPLES[False][0][1]
+    text, cartoons, photos, note = handlers.edit_defaults(family, photo_text)
+    assert text["value"] == EDIT_EXAMPLES[True][0][1] and cartoons["visible"] and not photos["visible"]
+    assert note == ""
+    assert "value" not in handlers.edit_defaults(family, "give him a beard")[0]  # the user's own text stays
+
+
+def test_before_after_pairs_the_reconstruction_with_the_edit(handlers):
+    before, after = handlers.before_after(Image.new("RGB", (256, 256), "red"), Image.new("RGB", (1024, 1024)))
+    assert Image.open(before).size == Image.open(after).size == (1024, 1024)
+    assert handlers.before_after(None, Image.new("RGB", (8, 8))) is None
+
+
+def test_the_group_note_says_which_sliders_carry_the_edit(handlers):
+    family = str(handlers.FAMILIES.default)
+    note = handlers.groups_note("make him smile", family)
+    # the tiny family's mapper offsets every layer: the other sliders are said to add the text's code there
+    assert note.startswith("The middle group carries the smile; the coarse and fine sliders mix the text's code")
+    assert handlers.groups_note("give him glasses and a smile", family) == (
+        "The coarse group carries the glasses; the middle group carries the smile; the fine slider mixes the text's "
+        "code into its layers too, which changes more than that.")
+    assert "names nothing" in handlers.groups_note("hello there", family)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The app's ``Demo`` on the shipped family, as ``python app.py`` loads it offline."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        return Demo.load("synthfaces64", device="cpu")
+
+
+def _edit_example(shipped, photo: str, text: str):
+    """An Edit example run with the app's defaults: ``(photo path, reconstruction, edited, session, strengths)``."""
+    from tedigan_demo.pipeline import GROUP_NAMES
+
+    path = str(REPO_ROOT / "examples" / photo)
+    _, recon, _, session = shipped.invert(path, shipped.default_inversion_steps(), False)
+    strengths = shipped.suggested_strengths(text)
+    edited, _, session = shipped.apply_text(session, text, *(strengths[g] for g in GROUP_NAMES),
+                                            shipped.default_refine_steps())
+    return path, recon, edited, session, strengths
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("photo, text", EDIT_EXAMPLES[True])
+def test_each_edit_example_shows_what_its_text_asks_for(shipped, photo, text):
+    """The first edit of every cartoon example changes something: the classifier reads the value its text asks for
+    in the edited face, and neither in the example nor in its reconstruction; the sliders of the groups that carry
+    none of it barely move the edit (the group note says so)."""
+    named = shipped.pipe.vocab.parse(text)
+    assert named, text
+    path, recon, edited, session, strengths = _edit_example(shipped, photo, text)
+    for image, asked in ((path, False), (recon, False), (edited, True)):
+        read = shipped.pipe.describe(image).attributes
+        assert all((read[a] == v) == asked for a, v in named.items()), (photo, text, asked, read)
+    assert shipped.edits_stay_in_their_groups()
+    for group in (g for g, v in strengths.items() if v == 0):
+        moved = shipped.rerender(session, **{**strengths, group: MAX_STRENGTH})
+        change = np.abs(np.asarray(moved, dtype=float) - np.asarray(edited, dtype=float)).mean()
+        assert change < 1.5, (photo, group, change)  # grey levels of 255; measured at most 0.6

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import start_app
+from conftest import lying_npy, start_app
 from PIL import Image
 from skimage import data as skdata
 
@@ -88,6 +88,18 @@ def test_memory_comes_back_after_bad_inputs(client, bad_files):
             c.predict(value, "", 1, 0, api_name="/from_sketch")
     assert _rss_mb() - before < 100
     assert c.predict(handle_file(str(EXAMPLE)), 1, False, api_name="/invert")[2].startswith("Reconstruction")
+
+
+def test_codes_whose_header_promises_too_much_get_one_line(client, tmp_path):
+    from gradio_client import handle_file
+
+    c, _ = client
+    (tmp_path / "codes.npy").write_bytes(lying_npy((10**8, 10, 16)))
+    before = _rss_mb()
+    with pytest.raises(Exception, match=r"its header promises 100000000 x 10 x 16 float32 values \(59.6 GiB\) but "
+                                        r"the file holds 1,024 bytes"):
+        c.predict(handle_file(str(tmp_path / "codes.npy")), api_name="/import_codes")
+    assert _rss_mb() - before < 100
 
 
 def test_a_large_data_url_is_refused(client):

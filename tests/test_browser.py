@@ -84,12 +84,22 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     # every tab's name shows, none behind an overflow menu
     for name in ("Text", "Edit", "Sketch / Label", "Mix", "About"):  # shown once the page has laid out its tabs
         page.get_by_role("tab", name=name, exact=True).wait_for(state="visible", timeout=30_000)
+    # the reading shows under the box as the user types: values read, a ruled-out one marked, words not understood
+    box = page.locator("#t2i-text textarea")
+    default = box.input_value()
+    box.fill("ginger hair, no beard, in a navy suit")
+    reading = page.locator("#t2i-reading")
+    reading.get_by_text("not understood").wait_for()
+    said = reading.inner_text()
+    assert "red (hair color)" in said and "not beard" in said and "navy suit" in said, said
+    box.fill(default)
+    reading.get_by_text("Reads").wait_for()
     # Text -> Image
     page.locator("#t2i-go").click()
     page.locator("#t2i-gallery img").nth(3).wait_for()
     assert page.locator("#t2i-gallery img").count() >= 4
     captions = page.locator("#t2i-gallery .caption-label")
-    assert captions.count() >= 4 and "match" in captions.first.inner_text()
+    assert captions.count() >= 4 and "fits this face better than" in captions.first.inner_text()
     assert captions.first.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the redescription is cut off"
     _shot(page, "text_to_image")
 
@@ -124,7 +134,14 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     def values():
         return coarse.input_value(), middle.input_value(), fine.input_value()
 
-    assert values() == ("0", "1", "0")  # "make her smile": the smile lives in the middle codes
+    assert values() == ("0", "1", "0")  # "make her hair long": the hair style lives in the middle codes
+    # the note under the sliders says which of them carry this edit; the before / after slider shows it
+    note = page.locator("#edit-groups-note")
+    note.get_by_text("barely change").wait_for()
+    assert "The middle group carries the hair style" in note.inner_text(), note.inner_text()
+    page.locator("#edit-compare img").first.wait_for()
+    assert page.get_by_text("Examples (cartoon faces)").is_visible()
+    assert not page.get_by_text("Examples (photos)").is_visible()
     # the sliders sit right under the image they change, and the codes download in one click
     out_box, slider_box = _box(page, "#edit-out"), _box(page, "#slider-coarse")
     assert 0 <= slider_box["y"] - (out_box["y"] + out_box["height"]) < 120
@@ -132,14 +149,14 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
         page.locator("#edit-save").click()
     assert download.value.suggested_filename.endswith(".npy")
     _shot(page, "edit")
-    fine.fill("1")
-    fine.press("Enter")
+    middle.fill("2")  # the group that carries the edit: above 1 it exaggerates it
+    middle.press("Enter")
     for _ in range(100):
         page.wait_for_timeout(200)
         after = _edit_view(page)
         if after != before:
             break
-    assert after != before, "moving the fine slider did not change the edited image"
+    assert after != before, "moving the middle slider did not change the edited image"
     page.locator("#edit-text textarea").fill("blond hair")
     page.locator("#edit-text textarea").fill("she wears red lipstick")  # lipstick: the fine codes only
     for _ in range(50):
@@ -154,6 +171,10 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     page.locator("#sketch-go").click()  # nothing drawn yet: a clear message, the page lives on
     page.get_by_text("draw or upload").first.wait_for()
     page.locator(".toast-close").first.click()  # dismissed, so that the later screenshots show no stale message
+    page.get_by_text("draw or upload").first.wait_for(state="hidden")
+    page.locator("#label-go").click()  # the label map's button too, before its example is there
+    page.get_by_text("draw or upload an input first").first.wait_for()
+    page.locator(".toast-close").first.click()
     page.get_by_text("draw or upload").first.wait_for(state="hidden")
     page.locator("#label-input input[type=file]").first.set_input_files(str(REPO_ROOT / "examples" / "label_24.png"))
     page.wait_for_timeout(1500)

@@ -22,7 +22,7 @@ from tedigan_demo.browser import BrowserRender
 from tedigan_demo.export.onnx import INPUTS, OUTPUT, export_slider
 from tedigan_demo.imaging import to_uint8
 from tedigan_demo.loading import load_generator
-from tedigan_demo.method.control import layer_mask, mix
+from tedigan_demo.method.control import MAX_STRENGTH, layer_mask, mix
 from tedigan_demo.models.base import GROUP_NAMES
 from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
 
@@ -71,6 +71,7 @@ def test_only_small_stylegan2_generators_render_in_the_page(tmp_path):
     assert Path(payload["model"]).is_file() and payload["shape"] == [small.num_layers, small.w_dim]
     assert payload["layers"] == [0, 0, 0, 1, 1, 1, 1, 2, 2, 2]  # the shipped generator's coarse / middle / fine
     assert np.frombuffer(base64.b64decode(payload["style"]), "<f4").tolist() == [1.0] * code.numel()
+    assert payload["max_strength"] == MAX_STRENGTH  # the page clamps the sliders to the server's bound
 
 
 # ---- in the browser ---------------------------------------------------------------------------------------------
@@ -160,6 +161,12 @@ def test_slider_moves_are_drawn_in_the_page_without_a_request(app):
         saved = np.load(download.value.path())
         np.testing.assert_allclose(saved, mix(content, style, layer_mask(G.num_layers, G.layer_groups,
                                                                           strengths)).numpy(), atol=1e-6)
+        # a value set by a script and announced with `change` alone is drawn too; frame times stay bounded
+        count = page.evaluate("() => window.tediganSlider.frameCount()")
+        page.evaluate("""() => { const box = document.querySelector('#slider-middle input[type=number]');
+            box.value = 0.4; box.dispatchEvent(new Event('change', {bubbles: true})); }""")
+        page.wait_for_function("(n) => window.tediganSlider.frameCount() > n", arg=count)
+        assert page.evaluate("() => window.tediganSlider.frames().length") <= 100
         # the Mix tab: its sliders draw after a mix
         page.get_by_role("tab", name="Mix", exact=True).click()
         page.locator("#mix-go").click()

@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import lying_npy
 from PIL import Image
 
 from tedigan_demo.cli import main
@@ -70,6 +71,14 @@ def test_bad_latents_exit_2_with_one_line(tmp_path, capsys, gen_dir, latent, mes
     code, out, err = run(capsys, "synthesize", "--generator", gen_dir, "--latent", str(tmp_path / "bad.npy"),
                          "--out", str(tmp_path / "x.png"))
     assert code == 2 and out == "" and message in err and len(err.splitlines()) == 1
+
+
+def test_a_latent_whose_header_promises_too_much_exits_2_with_one_line(tmp_path, capsys, gen_dir):
+    (tmp_path / "codes.npy").write_bytes(lying_npy((10**8, 6, 16)))
+    code, out, err = run(capsys, "synthesize", "--generator", gen_dir, "--latent", str(tmp_path / "codes.npy"),
+                         "--out", str(tmp_path / "x.png"))
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "its header promises 100000000 x 6 x 16 float32 values (35.8 GiB) but the file holds 1,024 bytes" in err
 
 
 def test_errors_exit_2_with_one_line(tmp_path, capsys, gen_dir):

@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import lying_npy
 from PIL import Image
 
 from tedigan_demo.codes import CodesError, read_codes
@@ -60,3 +61,11 @@ def test_good_codes_and_bad_values(tmp_path):
         read_codes(tmp_path / "b.npy", 6, 16)
     with pytest.raises(CodesError, match="no such file"):
         read_codes(tmp_path / "missing.npy", 6, 16)
+
+
+def test_a_header_that_promises_too_much_is_refused_before_anything_is_allocated(tmp_path):
+    (tmp_path / "codes.npy").write_bytes(lying_npy((10**8, 18, 512)))  # 1 KiB promising 3.4 TiB
+    with pytest.raises(CodesError) as err:
+        read_codes(tmp_path / "codes.npy", 18, 512)
+    assert str(err.value) == ("codes.npy is a damaged or truncated .npy file: its header promises 100000000 x 18 x "
+                              "512 float32 values (3.4 TiB) but the file holds 1,024 bytes")

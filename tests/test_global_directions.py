@@ -96,7 +96,7 @@ def test_an_fs3_that_does_not_fit_turns_directions_off_with_one_line(pipe):
 
 def test_fs3_files_are_read_without_pickle(tmp_path):
     np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(LoadError, match="not a numpy array file"):
+    with pytest.raises(LoadError, match="holds Python objects, not numbers; it is refused unread"):
         read_fs3(tmp_path / "objects.npy")
     np.save(tmp_path / "ints.npy", np.zeros((4, 3), dtype=np.int64))
     with pytest.raises(LoadError, match="holds a int64 array"):
@@ -152,3 +152,12 @@ def test_an_inversion_can_show_its_reconstruction_small(pipe):
     torch.testing.assert_close(small.wp, full.wp)
     assert small.image.shape[-1] == small.target.shape[-1] == 16 and full.image.shape[-1] == 32
     torch.testing.assert_close(small.image, pipe.G.synthesize(full.wp, "const", resolution=16))
+
+
+def test_changed_settings_leave_the_original_pipelines_directions_alone(pipe):
+    samples = pipe.directions.samples
+    other = pipe.with_settings(style_samples=samples + 1)
+    assert pipe.directions.samples == samples and other.directions.samples == samples + 1
+    assert other.directions.fs3 is pipe.directions.fs3 and other.directions.G is pipe.G  # nothing loaded again
+    assert other.directions._cache_file() != pipe.directions._cache_file()
+    assert pipe.with_settings(candidates=2).directions is pipe.directions  # the same count: the same object

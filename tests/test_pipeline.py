@@ -361,3 +361,51 @@ def test_auto_reads_the_statement_only_where_the_text_negates(pipe):
     assert auto.mapper_text("She has red hair.", {"hair_color": "red"}) == "She has red hair."
     assert auto.mapper_text("red hair, no glasses", {"hair_color": "red", "glasses": "none"}) == \
         "This person has red hair."
+
+
+def test_only_takes_layer_indices_of_any_integer_kind(pipe):
+    L = pipe.layers.num_layers
+    expected = torch.zeros(L)
+    expected[[0, 2]] = 1.0
+    for layers in ([0, 2], range(0, 3, 2), torch.tensor([0, 2]), np.array([0, 2]), [np.int64(0), torch.tensor(2)]):
+        assert torch.equal(pipe.layers.only(layers), expected), layers
+    assert torch.equal(pipe.layers.only(range(L)), torch.ones(L))
+    assert torch.equal(pipe.layers.only([]), torch.zeros(L))
+    for bad in ([L], [-1], [0.5], ["coarse"], ["0-2"]):  # names and "a-b" ranges are ``mask``'s, not indices
+        with pytest.raises(ValueError, match="layer index"):
+            pipe.layers.only(bad)
+
+
+@pytest.fixture
+def guided(pipe):
+    """The same networks without the text encoder into W+: text codes by guided steps (50 by default), every
+    refinement recorded instead of run."""
+    p = TediGANPipeline(pipe.G, pipe.E, pipe.guidance, classifier=pipe.classifier)
+    p.steps_given = []
+
+    def refine(content, style, text, mask, steps, progress):
+        p.steps_given.append(steps)
+        return style
+
+    p.text_codes.refine = refine
+    return p
+
+
+def test_an_explicit_zero_means_no_guided_steps_and_none_the_default(guided):
+    assert guided.mapper is None and guided.settings.text_steps == 50
+    content = guided.random_codes(1, 0)
+    guided.edit(content, "She is smiling.", steps=0, per_group=False)
+    guided.generate("She is smiling.", n=1, seed=0, steps=0)
+    guided.text_style("She is smiling.", content, steps=0)
+    assert sum(guided.steps_given) == 0
+    guided.edit(content, "She is smiling.", per_group=False)
+    guided.generate("She is smiling.", n=1, seed=0)
+    guided.text_style("She is smiling.", content)
+    guided.edit(content, "She is smiling.", steps=3, per_group=False)
+    assert guided.steps_given == [50, 50, 50, 3]
+    # generate_steps 0 (the app on a CPU): text -> image by default without steps, an explicit count still runs
+    ranked = guided.with_settings(generate_steps=0)
+    ranked.text_codes.refine = guided.text_codes.refine
+    ranked.generate("She is smiling.", n=1, seed=0)
+    ranked.generate("She is smiling.", n=1, seed=0, steps=2)
+    assert guided.steps_given[4:] == [2]

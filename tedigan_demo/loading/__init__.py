@@ -37,12 +37,13 @@ from .families import (
 from .hub import REPO_ROOT, HubRef, hub_download, repo_and_type, resolve, weights_dir
 from .idinvert import load_official_network
 from .official import detect_format, load_official, read_official, read_safetensors
-from .own import load_clip, load_encoder, load_generator, load_module, load_pretrained_dir, load_sentence_encoder
+from .own import (load_clip, load_encoder, load_generator, load_module, load_pretrained_dir, load_sentence_encoder,
+                  load_text_reader)
 from .psp import load_psp_encoder
 
 __all__ = ["LoadError", "first_line", "HubRef", "REPO_ROOT", "resolve", "hub_download", "repo_and_type",
            "weights_dir", "read_official", "read_safetensors", "detect_format", "load_official",
            "load_official_network", "load_psp_encoder", "load_module", "load_pretrained_dir", "load_generator",
-           "load_encoder", "load_sentence_encoder", "load_clip", "FamilyParts", "family_sources", "load_family",
+           "load_encoder", "load_sentence_encoder", "load_text_reader", "load_clip", "FamilyParts", "family_sources", "load_family",
            "load_part", "missing_parts", "missing_optional_parts", "family_status", "convert_official",
            "OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "DEFAULT_CLIP"]

@@ -18,7 +18,8 @@ from .hub import resolve, weights_dir
 from .idinvert import load_official_network
 from .interfacegan import read_direction
 from .official import detect_format, read_official
-from .own import load_clip, load_generator, load_module, load_sentence_encoder
+from ..vocabulary import for_family
+from .own import load_clip, load_generator, load_module, load_sentence_encoder, load_text_reader
 from .psp import load_psp_encoder
 from .styleclip import read_fs3
 
@@ -68,6 +69,7 @@ class FamilyParts:
     attribute_directions: dict | None = None  # attribute -> a direction in W ([D]) from files, where it has them
     attribute_groups: dict | None = None
     text_prior: torch.nn.Module | None = None  # clip2latent's prior (text -> w), where the family has it
+    vocabulary: object = None  # its ``vocabulary.Vocabulary``, with the learned text reader attached where it loads
     # optional parts whose files are there but do not load: part -> why (the family works without them)
     set_aside: dict = field(default_factory=dict)
     synthetic_domain: bool = False  # trained on the procedural faces (no face alignment for their images)
@@ -197,12 +199,16 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
             raise LoadError(f"{root / 'attribute_groups.json'} is not valid JSON: {first_line(e)}") from None
         if not isinstance(groups, dict):
             raise LoadError(f"{root / 'attribute_groups.json'} must map each attribute to its layer groups")
+    synthetic = bool(settings.get("synthetic_domain", "classifier" in parts and settings["guidance"] == "embedding"))
+    vocabulary = for_family(synthetic)
+    try:  # the learned reader of the family's vocabulary; without it the table reads (``Vocabulary.read``)
+        vocabulary.attach(load_text_reader(vocabulary, sentence, device))
+    except LoadError as e:
+        set_aside["text_reader"] = str(e)
     return FamilyParts(name=name, guidance=guidance, sentence_encoder=sentence, attribute_groups=groups,
                        attribute_directions=directions, set_aside=set_aside,
-                       pipeline_settings=settings.get("pipeline"),
-                       synthetic_domain=bool(settings.get("synthetic_domain", "classifier" in parts
-                                                          and settings["guidance"] == "embedding")),
-                       **parts)
+                       pipeline_settings=settings.get("pipeline"), synthetic_domain=synthetic,
+                       vocabulary=vocabulary, **parts)
 
 
 def missing_parts(name: str) -> list[str]:

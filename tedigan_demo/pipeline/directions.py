@@ -9,6 +9,7 @@ style layers.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from collections import OrderedDict
@@ -55,6 +56,16 @@ class GlobalDirections:
         # per text its template embedding, per (neutral, target, beta) its boundary; the least recently used go
         self._texts: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._boundaries: OrderedDict[tuple[str, str, float], Boundary] = OrderedDict()
+
+    def with_samples(self, samples: int) -> GlobalDirections:
+        """These directions with the statistics taken over ``samples`` codes: ``self`` when that is the count
+        already, else a shallow copy (the same generator, CLIP, fs3 and text embeddings) whose statistics and
+        boundaries, which depend on the count, are found again; ``self`` is left as it is."""
+        if samples == self.samples:
+            return self
+        other = copy.copy(self)
+        other.samples, other._stats, other._boundaries = samples, None, OrderedDict()
+        return other
 
     # ---- statistics --------------------------------------------------------------------------------------------
     def _cache_file(self) -> Path:

@@ -8,6 +8,7 @@ renderer for its faces, ``vocabulary.realface`` after what StyleGAN's FFHQ layer
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,9 +51,20 @@ class LayerGroups:
         """``[num_layers]`` weights from per-group (or index-range) strengths; checks them (``layer_mask``)."""
         return layer_mask(self.num_layers, self.groups, strengths)
 
-    def only(self, layers: list[int]) -> torch.Tensor:
-        """``[num_layers]``: 1 on ``layers``, 0 elsewhere."""
-        return layer_mask(self.num_layers, self.groups, dict.fromkeys(layers, 1.0))
+    def only(self, layers: Iterable[int]) -> torch.Tensor:
+        """``[num_layers]``: 1 on ``layers``, 0 elsewhere. ``layers``: W+ indices (ints, a range, numpy or torch
+        integers), taken as indices directly, not as the group names or "a-b" ranges of ``mask``; an index outside
+        0 .. num_layers - 1 or one that is not an integer is a ValueError."""
+        mask = torch.zeros(self.num_layers)
+        for i in layers:
+            try:
+                i = operator.index(i)
+            except TypeError:
+                raise ValueError(f"layer index {i!r} is not an integer") from None
+            if not 0 <= i < self.num_layers:
+                raise ValueError(f"layer index {i} is outside 0-{self.num_layers - 1}")
+            mask[i] = 1.0
+        return mask
 
     def carried_by(self, group: str) -> list[str]:
         """The attributes ``group`` carries, in the table's order."""

@@ -12,6 +12,7 @@ import torch
 
 from ..method.guidance import TextImageGuidance
 from ..vocabulary import Vocabulary
+from ..vocabulary.reader import guidance_prompts
 
 __all__ = ["FaceReader"]
 
@@ -75,7 +76,10 @@ class FaceReader:
     def rank(self, images: torch.Tensor, text: str, named: dict[str, str] | None = None) -> torch.Tensor:
         """Indices of ``images`` ``[N, 3, H, W]``, best first: by how many of the ``named`` values the guidance
         reads in each, then by its similarity to ``text``."""
-        score = self.guidance.similarity(images, self.guidance.embed_text([text]).to(images.device))[:, 0]
+        positive, negative = guidance_prompts(self.vocab.read(text), self.vocab.statement)
+        prompts = [positive] if negative is None else [positive, negative]
+        sims = self.guidance.similarity(images, self.guidance.embed_text(prompts).to(images.device))
+        score = sims[:, 0] if negative is None else sims[:, 0] - sims[:, 1]  # what it rules out counts against
         if named:  # a cosine (at most 2 apart) never outweighs one value read
             score = self.named_hits(images, named).to(score) * 4 + score
         return score.argsort(descending=True, stable=True)

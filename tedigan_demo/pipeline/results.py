@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..vocabulary.reader import MAX_READ_CHARS
+
 __all__ = ["Generation", "Inversion", "Edit", "Description", "check_text", "psnr", "MAX_TEXT_CHARS"]
 
-MAX_TEXT_CHARS = 500
+MAX_TEXT_CHARS = MAX_READ_CHARS  # what the text reader reads of a text
 
 
 @dataclass

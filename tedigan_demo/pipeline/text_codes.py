@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -23,12 +24,13 @@ from ..method.control import mix
 from ..method.inversion import InversionWeights, optimize_wp
 from ..synthfaces import showing
 from ..vocabulary import Vocabulary
+from ..vocabulary.reader import guidance_prompts
 from .groups import LayerGroups
 from .reading import FaceReader
 from .settings import PipelineSettings
 
 __all__ = ["MapperTextCodes", "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "render",
-           "push_until_read", "stop_at"]
+           "Prompt", "prompt_for", "push_until_read", "stop_at"]
 
 # (content, style, text, mask, steps, progress) -> style: guided optimisation of a text's code (``refine_toward_text``)
 Refine = Callable[[torch.Tensor, torch.Tensor, str, torch.Tensor, int, Callable | None], torch.Tensor]
@@ -49,6 +51,22 @@ def render(G, wp: torch.Tensor, resolution: int | None = None) -> torch.Tensor:
     return G.synthesize(wp.to(G.device), "const", **stop_at(G, resolution))
 
 
+NEGATIVE_WEIGHT = 0.5  # how strongly a guided search moves away from what a text rules out
+
+
+class Prompt(NamedTuple):
+    """A text as the guidance reads it: what to move toward, and what the text rules out (None: nothing)."""
+
+    positive: str
+    negative: str | None = None
+
+
+def prompt_for(vocab: Vocabulary, text: str) -> Prompt:
+    """``text`` put to the guidance through the vocabulary's reader (``vocabulary.reader.guidance_prompts``): "no
+    glasses" never steers it toward glasses."""
+    return Prompt(*guidance_prompts(vocab.read(text), vocab.statement))
+
+
 def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeights, content: torch.Tensor,
                        style: torch.Tensor, text: str, mask: torch.Tensor, steps: int,
                        progress: Callable | None = None, resolution: int | None = None) -> torch.Tensor:
@@ -57,16 +75,23 @@ def refine_toward_text(G, guidance, encoder, perceptual, weights: InversionWeigh
     mixing it. ``resolution``: render the steps at that block's output only (CLIP sees 224 px; a 1024 px
     generator then skips its two most costly blocks), the caller renders the result at full size."""
     stop = stop_at(G, resolution)
+    prompt = text if isinstance(text, Prompt) else Prompt(text)
     with torch.inference_mode(False):
         content, style, mask = (t.detach().clone().to(G.device) for t in (content, style, mask))
         m = mask.view(1, -1, 1)
         with torch.no_grad():
             target = G.synthesize(content, "const", **stop)
-            t = guidance.embed_text([text]).to(G.device)
+            t = guidance.embed_text([prompt.positive]).to(G.device)
+            away = guidance.embed_text([prompt.negative]).to(G.device) if prompt.negative else None
+
+        def text_loss(img):  # toward the positive; away from the negative, where there is one
+            loss = guidance.loss(img, t)
+            return loss if away is None else loss + NEGATIVE_WEIGHT * (1 - guidance.loss(img, away))
+
         with torch.enable_grad():
             wp, _ = optimize_wp(lambda w: G.synthesize(w, "const", **stop), target, mix(content, style, mask),
                                 replace(weights, steps=steps), perceptual=perceptual, encoder=encoder,
-                                text_loss=lambda img: guidance.loss(img, t), progress=progress)
+                                text_loss=text_loss, progress=progress)
         return torch.where(m > 0, content + (wp - content) / m.clamp(min=1e-6), style)
 
 
@@ -76,19 +101,28 @@ class GuidedTextCodes:
     features), the codes start from the prior's samples for the text instead of random ones."""
 
     def __init__(self, layers: LayerGroups, refine: Refine, settings: PipelineSettings, prior=None,
-                 text_features: Callable | None = None):
+                 text_features: Callable | None = None, vocab: Vocabulary | None = None):
         self.layers, self.refine, self.settings = layers, refine, settings
-        self.prior, self.text_features = prior, text_features
+        self.prior, self.text_features, self.vocab = prior, text_features, vocab
+
+    def _prompt(self, text: str) -> Prompt | str:
+        return prompt_for(self.vocab, text) if self.vocab is not None else text
 
     def _optimised(self, text, start, mask, steps, progress):
-        return self.refine(start, start, text, mask, steps or self.settings.text_steps, progress)
+        """``start`` refined toward ``text`` in ``mask``'s layers for ``steps`` (None: ``settings.text_steps``; 0:
+        ``start`` itself, no optimisation)."""
+        steps = self.settings.text_steps if steps is None else steps
+        if steps == 0:
+            return start.clone()
+        return self.refine(start, start, self._prompt(text), mask, steps, progress)
 
-    def for_generation(self, text, named, base, layers, steps=0, progress=None, seed=0, truncation=1.0):
+    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0):
         """``(style [N, L, D], layers it governs)`` for random codes ``base``: ``settings.generate_steps`` of
         optimisation where it is set (0: the codes themselves, which text -> image then ranks by the guidance:
-        CLIP-ranked sampling), else ``text_steps``. With a prior the codes are its samples for the text (noise from
-        ``seed``, ``truncation`` toward its mean), in every layer."""
-        steps = steps or self.settings.generate_steps
+        CLIP-ranked sampling), else ``text_steps``; a request's ``steps`` (not None) wins, 0 included. With a
+        prior the codes are its samples for the text (noise from ``seed``, ``truncation`` toward its mean), in
+        every layer."""
+        steps = self.settings.generate_steps if steps is None else steps
         if self.prior is not None and self.settings.use_prior:
             features = self.text_features([text]).expand(len(base), -1)
             base = self.prior.sample(features, self.settings.prior_skip, self.settings.prior_cond_scale, truncation,
@@ -98,22 +132,23 @@ class GuidedTextCodes:
             return base.clone(), layers
         return self._optimised(text, base, self.layers.only(layers), steps, progress), layers
 
-    def for_edit(self, text, named, content, mask, steps=0, progress=None):
+    def for_edit(self, text, named, content, mask, steps=None, progress=None):
         """``(style, None)``: the text's code over every layer group whatever the sliders' ``mask`` (``[L]``), so
         that a group turned up later shows the edit too (no image rendered yet)."""
         return self._optimised(text, content, torch.ones_like(mask), steps, progress), None
 
-    def for_mix(self, text, start, steps=0, progress=None):
+    def for_mix(self, text, start, steps=None, progress=None):
         """The text's code over every layer from the codes ``start``, for plain style mixing: an edit's."""
         return self.for_edit(text, {}, start, self.layers.only([]), steps, progress)[0]
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
-        a, b = (self._optimised(t, base, mask, 0, None) for t in (text_a, text_b))
+        a, b = (self._optimised(t, base, mask, None, None) for t in (text_a, text_b))
         return torch.lerp(a, b, alphas)
 
 
 class MapperTextCodes:
-    """TediGAN's text encoder into W+: a sentence embedding mapped to a W+ code."""
+    """TediGAN's text encoder into W+: a sentence embedding mapped to a W+ code; a request's ``steps`` of guided
+    refinement follow it where given (None or 0: none)."""
 
     def __init__(self, G, layers: LayerGroups, mapper, sentence_encoder, reader: FaceReader, vocab: Vocabulary,
                  refine: Refine, settings: PipelineSettings):
@@ -125,7 +160,7 @@ class MapperTextCodes:
         """Descriptions -> W+ codes ``[T, L, D]``."""
         return self.mapper(self.sentence_encoder(texts).to(self.mapper.w_avg.device))
 
-    def for_generation(self, text, named, base, layers, steps=0, progress=None, seed=0, truncation=1.0):
+    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0):
         """``(style, layers)`` (``seed``, ``truncation``: unused, the codes ``base`` carry them). With
         ``open_attributes`` "shown", each sample's code is that of the description
         followed by a statement of what its random face shows of the attributes the description leaves open, in the
@@ -141,11 +176,11 @@ class MapperTextCodes:
             style = self.code([self.mapper_text(text, named, face) for face in shown])
         else:
             style = self.code([self.mapper_text(text, named)]).expand(len(base), -1, -1)
-        if steps > 0:
+        if steps:
             style = self.refine(base, style, text, self.layers.only(layers), steps, progress)
         return style, layers
 
-    def for_edit(self, text, named, content, mask, steps=0, progress=None):
+    def for_edit(self, text, named, content, mask, steps=None, progress=None):
         """``(style, image or None)``: the text's code entered as its offset from ``reference_code``, added to
         ``content``: the mapper predicts the mean code of the faces a description fits, so mixing it in whole would
         replace the person by that average face; the offset carries the description alone. Refinement works on the
@@ -154,7 +189,7 @@ class MapperTextCodes:
         target = self.target_text(text, named)
         style = self.code([target]).expand(len(content), -1, -1)
         style = content + self.settings.edit_gain * (style - self.reference_code(named, content))
-        if steps > 0:
+        if steps:
             style = self.refine(content, style, target, _chosen(mask), steps, progress)
         return self.pushed(content, style, mask, named)
 
@@ -166,13 +201,13 @@ class MapperTextCodes:
             return push_until_read(self.G, self.reader, content, style, mask, named, self.settings.edit_push)
         return style, None
 
-    def for_mix(self, text, start, steps=0, progress=None):
+    def for_mix(self, text, start, steps=None, progress=None):
         """The text's code (the mapper's, as it reads the text), for plain style mixing."""
         return self._refined_everywhere(start, self.code([text]).expand(len(start), -1, -1), text, steps, progress)
 
     def _refined_everywhere(self, start, style, text, steps, progress):
-        """``style`` refined toward ``text`` over every layer from ``start`` for ``steps`` (0: as it is)."""
-        if steps == 0:
+        """``style`` refined toward ``text`` over every layer from ``start`` for ``steps`` (None or 0: as it is)."""
+        if not steps:
             return style
         return self.refine(start, style, text, self.layers.only(range(self.layers.num_layers)), steps, progress)
 
@@ -227,10 +262,18 @@ class ParameterTextCodes(MapperTextCodes):
         self.names = [t.name for t in vocab.terms]  # the mapping's attribute order
 
     @torch.inference_mode()
-    def offset(self, named: dict[str, str], start: torch.Tensor) -> tuple[torch.Tensor, set[str]]:
-        """``start`` ``[N, L, D]`` with the named values: ``(codes [N, L, D], every attribute that changes)``."""
+    def offset(self, named: dict[str, str], start: torch.Tensor, avoid: dict | None = None
+               ) -> tuple[torch.Tensor, set[str]]:
+        """``start`` ``[N, L, D]`` with the named values: ``(codes [N, L, D], every attribute that changes)``.
+        ``avoid``: attribute -> values ruled out with no single replacement ("not blond"); a face that shows one
+        takes another allowed value (the i-th face the i-th, so that samples differ)."""
         current = self.reader.classified_values(render(self.G, start), self.names)
         target = [{**face, **named, **showing(named, face)} for face in current]
+        for i, face in enumerate(target):
+            for attr, ruled_out in (avoid or {}).items():
+                if face.get(attr) in ruled_out:
+                    allowed = [v for v in self.vocab.term(attr).values if v not in ruled_out]
+                    face[attr] = allowed[i % len(allowed)]
 
         def indices(faces):
             return torch.tensor([[self.vocab.term(n).index(face[n]) for n in self.names] for face in faces])
@@ -239,37 +282,39 @@ class ParameterTextCodes(MapperTextCodes):
         changed = {n for before, after in zip(current, target) for n in self.names if before[n] != after[n]}
         return start + delta.unsqueeze(1), changed | set(named)
 
-    def for_generation(self, text, named, base, layers, steps=0, progress=None, seed=0, truncation=1.0):
-        if not named:
+    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0):
+        avoid = self.vocab.read(text).avoid
+        if not named and not avoid:
             return super().for_generation(text, named, base, layers, steps, progress)
-        style, changed = self.offset(named, base)
+        style, changed = self.offset(named, base, avoid)
         layers = self.layers.layers_of(changed)
-        if steps > 0:
+        if steps:
             style = self.refine(base, style, text, self.layers.only(layers), steps, progress)
         return style, layers
 
-    def for_edit(self, text, named, content, mask, steps=0, progress=None):
-        if not named:
+    def for_edit(self, text, named, content, mask, steps=None, progress=None):
+        avoid = self.vocab.read(text).avoid
+        if not named and not avoid:
             return super().for_edit(text, named, content, mask, steps, progress)
-        style = self.offset(named, content)[0]
-        if steps > 0:
+        style = self.offset(named, content, avoid)[0]
+        if steps:
             style = self.refine(content, style, self.target_text(text, named), _chosen(mask), steps, progress)
         return self.pushed(content, style, mask, named)
 
-    def for_mix(self, text, start, steps=0, progress=None):
+    def for_mix(self, text, start, steps=None, progress=None):
         """The named values' exact code where the text names any (an edit of ``start`` over every layer, no push),
         else the mapper's."""
-        named = self.vocab.parse(text)
-        if not named:
+        reading = self.vocab.read(text)
+        if not reading.named and not reading.avoid:
             return super().for_mix(text, start, steps, progress)
-        return self._refined_everywhere(start, self.offset(named, start)[0], self.target_text(text, named), steps,
-                                        progress)
+        return self._refined_everywhere(start, self.offset(reading.named, start, reading.avoid)[0],
+                                        self.target_text(text, reading.named), steps, progress)
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
-        named_a, named_b = self.vocab.parse(text_a), self.vocab.parse(text_b)
-        if not (named_a and named_b):
+        ra, rb = self.vocab.read(text_a), self.vocab.read(text_b)
+        if not ((ra.named or ra.avoid) and (rb.named or rb.avoid)):
             return super().for_interpolation(text_a, text_b, base, mask, alphas)
-        a, b = self.offset(named_a, base)[0], self.offset(named_b, base)[0]
+        a, b = self.offset(ra.named, base, ra.avoid)[0], self.offset(rb.named, base, rb.avoid)[0]
         return torch.lerp(a, b, alphas)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Term", "Vocabulary", "for_family"]
+__all__ = ["Term", "Vocabulary", "for_family", "for_vocabulary"]
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,29 @@ class Vocabulary:
                 return t
         raise KeyError(f"unknown attribute {name!r}; valid: {', '.join(t.name for t in self.terms)}")
 
+    reader = None  # the learned ``reader.TextReader`` where one is attached (``attach``); else the table reads
+
+    def attach(self, reader) -> Vocabulary:
+        """Read texts with ``reader`` (a ``reader.TextReader`` of this vocabulary) from now on; returns self."""
+        self.reader = reader
+        return self
+
+    def read(self, text: str):
+        """What a free text says (``reader.Reading``): the learned reader's, or the table's where none is attached
+        (values it names, no confidence, nothing reported as not understood)."""
+        from .reader import Reading, ReadValue
+
+        if self.reader is not None:
+            return self.reader.read(text)
+        named = self.table(text)
+        return Reading(text, tuple(ReadValue(a, v, False, 1.0, "") for a, v in named.items()), (), named, {})
+
     def parse(self, text: str) -> dict[str, str]:
-        """The attribute values a free text names (negations name the opposite value)."""
+        """The attribute values a free text asks for (``read(text).named``; negations resolved)."""
+        return dict(self.read(text).named)
+
+    def table(self, text: str) -> dict[str, str]:
+        """The regular-expression table's reading of a text: the fallback where no reader is attached."""
         raise NotImplementedError
 
     def statement(self, values: dict[str, str]) -> str:
@@ -74,3 +95,10 @@ def for_family(synthetic_domain: bool) -> Vocabulary:
     from .realface import RealFaceVocabulary
 
     return RealFaceVocabulary()
+
+
+def for_vocabulary(name: str) -> Vocabulary:
+    """The vocabulary called ``name`` ("synthfaces" or "realface")."""
+    if name not in ("synthfaces", "realface"):
+        raise KeyError(f"unknown vocabulary {name!r}; valid: synthfaces, realface")
+    return for_family(name == "synthfaces")

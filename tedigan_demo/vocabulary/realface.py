@@ -87,7 +87,7 @@ class RealFaceVocabulary(Vocabulary):
     terms = TERMS
     quiet = QUIET
 
-    def parse(self, text: str) -> dict[str, str]:
+    def table(self, text: str) -> dict[str, str]:
         t = " " + text.lower().replace("’", "'") + " "
         found: dict[str, str] = {}
         for name, value, pattern, negated in _KEYWORDS:

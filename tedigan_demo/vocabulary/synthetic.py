@@ -16,7 +16,7 @@ class SyntheticVocabulary(Vocabulary):
     terms = tuple(Term(a.name, a.values, (a.group,)) for a in ATTRIBUTES)
     quiet = frozenset(QUIET)
 
-    def parse(self, text: str) -> dict[str, str]:
+    def table(self, text: str) -> dict[str, str]:
         return parse(text)
 
     def statement(self, values: dict[str, str]) -> str:

@@ -1,0 +1,186 @@
+"""The text side on people's own wordings: how the reader reads them, and what the faces then show.
+
+    HF_HUB_OFFLINE=1 python -m bench.eval_reader --set dev --json /tmp/reader_dev.json
+    HF_HUB_OFFLINE=1 python -m bench.eval_reader --set test --images --json checkpoints/synthfaces64/eval_reader.json
+
+Sets: ``dev`` (``bench.heldout_words``) and ``test`` (``bench.heldout_words_test``), each written by a writer who
+saw neither the training corpus nor the reader; neither is trained on, and ``test`` is not tuned against.
+
+* reading: per named value, read as asked; per ruled-out value, ruled out; "backwards": a ruled-out value read as
+  asked. Beside it the regular-expression table (``--no-table`` leaves it out), the signal the reader is tested
+  against.
+* ``--images``: text -> image with the app's defaults, the shipped classifier reading each sample (values asked
+  shown where the face shows the attribute; values ruled out absent); edits of random faces of the generator (their
+  exact W+ codes, no inversion), success where the face did not already show what is asked, and the share of the
+  other attributes kept.
+* ``--speed``: milliseconds to read one text (median of new texts, MiniLM and tagger) on this CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import time
+
+import numpy as np
+import torch
+
+from tedigan_demo.demo import REFINE_STEPS
+from tedigan_demo.pipeline import TediGANPipeline
+from tedigan_demo.synthfaces import ATTRIBUTES, attribute, observable_mask
+from tedigan_demo.synthfaces.captions import parse as table_parse
+
+NAMES = [a.name for a in ATTRIBUTES]
+SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test"}
+
+
+def load_set(name: str):
+    mod = importlib.import_module(SETS[name])
+    return mod.DESCRIPTIONS, mod.EDITS
+
+
+def score_reading(named: dict, avoid: dict, asks: dict, forbids: dict) -> dict:
+    """Counts for one text: asked values read, ruled-out values honoured, backwards readings."""
+    out = {"asked": 0, "asked_read": 0, "ruled_out": 0, "ruled_out_read": 0, "backwards": 0}
+    for attr, value in asks.items():
+        out["asked"] += 1
+        out["asked_read"] += named.get(attr) == value
+    for attr, values in forbids.items():
+        if attr in asks:
+            continue  # "swap X for Y": the asked value says it all
+        out["ruled_out"] += 1
+        got = named.get(attr)
+        out["ruled_out_read"] += (got is not None and got not in values) or (
+            got is None and set(values) <= set(avoid.get(attr, ())))
+        out["backwards"] += got in values
+    return out
+
+
+def _sum(rows: list[dict]) -> dict:
+    total = {k: sum(r[k] for r in rows) for k in rows[0]}
+    return {"asked_read": round(total["asked_read"] / max(total["asked"], 1), 3),
+            "ruled_out_read": round(total["ruled_out_read"] / max(total["ruled_out"], 1), 3),
+            "backwards": total["backwards"], "asked": total["asked"], "ruled_out": total["ruled_out"]}
+
+
+def eval_reading(vocab, descriptions, edits, table: bool) -> dict:
+    """Reading scores of the reader (and of the table), overall, per style and for edits; misreadings listed."""
+    res, misread = {}, []
+    items = [(t, s, a, f) for t, s, a, f in descriptions] + [(t, "edit", a, f) for t, a, f in edits]
+    for who in (["reader", "table"] if table else ["reader"]):
+        rows: dict[str, list] = {}
+        for text, style, asks, forbids in items:
+            if who == "reader":
+                r = vocab.read(text)
+                named, avoid = r.named, r.avoid
+            else:
+                named, avoid = table_parse(text), {}
+            sc = score_reading(named, avoid, asks, forbids)
+            rows.setdefault(style, []).append(sc)
+            rows.setdefault("all", []).append(sc)
+            if who == "reader" and (sc["asked_read"] < sc["asked"] or sc["ruled_out_read"] < sc["ruled_out"]):
+                misread.append({"text": text, "asks": asks, "forbids": forbids, "named": named,
+                                "avoid": {k: sorted(v) for k, v in avoid.items()}})
+        res[who] = {style: _sum(r) for style, r in rows.items()}
+    res["misread"] = misread
+    return res
+
+
+@torch.no_grad()
+def _shows(C, images) -> tuple[torch.Tensor, torch.Tensor]:
+    read = C.predict(images)[0]
+    return read, observable_mask(read)
+
+
+def eval_text_to_image(pipe, descriptions, n: int, seed: int) -> dict:
+    """Per style: values asked shown (where observable), values ruled out absent, and both together."""
+    rows: dict[str, list] = {}
+    for text, style, asks, forbids in descriptions:
+        read, seen = _shows(pipe.classifier, pipe.generate(text, n=n, seed=seed).images)
+        hits = [float(read[i, NAMES.index(a)] == attribute(a).index(v)) for a, v in asks.items()
+                for i in range(n) if seen[i, NAMES.index(a)]]
+        hits += [float(attribute(a).values[int(read[i, NAMES.index(a)])] not in vs) for a, vs in forbids.items()
+                 if a not in asks for i in range(n)]
+        if hits:
+            rows.setdefault(style, []).extend(hits)
+            rows.setdefault("all", []).extend(hits)
+    return {style: round(float(np.mean(h)), 3) for style, h in rows.items()}
+
+
+def eval_edits(pipe, edits, faces: int, seed: int) -> dict:
+    """Edits of ``faces`` random faces each: success where the face did not already show the request, others
+    kept (attributes neither asked nor ruled out, seen before and after)."""
+    content = pipe.random_codes(faces, seed)
+    before, seen_before = _shows(pipe.classifier, pipe.render(content))
+    success, kept, per = [], [], {}
+    for text, asks, forbids in edits:
+        out = pipe.edit(content, text, steps=REFINE_STEPS, per_group=False)  # the app's refinement default
+        after, seen_after = _shows(pipe.classifier, out.image)
+        mine = []
+        for i in range(faces):
+            def ok(read, seen):
+                good = [read[i, NAMES.index(a)] == attribute(a).index(v) or not seen[i, NAMES.index(a)]
+                        for a, v in asks.items()]
+                good += [attribute(a).values[int(read[i, NAMES.index(a)])] not in vs for a, vs in forbids.items()
+                         if a not in asks]
+                return all(bool(g) for g in good)
+            if ok(before, seen_before):
+                continue  # nothing to do for this face
+            mine.append(float(ok(after, seen_after)))
+            touched = set(asks) | set(forbids) | set(out.named)
+            others = [k for k, name in enumerate(NAMES) if name not in touched and seen_before[i, k] and
+                      seen_after[i, k]]
+            if others:
+                kept.append(float((before[i, others] == after[i, others]).float().mean()))
+        success += mine
+        per[text] = round(float(np.mean(mine)), 3) if mine else None
+    return {"success": round(float(np.mean(success)), 3), "others_kept": round(float(np.mean(kept)), 3),
+            "cases": len(success), "failed": [t for t, v in per.items() if v is not None and v < 0.5]}
+
+
+def eval_speed(vocab, texts: list[str]) -> dict:
+    vocab.read("warm up the reader")
+    times = []
+    for t in texts:
+        vocab.reader._memo.clear()  # a new text: not memoised
+        s = time.perf_counter()
+        vocab.read(t)
+        times.append((time.perf_counter() - s) * 1000)
+    return {"read_ms_median": round(float(np.median(times)), 2), "read_ms_p95": round(float(np.percentile(times, 95)), 2),
+            "texts": len(texts), "threads": torch.get_num_threads()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--family", default="synthfaces64")
+    ap.add_argument("--set", choices=list(SETS), default="dev")
+    ap.add_argument("--images", action="store_true", help="also text -> image and edits, read by the classifier")
+    ap.add_argument("--speed", action="store_true")
+    ap.add_argument("--n", type=int, default=4, help="samples per description")
+    ap.add_argument("--faces", type=int, default=8, help="random faces each edit is applied to")
+    ap.add_argument("--no-table", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    descriptions, edits = load_set(args.set)
+    pipe = TediGANPipeline.from_family(args.family)
+    res = {"set": args.set, "descriptions": len(descriptions), "edits": len(edits),
+           "reading": eval_reading(pipe.vocab, descriptions, edits, not args.no_table)}
+    if args.images:
+        res["text_to_image"] = eval_text_to_image(pipe, descriptions, args.n, seed=0)
+        res["edits_on_faces"] = eval_edits(pipe, edits, args.faces, seed=7)
+    if args.speed:
+        res["speed"] = eval_speed(pipe.vocab, [t for t, *_ in descriptions])
+    text = json.dumps(res, indent=1)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+    summary = {k: v for k, v in res.items() if k != "reading"}
+    summary["reading"] = {k: v for k, v in res["reading"].items() if k != "misread"}
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()

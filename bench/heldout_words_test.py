@@ -1,0 +1,472 @@
+"""Held-out TEST set of face descriptions and edit instructions in people's own words.
+
+This is an independent test set, written by a writer who saw neither the
+training corpus, nor the parser, nor the development set. It imitates what
+different real users of the web demo would type (a teenager typing fast in
+slang, a non-native English speaker, a British pensioner, a novelist writing
+flowery captions, a prompt engineer writing comma-separated tags, a careful
+tester trying tricky negations, a parent describing a child's drawing, ...).
+
+It must never be trained on and never be tuned against; it is only used by
+`bench.eval_reader --set test`.
+
+Format:
+    DESCRIPTIONS: (text, style, asks, forbids)
+        style   -- one of "paraphrase", "long", "negation", "keyword"
+        asks    -- {attribute: value} the text clearly asks for
+        forbids -- {attribute: [values the result must not show]}
+    EDITS: (instruction, asks, forbids)
+
+Only what a careful human reader is sure of is labelled. Words for things
+outside the face domain (clothes, hats, other jewellery, age, places, colours
+of clothes or beards) are deliberate distractors and are not labelled.
+"""
+
+DESCRIPTIONS = [  # (text, style, asks, forbids)
+    # ------------------------------------------------------------------ paraphrase
+    ("a lady with ginger hair in a neat bob and a big grin", "paraphrase",
+     {"hair_color": "red", "hair_style": "bob", "smile": "smiling"}, {}),
+    ("bald guy w/ a thick beard and shades, lookin to the left", "paraphrase",
+     {"hair_style": "bald", "beard": "beard", "glasses": "sunglasses", "pose": "left"}, {}),
+    ("He have long face and wear glasses, hair is black and short", "paraphrase",
+     {"face_shape": "long", "glasses": "glasses", "hair_color": "black", "hair_style": "short"}, {}),
+    ("Chap with silver hair and spectacles, wearing a navy blazer, against a plain grey backdrop", "paraphrase",
+     {"hair_color": "gray", "glasses": "glasses", "background": "gray"}, {}),
+    ("girl with freckles all over her nose and bright green eyes, she's wearing a pink hoodie", "paraphrase",
+     {"freckles": "freckles", "eye_color": "green"}, {}),
+    ("my son drew a man with his eyes shut and his mouth wide open like he's yawning", "paraphrase",
+     {"eyes": "closed", "mouth": "open"}, {}),
+    ("woman with dark skin, hoop earrings and red lipstick, smiling", "paraphrase",
+     {"skin_tone": "dark", "earrings": "earrings", "lipstick": "red", "smile": "smiling"}, {}),
+    ("someone facing straight at the camera with a round face and blue eyes", "paraphrase",
+     {"pose": "frontal", "face_shape": "round", "eye_color": "blue"}, {}),
+    ("a blonde with long hair and a tan, in a black leather jacket", "paraphrase",
+     {"hair_color": "blond", "hair_style": "long", "skin_tone": "tan"}, {}),
+    ("pale fella, red beard, brown hair on top, green scarf", "paraphrase",
+     {"skin_tone": "light", "beard": "beard", "hair_color": "brown"}, {}),
+    ("brunette with a chin-length cut and brown eyes, head turned to the right", "paraphrase",
+     {"hair_color": "brown", "hair_style": "bob", "eye_color": "brown", "pose": "right"}, {}),
+    ("guy with a buzzcut and a serious face, no expression at all", "paraphrase",
+     {"hair_style": "short", "smile": "neutral"}, {}),
+    ("ngl she's got red lipstick on and a mint green background, hair up in a bun", "paraphrase",
+     {"lipstick": "red", "background": "green"}, {}),
+    ("an old man wearing reading glasses, clean-shaven, with an oval face", "paraphrase",
+     {"glasses": "glasses", "beard": "none", "face_shape": "oval"}, {}),
+    ("A woman with her eyes closed and a gentle smile, earrings dangling, pink backdrop", "paraphrase",
+     {"eyes": "closed", "smile": "smiling", "earrings": "earrings", "background": "pink"}, {}),
+    ("kid with a freckly face and red hair, grinning ear to ear", "paraphrase",
+     {"freckles": "freckles", "hair_color": "red", "smile": "smiling"}, {}),
+    ("A man with a sun-tanned complexion wearing aviator sunglasses and a denim shirt", "paraphrase",
+     {"skin_tone": "tan", "glasses": "sunglasses"}, {}),
+    ("someone looking towards the left side of the picture, long black hair", "paraphrase",
+     {"pose": "left", "hair_color": "black", "hair_style": "long"}, {}),
+    ("A woman with blue eye and blond hair short, she is wearing the earring", "paraphrase",
+     {"eye_color": "blue", "hair_color": "blond", "hair_style": "short", "earrings": "earrings"}, {}),
+    ("grey-haired granny with a bob, specs on the end of her nose, cardigan", "paraphrase",
+     {"hair_color": "gray", "hair_style": "bob", "glasses": "glasses"}, {}),
+    ("bearded dude with his mouth hanging open, blue background", "paraphrase",
+     {"beard": "beard", "mouth": "open", "background": "blue"}, {}),
+    ("a bald man with dark skin and brown eyes smiling warmly", "paraphrase",
+     {"hair_style": "bald", "skin_tone": "dark", "eye_color": "brown", "smile": "smiling"}, {}),
+    ("long narrow face, lips pressed together, wearing a yellow raincoat", "paraphrase",
+     {"face_shape": "long", "mouth": "closed"}, {}),
+    ("portrait of a redhead wearing sunnies, facing the viewer", "paraphrase",
+     {"hair_color": "red", "glasses": "sunglasses", "pose": "frontal"}, {}),
+    ("a fair-skinned lady with freckles and green eyes, in a red dress", "paraphrase",
+     {"skin_tone": "light", "freckles": "freckles", "eye_color": "green"}, {}),
+    ("Gentleman with a full beard and a chubby round face, peering to the right", "paraphrase",
+     {"beard": "beard", "face_shape": "round", "pose": "right"}, {}),
+    ("ppl w black hair + glasses + closed eyes pls", "paraphrase",
+     {"hair_color": "black", "glasses": "glasses", "eyes": "closed"}, {}),
+    ("a woman with wide open eyes and an open mouth, like she's surprised, gray background", "paraphrase",
+     {"eyes": "open", "mouth": "open", "background": "gray"}, {}),
+    ("young man with blond hair cut short, blue eyes, wearing a blue shirt, green background", "paraphrase",
+     {"hair_color": "blond", "hair_style": "short", "eye_color": "blue", "background": "green"}, {}),
+    ("an oval-faced woman wearing scarlet lipstick and pearl earrings", "paraphrase",
+     {"face_shape": "oval", "lipstick": "red", "earrings": "earrings"}, {}),
+    ("My little girl drew her grandpa: no hair at all, big glasses, and a huge smile", "paraphrase",
+     {"hair_style": "bald", "glasses": "glasses", "smile": "smiling"}, {}),
+    ("dude with a long face, brown curly hair and a scruffy beard", "paraphrase",
+     {"face_shape": "long", "hair_color": "brown", "beard": "beard"}, {}),
+    ("A girl with a brown bob and a pink background, eyes closed, wearing a yellow bow", "paraphrase",
+     {"hair_color": "brown", "hair_style": "bob", "background": "pink", "eyes": "closed"}, {}),
+    ("man, very dark skin, smiling with his mouth open, head turned to the left", "paraphrase",
+     {"skin_tone": "dark", "smile": "smiling", "mouth": "open", "pose": "left"}, {}),
+    ("She's got platinum blonde hair down to her waist and she's wearing dark shades", "paraphrase",
+     {"hair_color": "blond", "hair_style": "long", "glasses": "sunglasses"}, {}),
+    ("tan skinned guy with green eyes n a crew cut", "paraphrase",
+     {"skin_tone": "tan", "eye_color": "green", "hair_style": "short"}, {}),
+    ("A person with a round face and ginger freckles, in front of a sky-blue backdrop", "paraphrase",
+     {"face_shape": "round", "freckles": "freckles", "background": "blue"}, {}),
+    ("The man in the photo has a long face, brown eyes, and jet-black hair", "paraphrase",
+     {"face_shape": "long", "eye_color": "brown", "hair_color": "black"}, {}),
+    ("Lady with tanned skin and a blonde bob wearing a green blazer, grey background", "paraphrase",
+     {"skin_tone": "tan", "hair_color": "blond", "hair_style": "bob", "background": "gray"}, {}),
+    ("face looking dead ahead, eyes open, lips closed, neutral expression", "paraphrase",
+     {"pose": "frontal", "eyes": "open", "mouth": "closed", "smile": "neutral"}, {}),
+    ("a slightly sleepy looking man with his eyes closed and a grey beard", "paraphrase",
+     {"eyes": "closed", "beard": "beard"}, {}),
+
+    # ------------------------------------------------------------------ negation
+    ("a man with no beard and no glasses", "negation",
+     {}, {"beard": ["beard"], "glasses": ["glasses"]}),
+    ("woman without earrings, red hair", "negation",
+     {"hair_color": "red"}, {"earrings": ["earrings"]}),
+    ("no glasses but a big beard", "negation",
+     {"beard": "beard"}, {"glasses": ["glasses"]}),
+    ("hair's not blond, it's more of a brown", "negation",
+     {"hair_color": "brown"}, {"hair_color": ["blond"]}),
+    ("she isn't smiling, and her eyes are closed", "negation",
+     {"eyes": "closed"}, {"smile": ["smiling"]}),
+    ("He never wears glasses or sunglasses, has short black hair", "negation",
+     {"hair_style": "short", "hair_color": "black"}, {"glasses": ["glasses", "sunglasses"]}),
+    ("hasn't got a single freckle, pale skin, blue eyes", "negation",
+     {"skin_tone": "light", "eye_color": "blue"}, {"freckles": ["freckles"]}),
+    ("freckle-free face, lipstick-free lips, long brown hair", "negation",
+     {"hair_style": "long", "hair_color": "brown"}, {"freckles": ["freckles"], "lipstick": ["red"]}),
+    ("same guy minus the sunglasses, still bearded", "negation",
+     {"beard": "beard"}, {"glasses": ["sunglasses"]}),
+    ("A bald man, hold the beard please", "negation",
+     {"hair_style": "bald"}, {"beard": ["beard"]}),
+    ("green eyes rather than blue", "negation",
+     {"eye_color": "green"}, {"eye_color": ["blue"]}),
+    ("a pink background instead of the usual grey", "negation",
+     {"background": "pink"}, {"background": ["gray"]}),
+    ("swap the glasses for sunglasses, woman with a bob", "negation",
+     {"glasses": "sunglasses", "hair_style": "bob"}, {"glasses": ["glasses"]}),
+    ("hair colour anything but red, and she should have freckles", "negation",
+     {"freckles": "freckles"}, {"hair_color": ["red"]}),
+    ("man lacking any facial hair, with a long face", "negation",
+     {"face_shape": "long"}, {"beard": ["beard"]}),
+    ("sans lipstick, sans earrings, just a plain oval face", "negation",
+     {"face_shape": "oval"}, {"lipstick": ["red"], "earrings": ["earrings"]}),
+    ("zero makeup, zero jewellery, curly red hair", "negation",
+     {"hair_color": "red"}, {"lipstick": ["red"], "earrings": ["earrings"]}),
+    ("glasses? nope. beard? nope. smile? yes", "negation",
+     {"smile": "smiling"}, {"glasses": ["glasses"], "beard": ["beard"]}),
+    ("not a bald guy \u2014 he has long hair", "negation",
+     {"hair_style": "long"}, {"hair_style": ["bald"]}),
+    ("Her eyes are not closed; she's looking to the right", "negation",
+     {"pose": "right"}, {"eyes": ["closed"]}),
+    ("no hat, no scarf, no glasses, just a bloke with ginger hair", "negation",
+     {"hair_color": "red"}, {"glasses": ["glasses"]}),
+    ("wearing sunglasses, not regular glasses", "negation",
+     {"glasses": "sunglasses"}, {"glasses": ["glasses"]}),
+    ("her eyes aren't blue, they're brown", "negation",
+     {"eye_color": "brown"}, {"eye_color": ["blue"]}),
+    ("a clean-shaven man, not smiling, grey background", "negation",
+     {"beard": "none", "background": "gray"}, {"smile": ["smiling"]}),
+    ("no eyewear whatsoever, dark skin, short hair", "negation",
+     {"skin_tone": "dark", "hair_style": "short"}, {"glasses": ["glasses", "sunglasses"]}),
+    ("definitely NOT a round face, more oval", "negation",
+     {"face_shape": "oval"}, {"face_shape": ["round"]}),
+    ("don't give her lipstick, but do give her earrings", "negation",
+     {"earrings": "earrings"}, {"lipstick": ["red"]}),
+    ("mouth not open, blue backdrop", "negation",
+     {"background": "blue"}, {"mouth": ["open"]}),
+    ("A woman, unsmiling, with silver hair and earrings", "negation",
+     {"hair_color": "gray", "earrings": "earrings"}, {"smile": ["smiling"]}),
+    ("he doesn't have a beard but he does have a moustache", "negation",
+     {}, {"beard": ["beard"]}),
+    ("not facing the camera, turned to the left", "negation",
+     {"pose": "left"}, {"pose": ["frontal"]}),
+    ("neither glasses nor shades, blue eyes", "negation",
+     {"eye_color": "blue"}, {"glasses": ["glasses", "sunglasses"]}),
+    ("hair that's anything but gray \u2014 she's young, brunette, bob cut", "negation",
+     {"hair_color": "brown", "hair_style": "bob"}, {"hair_color": ["gray"]}),
+    ("no freckles on her face, but a red polka-dot dress", "negation",
+     {}, {"freckles": ["freckles"]}),
+    ("a man whose hair isn't black or brown \u2014 go blond", "negation",
+     {"hair_color": "blond"}, {"hair_color": ["black", "brown"]}),
+    ("without the pink background, use green instead", "negation",
+     {"background": "green"}, {"background": ["pink"]}),
+    ("no beard, no earrings, but definitely glasses", "negation",
+     {"glasses": "glasses"}, {"beard": ["beard"], "earrings": ["earrings"]}),
+    ("she's not wearing glasses, but she does wear red lipstick", "negation",
+     {"lipstick": "red"}, {"glasses": ["glasses"]}),
+    ("not tanned, quite pale actually, with dark brown eyes", "negation",
+     {"skin_tone": "light", "eye_color": "brown"}, {"skin_tone": ["tan"]}),
+    ("no earrings and no smile, facing forward", "negation",
+     {"pose": "frontal"}, {"earrings": ["earrings"], "smile": ["smiling"]}),
+    ("a man without his glasses on, hair not short but long, and a beard", "negation",
+     {"hair_style": "long", "beard": "beard"}, {"glasses": ["glasses"], "hair_style": ["short"]}),
+    ("I said NO sunglasses. Regular specs are fine.", "negation",
+     {}, {"glasses": ["sunglasses"]}),
+    ("eyes open, not shut, and not blue either \u2014 green", "negation",
+     {"eyes": "open", "eye_color": "green"}, {"eyes": ["closed"], "eye_color": ["blue"]}),
+    ("a face free of freckles and without a beard, hair dyed red", "negation",
+     {"hair_color": "red"}, {"freckles": ["freckles"], "beard": ["beard"]}),
+
+    # ------------------------------------------------------------------ long
+    ("The old sailor sat by the harbour window, a wool cap folded in his lap. "
+     "His beard was thick and unruly, his head entirely bald and shining, and behind "
+     "his round spectacles his blue eyes twinkled. He was turned slightly toward the "
+     "right, as if listening to the gulls. The wall behind him was painted a flat grey.",
+     "long",
+     {"beard": "beard", "hair_style": "bald", "glasses": "glasses", "eye_color": "blue",
+      "pose": "right", "background": "gray"}, {}),
+    ("She arrived at the gala in an emerald gown, late as always. Her hair, the colour "
+     "of autumn leaves \u2014 a deep coppery red \u2014 fell in long waves past her "
+     "shoulders. Freckles dusted her cheeks. She wore no jewellery in her ears, and her "
+     "lips were bare of any colour. She smiled at no one in particular, eyes wide open.",
+     "long",
+     {"hair_color": "red", "hair_style": "long", "freckles": "freckles", "smile": "smiling",
+      "eyes": "open"},
+     {"earrings": ["earrings"], "lipstick": ["red"]}),
+    ("Morning light spilled over the kitchen table where Marguerite read her letters. "
+     "She was a woman of dark complexion with close-cropped black hair, a pair of gold "
+     "hoops swinging from her ears. Her face was long and elegant. She did not look up; "
+     "her eyes were closed as she listened to the radio. The wallpaper behind her was a "
+     "faded pink.",
+     "long",
+     {"skin_tone": "dark", "hair_style": "short", "hair_color": "black", "earrings": "earrings",
+      "face_shape": "long", "eyes": "closed", "background": "pink"}, {}),
+    ("My 7 year old drew this for her teacher. It's a lady with a yellow\u2014 sorry, "
+     "blonde\u2014 bob haircut, big blue eyes, and a huge smile with her mouth open. She "
+     "coloured the whole background green with a crayon. There's also a cat and a "
+     "rainbow in the corner.",
+     "long",
+     {"hair_color": "blond", "hair_style": "bob", "eye_color": "blue", "smile": "smiling",
+      "mouth": "open", "background": "green"}, {}),
+    ("I should like a picture of my late husband, Reginald. He had a long face, grey "
+     "hair kept short, and he always wore his spectacles. Never a beard \u2014 he shaved "
+     "every morning without fail. He wore a tweed jacket and a green tie most days. "
+     "Facing straight forward, please, as in his passport photograph.",
+     "long",
+     {"face_shape": "long", "hair_color": "gray", "hair_style": "short", "glasses": "glasses",
+      "pose": "frontal"},
+     {"beard": ["beard"]}),
+    ("ok so basically it's my OC. she has long black hair, green eyes, and tan skin. "
+     "she wears these big hoop earrings and red lipstick. background pink bc thats her "
+     "aesthetic. she's NOT smiling she's too cool for that lol",
+     "long",
+     {"hair_style": "long", "hair_color": "black", "eye_color": "green", "skin_tone": "tan",
+      "earrings": "earrings", "lipstick": "red", "background": "pink"},
+     {"smile": ["smiling"]}),
+    ("I want picture of my friend. He is man with round face and short brown hair. He "
+     "has the beard, not so long. His eyes are brown and he wear always the sunglasses. "
+     "Background please make blue, same like his favorite football team shirt.",
+     "long",
+     {"face_shape": "round", "hair_style": "short", "hair_color": "brown", "beard": "beard",
+      "eye_color": "brown", "glasses": "sunglasses", "background": "blue"}, {}),
+    ("Test case 14. Subject is turned to the left. Face shape: oval. Eyes: closed. "
+     "Mouth: closed. No glasses of any kind. Background should be gray, not blue. "
+     "Ignore the red collar on the shirt.",
+     "long",
+     {"pose": "left", "face_shape": "oval", "eyes": "closed", "mouth": "closed",
+      "background": "gray"},
+     {"glasses": ["glasses", "sunglasses"], "background": ["blue"]}),
+    ("The detective leaned against the doorframe, cigarette unlit, trench coat damp "
+     "with rain. He had taken off his hat, and his head was shaved clean, bald as an "
+     "egg. A dense black beard framed a grim mouth that stayed firmly shut. His skin was "
+     "pale from too many nights indoors.",
+     "long",
+     {"hair_style": "bald", "beard": "beard", "mouth": "closed", "skin_tone": "light"}, {}),
+    ("Picture a grandmother in her garden. Silver hair cut to her chin, a sprinkling of "
+     "freckles across her nose, and wire-rimmed glasses. She's laughing, eyes crinkled "
+     "but open, wearing a lilac cardigan and a straw hat. The backdrop is a clear sky blue.",
+     "long",
+     {"hair_color": "gray", "hair_style": "bob", "freckles": "freckles", "glasses": "glasses",
+      "smile": "smiling", "eyes": "open", "background": "blue"}, {}),
+    ("For the team page I need a headshot of Priya: she has dark skin, long dark-brown "
+     "hair and small stud earrings. She should be smiling, looking straight at the "
+     "camera. Plain grey background like the others. She'll be wearing a navy blazer.",
+     "long",
+     {"skin_tone": "dark", "hair_style": "long", "hair_color": "brown", "earrings": "earrings",
+      "smile": "smiling", "pose": "frontal", "background": "gray"}, {}),
+    ("He came in from the surf with sun-bleached blond hair, long and tangled, and skin "
+     "tanned a deep bronze. Blue eyes, a scruffy beard, and a wetsuit peeled down to his "
+     "waist. He was grinning. The wall behind him was bright pink.",
+     "long",
+     {"hair_color": "blond", "hair_style": "long", "skin_tone": "tan", "eye_color": "blue",
+      "beard": "beard", "smile": "smiling", "background": "pink"}, {}),
+    ("Write-up for my D&D character portrait: elf woman, oval face, green eyes, red hair "
+     "in a short bob, freckles. She's wearing a forest-green cloak and a silver circlet. "
+     "Turn her head to the right. No earrings (elves hate them, don't ask).",
+     "long",
+     {"face_shape": "oval", "eye_color": "green", "hair_color": "red", "hair_style": "bob",
+      "freckles": "freckles", "pose": "right"},
+     {"earrings": ["earrings"]}),
+    ("Good afternoon. I am trying to make a likeness of myself for the parish "
+     "newsletter. I have white hair, cut short, and a neatly trimmed white beard. I wear "
+     "bifocals. My complexion is fair. I should prefer not to be shown grinning like a "
+     "Cheshire cat. Thank you kindly.",
+     "long",
+     {"hair_color": "gray", "hair_style": "short", "beard": "beard", "glasses": "glasses",
+      "skin_tone": "light"},
+     {"smile": ["smiling"]}),
+    ("Scene: a street musician at dusk, violin case open at her feet. She has a round "
+     "face, tan skin, and jet black hair cropped short. Eyes closed as she plays, lips "
+     "parted slightly. A green wall behind her, covered in old posters.",
+     "long",
+     {"face_shape": "round", "skin_tone": "tan", "hair_color": "black", "hair_style": "short",
+      "eyes": "closed", "mouth": "open", "background": "green"}, {}),
+    ("My husband wants a cartoon of himself for his birthday mug. He's got a long face "
+     "and he's going grey \u2014 let's just say gray hair. Short hair. He has a beard he's "
+     "very proud of. He wears glasses only for reading so leave them off. He'd be facing "
+     "left, smiling.",
+     "long",
+     {"face_shape": "long", "hair_color": "gray", "hair_style": "short", "beard": "beard",
+      "pose": "left", "smile": "smiling"},
+     {"glasses": ["glasses"]}),
+    ("The painting shows a young woman against a dusty pink background. Her head is "
+     "turned toward the left edge of the canvas, and her long blond hair is braided with "
+     "blue ribbons. She wears a pair of drop earrings and a shy, closed-mouth smile. A "
+     "blue shawl is draped around her shoulders.",
+     "long",
+     {"background": "pink", "pose": "left", "hair_style": "long", "hair_color": "blond",
+      "earrings": "earrings", "smile": "smiling", "mouth": "closed"}, {}),
+    ("bro make me look like a villain lmao. bald, big black beard, sunglasses, dark "
+     "skin. villains dont smile so no smiling. red background if u can",
+     "long",
+     {"hair_style": "bald", "beard": "beard", "glasses": "sunglasses", "skin_tone": "dark"},
+     {"smile": ["smiling"]}),
+    ("Patient is a female with light skin and blue eyes. Hair: red, long. Face shape "
+     "appears oval. Wears no glasses. Background of the photo: plain blue.",
+     "long",
+     {"skin_tone": "light", "eye_color": "blue", "hair_color": "red", "hair_style": "long",
+      "face_shape": "oval", "background": "blue"},
+     {"glasses": ["glasses"]}),
+    ("Once upon a time there was a little prince with golden hair, which he wore short. "
+     "He had round cheeks and a round face, and the greenest eyes in the kingdom. He "
+     "laughed all the time, mouth wide open. Every portrait of him was painted against a "
+     "sky-blue wall.",
+     "long",
+     {"hair_color": "blond", "hair_style": "short", "face_shape": "round", "eye_color": "green",
+      "smile": "smiling", "mouth": "open", "background": "blue"}, {}),
+    ("So here's what I want, and please read carefully. A man facing the camera. Brown "
+     "hair, long. No beard this time, the last one came out with one. Glasses are fine "
+     "but NOT sunglasses. Eyes open, mouth closed. Gray background.",
+     "long",
+     {"pose": "frontal", "hair_color": "brown", "hair_style": "long", "eyes": "open",
+      "mouth": "closed", "background": "gray"},
+     {"beard": ["beard"], "glasses": ["sunglasses"]}),
+    ("The witness described the suspect as a woman in her forties with a long, thin "
+     "face and dyed red hair in a chin-length bob. She wore large dark sunglasses "
+     "throughout and had a dark green anorak. The witness did not notice any earrings. "
+     "She was not smiling.",
+     "long",
+     {"face_shape": "long", "hair_color": "red", "hair_style": "bob", "glasses": "sunglasses"},
+     {"smile": ["smiling"]}),
+
+    # ------------------------------------------------------------------ keyword
+    ("portrait, woman, red hair, bob cut, green eyes, freckles, pink background, highly detailed, 4k",
+     "keyword",
+     {"hair_color": "red", "hair_style": "bob", "eye_color": "green", "freckles": "freckles",
+      "background": "pink"}, {}),
+    ("man, bald, full beard, sunglasses, gray background, studio lighting", "keyword",
+     {"hair_style": "bald", "beard": "beard", "glasses": "sunglasses", "background": "gray"}, {}),
+    ("1girl, blonde, long hair, blue eyes, smiling, earrings, masterpiece", "keyword",
+     {"hair_color": "blond", "hair_style": "long", "eye_color": "blue", "smile": "smiling",
+      "earrings": "earrings"}, {}),
+    ("headshot, dark skin, short black hair, brown eyes, frontal view, neutral expression", "keyword",
+     {"skin_tone": "dark", "hair_style": "short", "hair_color": "black", "eye_color": "brown",
+      "pose": "frontal", "smile": "neutral"}, {}),
+    ("female, oval face, red lipstick, hoop earrings, navy blazer, green backdrop", "keyword",
+     {"face_shape": "oval", "lipstick": "red", "earrings": "earrings", "background": "green"}, {}),
+    ("elderly man, grey hair, glasses, long face, cardigan, soft light", "keyword",
+     {"hair_color": "gray", "glasses": "glasses", "face_shape": "long"}, {}),
+    ("teen boy, ginger, freckles, round face, green hoodie, blue bg", "keyword",
+     {"hair_color": "red", "freckles": "freckles", "face_shape": "round", "background": "blue"}, {}),
+    ("eyes closed, mouth open, head turned right, tan skin", "keyword",
+     {"eyes": "closed", "mouth": "open", "pose": "right", "skin_tone": "tan"}, {}),
+    ("woman, brunette, chin-length hair, pale skin, no makeup, pink background", "keyword",
+     {"hair_color": "brown", "hair_style": "bob", "skin_tone": "light", "background": "pink"},
+     {"lipstick": ["red"]}),
+    ("man, beard, long hair, brown hair, looking left, --no glasses", "keyword",
+     {"beard": "beard", "hair_style": "long", "hair_color": "brown", "pose": "left"},
+     {"glasses": ["glasses"]}),
+    ("bald, dark skin, big smile, gold chain, blue background", "keyword",
+     {"hair_style": "bald", "skin_tone": "dark", "smile": "smiling", "background": "blue"}, {}),
+    ("girl, green eyes, black hair, bob, sunglasses, leather jacket, grey background", "keyword",
+     {"eye_color": "green", "hair_color": "black", "hair_style": "bob", "glasses": "sunglasses",
+      "background": "gray"}, {}),
+    ("clean shaven, short blond hair, blue eyes, oval face, red tie", "keyword",
+     {"beard": "none", "hair_style": "short", "hair_color": "blond", "eye_color": "blue",
+      "face_shape": "oval"}, {}),
+    ("face: round | hair: long, gray | eyes: closed | bg: green", "keyword",
+     {"face_shape": "round", "hair_style": "long", "hair_color": "gray", "eyes": "closed",
+      "background": "green"}, {}),
+    ("pose=left, glasses=sunglasses, hair_color=red, background=pink", "keyword",
+     {"pose": "left", "glasses": "sunglasses", "hair_color": "red", "background": "pink"}, {}),
+    ("smiling, open mouth, freckles, red hair, long hair, tan", "keyword",
+     {"smile": "smiling", "mouth": "open", "freckles": "freckles", "hair_color": "red",
+      "hair_style": "long", "skin_tone": "tan"}, {}),
+    ("woman, red lipstick, earrings, long face, brown eyes, straight-on", "keyword",
+     {"lipstick": "red", "earrings": "earrings", "face_shape": "long", "eye_color": "brown",
+      "pose": "frontal"}, {}),
+    ("man, mid-30s, short brown hair, stubble, glasses, light skin, blue eyes, white shirt", "keyword",
+     {"hair_style": "short", "hair_color": "brown", "glasses": "glasses", "skin_tone": "light",
+      "eye_color": "blue"}, {}),
+    ("kid, round face, big smile, blue eyes, yellow raincoat, green background", "keyword",
+     {"face_shape": "round", "smile": "smiling", "eye_color": "blue", "background": "green"}, {}),
+    ("negative prompt: beard, glasses. positive: woman, long red hair, green eyes", "keyword",
+     {"hair_style": "long", "hair_color": "red", "eye_color": "green"},
+     {"beard": ["beard"], "glasses": ["glasses"]}),
+    ("3/4 view facing right, dark skin, gray hair, short, beard, neutral face", "keyword",
+     {"pose": "right", "skin_tone": "dark", "hair_color": "gray", "hair_style": "short",
+      "beard": "beard", "smile": "neutral"}, {}),
+    ("anime style, boy, black hair, closed eyes, smiling, pink bg, red scarf", "keyword",
+     {"hair_color": "black", "eyes": "closed", "smile": "smiling", "background": "pink"}, {}),
+]
+
+EDITS = [  # (instruction, asks, forbids)
+    # ------------------------------------------------------------------ negating
+    ("remove his glasses", {}, {"glasses": ["glasses"]}),
+    ("lose the shades", {}, {"glasses": ["sunglasses"]}),
+    ("get rid of the beard", {}, {"beard": ["beard"]}),
+    ("take off her earrings", {}, {"earrings": ["earrings"]}),
+    ("no more freckles pls", {}, {"freckles": ["freckles"]}),
+    ("wipe off the lipstick", {}, {"lipstick": ["red"]}),
+    ("ditch the specs", {}, {"glasses": ["glasses"]}),
+    ("shave off his beard but keep the glasses", {"glasses": "glasses"}, {"beard": ["beard"]}),
+    ("make her stop smiling", {}, {"smile": ["smiling"]}),
+    ("take away all the eyewear, glasses and sunglasses both", {}, {"glasses": ["glasses", "sunglasses"]}),
+    ("the pink background has to go, anything but pink", {}, {"background": ["pink"]}),
+    ("she shouldn't be blonde anymore", {}, {"hair_color": ["blond"]}),
+    ("remove the beard and the moustache", {}, {"beard": ["beard"]}),
+    ("close his mouth, no more gaping", {"mouth": "closed"}, {"mouth": ["open"]}),
+    ("get rid of the red lipstick but leave the earrings on", {"earrings": "earrings"}, {"lipstick": ["red"]}),
+    ("undo the freckles and remove the sunglasses", {}, {"freckles": ["freckles"], "glasses": ["sunglasses"]}),
+    ("no beard. no glasses. thats it", {}, {"beard": ["beard"], "glasses": ["glasses"]}),
+    ("eyes shouldn't be closed", {}, {"eyes": ["closed"]}),
+    ("make it look like he's asleep, eyes shut, no smile", {"eyes": "closed"}, {"smile": ["smiling"]}),
+
+    # ------------------------------------------------------------------ adding / changing
+    ("make her hair silver", {"hair_color": "gray"}, {}),
+    ("turn his head to the right", {"pose": "right"}, {}),
+    ("can u add freckles", {"freckles": "freckles"}, {}),
+    ("swap the green backdrop for a grey one", {"background": "gray"}, {"background": ["green"]}),
+    ("give him a big bushy beard", {"beard": "beard"}, {}),
+    ("put some sunglasses on her", {"glasses": "sunglasses"}, {}),
+    ("make her a redhead", {"hair_color": "red"}, {}),
+    ("shave his head", {"hair_style": "bald"}, {}),
+    ("cut her hair to chin length", {"hair_style": "bob"}, {}),
+    ("let his hair grow out long", {"hair_style": "long"}, {}),
+    ("have her look straight at the camera", {"pose": "frontal"}, {}),
+    ("close her eyes", {"eyes": "closed"}, {}),
+    ("make him smile", {"smile": "smiling"}, {}),
+    ("open her mouth like she's talking", {"mouth": "open"}, {}),
+    ("change the eye colour to green", {"eye_color": "green"}, {}),
+    ("Could you give her some earrings, please? Nothing too flashy.", {"earrings": "earrings"}, {}),
+    ("add red lipstick", {"lipstick": "red"}, {}),
+    ("make the background pink instead of blue", {"background": "pink"}, {"background": ["blue"]}),
+    ("dye his hair black and give him a navy jacket", {"hair_color": "black"}, {}),
+    ("give her a tan", {"skin_tone": "tan"}, {}),
+    ("make him blond with blue eyes", {"hair_color": "blond", "eye_color": "blue"}, {}),
+    ("turn her to face left", {"pose": "left"}, {}),
+    ("give him reading glasses", {"glasses": "glasses"}, {}),
+    ("give her a round face", {"face_shape": "round"}, {}),
+    ("make his face long and narrow", {"face_shape": "long"}, {}),
+    ("give her dark skin, a deep brown complexion", {"skin_tone": "dark"}, {}),
+    ("buzz cut, brown", {"hair_style": "short", "hair_color": "brown"}, {}),
+    ("Would you be so kind as to change the background to a pale blue?", {"background": "blue"}, {}),
+    ("replace the glasses with sunglasses", {"glasses": "sunglasses"}, {"glasses": ["glasses"]}),
+    ("make her eyes brown instead of blue and give her a bob", {"eye_color": "brown", "hair_style": "bob"},
+     {"eye_color": ["blue"]}),
+    ("now make him grin with his mouth open", {"smile": "smiling", "mouth": "open"}, {}),
+    ("paler skin pls, like really fair", {"skin_tone": "light"}, {}),
+    ("give her a green scarf and an oval face", {"face_shape": "oval"}, {}),
+    ("change her hair from black to brown", {"hair_color": "brown"}, {"hair_color": ["black"]}),
+    ("open his eyes", {"eyes": "open"}, {}),
+]

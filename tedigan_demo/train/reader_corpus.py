@@ -1,0 +1,383 @@
+"""The text reader's training corpus: descriptions and edit instructions composed from ``wordings``, every word
+tagged with what it says.
+
+A tag is ``O`` (a word that names nothing: "she", "has", "please"), ``UNK`` (a word about something no vocabulary
+names: "navy suit", "at the beach") or an attribute value with its polarity: ``(attribute, value, negated)``. "not
+bearded" tags "bearded" as ``beard = beard, negated``; "clean-shaven" as ``beard = none``. The corpus is far wider
+than the caption grammar: every form in ``wordings`` under statements, keyword lists, comparisons, edits and every
+kind of negation ("no", "without", "isn't", "-free", "minus", "hold the", "rather than", "instead of", "swap X for
+Y"), several values per text in any order, among clauses about other things.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .wordings import DISTRACTORS, SUBJECTS, Wording, wordings_for
+
+__all__ = ["Tagged", "Corpus", "make_corpus"]
+
+Tag = tuple  # ("O",), ("UNK",) or ("V", attribute, value, negated)
+O, UNK = ("O",), ("UNK",)
+
+
+@dataclass
+class Tagged:
+    """A text and its character spans ``(start, end, tag)``; characters outside every span are ``O``."""
+
+    text: str = ""
+    spans: list = field(default_factory=list)
+
+    def add(self, piece: str, tag: Tag = O) -> Tagged:
+        if piece:
+            start = len(self.text)
+            self.text += piece
+            if tag != O:
+                self.spans.append((start, len(self.text), tag))
+        return self
+
+    def extend(self, other: Tagged) -> Tagged:
+        shift = len(self.text)
+        self.text += other.text
+        self.spans += [(a + shift, b + shift, t) for a, b, t in other.spans]
+        return self
+
+
+def _bare(noun: str) -> str:
+    """"a full beard" -> "full beard" (the noun after "no", "the", "-free")."""
+    return re.sub(r"^(?:a|an|some|a pair of|lots of)\s+", "", noun)
+
+
+def _choice(rng: np.random.Generator, options):
+    return options[int(rng.integers(len(options)))]
+
+
+_PRON = {"she": ("her", "her"), "he": ("him", "his"), "they": ("them", "their")}
+_HAVE = ("has", "with", "sporting", "rocking", "who has", "has got", "showing", "having", "featuring", "and", "plus",
+         "that has", "with a face showing", "'s got")
+_WEAR = ("wearing", "who wears", "wears", "in", "with", "has on")
+_WEARABLE = {"glasses", "earrings", "lipstick"}
+_NEUTRAL_SUBJECTS = ("she", "he", "they", "this person", "the person", "someone", "a person", "an individual",
+                     "my friend", "the subject", "a portrait of someone", "a face", "a character", "an adult")
+_SUBJECT_NOUNS = {  # what a predicate says a value of ("her hair is blond", "eyes not closed")
+    "hair_color": ("hair", "hair colour", "hair color", "locks", "hair colour should be"),
+    "eye_color": ("eyes", "eye colour", "eye color", "iris colour"),
+    "background": ("background", "backdrop", "wall behind", "background colour", "bg", "backgound"),
+    "skin_tone": ("skin", "complexion", "skin tone", "skin colour"), "skin": ("skin", "complexion"),
+    "hair_style": ("hair", "haircut", "hair length"), "eyes": ("eyes", "eyelids"), "mouth": ("mouth", "lips"),
+}
+_BE = ("is", "looks", "who is", "seems", "appears", "'s", "is quite", "is very", "looking", "")
+
+
+class Composer:
+    """Clauses for one vocabulary's wordings; each returns a ``Tagged``."""
+
+    def __init__(self, vocabulary: str, rng: np.random.Generator):
+        self.words = wordings_for(vocabulary)
+        self.vocabulary, self.rng = vocabulary, rng
+        self.values: dict[str, list[str]] = {}
+        for attr, value in self.words:
+            self.values.setdefault(attr, []).append(value)
+
+    def pick(self, options):
+        return _choice(self.rng, options)
+
+    def value_tag(self, attr, value, negated=False) -> Tag:
+        return ("V", attr, value, bool(negated))
+
+    # ---- positive statements ----------------------------------------------------------------------------------
+    def positive(self, attr: str, value: str, style: str) -> Tagged:
+        """One clause that asks for ``value``: "has a full beard", "bearded", "is smiling", "her hair is blond"."""
+        w, tag, r = self.words[(attr, value)], self.value_tag(attr, value), self.rng.random()
+        t = Tagged()
+        if style == "keyword":
+            if r < 0.2:
+                return self.labelled(attr, value, False)
+            return t.add(self.pick(w.nouns + w.adjs + w.ings or w.imps), tag)
+        if style == "edit":
+            return self.edit_positive(attr, value)
+        form = self.pick([f for f in ("nouns", "adjs", "ings", "be") if getattr(w, f, None) or f == "be"])
+        if form == "be" and attr in _SUBJECT_NOUNS:
+            return self._predicate(attr, value, False)
+        if form == "adjs" and w.adjs:
+            return t.add(self.pick(_BE) + " ").add(self.pick(w.adjs), tag) if r < 0.6 else t.add(self.pick(w.adjs),
+                                                                                                    tag)
+        if form == "ings" and w.ings:
+            return t.add(self.pick(("is ", "who is ", "", "currently ", "caught "))).add(self.pick(w.ings), tag)
+        noun = self.pick(w.nouns or w.adjs)
+        verbs = _WEAR if attr in _WEARABLE or attr == "eyeglasses" else _HAVE
+        return t.add(self.pick(verbs) + " ").add(noun, tag) if r < 0.8 else t.add(noun, tag)
+
+    def _predicate(self, attr, value, negated) -> Tagged:
+        """"her hair is blond", "the backdrop isn't pink", "his skin is pale"."""
+        noun = self.pick(_SUBJECT_NOUNS[attr])
+        w = self.words[(attr, value)]
+        word = self._colour_word(attr, value, w)
+        plural = noun in ("eyes", "locks", "lips")
+        tag = self.value_tag(attr, value, negated)
+        if self.rng.random() < 0.35:  # short forms: "eyes not closed", "skin that isn't dark", "hair any colour but X"
+            cue = self.pick((" not ", " that isn't ", " that's not ", " - not ", " which is not ", " any colour but ",
+                             " anything but ", " other than ")) if negated else self.pick((" ", " ", " that is ", ": "))
+            return Tagged().add(noun + cue).add(word, tag)
+        be = ("are" if plural else "is") if not negated else self.pick(
+            ("are not", "aren't") if plural else ("is not", "isn't", "is anything but", "is no longer"))
+        t = Tagged().add(f"{self.pick(('the', 'her', 'his', 'their'))} {noun} {be} ")
+        return t.add(word, tag)
+
+    def labelled(self, attr: str, value: str, negated: bool) -> Tagged:
+        """Form-like keywords: "hair: red", "bg - pink", "beard: no", "glasses: none", "eyes = closed"."""
+        sep = self.pick((": ", ": ", " - ", " = ", " "))
+        w, tag = self.words[(attr, value)], self.value_tag(attr, value, negated)
+        if attr in _SUBJECT_NOUNS and not negated:
+            return Tagged().add(self.pick(_SUBJECT_NOUNS[attr]) + sep).add(self._colour_word(attr, value, w), tag)
+        noun = self.pick(w.nouns or w.adjs or w.ings)
+        answer = self.pick(("no", "none", "nope", "not", "off", "0")) if negated else self.pick(("yes", "on", "y"))
+        return Tagged().add(_bare(noun), tag).add(sep + answer)
+
+    def _colour_word(self, attr, value, w: Wording) -> str:
+        """The bare colour or length word of a value ("blond" from "blond hair", "pink" from "a pink wall")."""
+        if attr in ("eyes", "mouth"):
+            return self.pick({"open": ["open", "wide open", "opened"], "closed": ["closed", "shut"]}[value])
+        if attr in ("hair_style",):
+            return self.pick({"bald": ["shaved off", "all gone"], "short": ["short", "cropped", "cut short"],
+                              "bob": ["chin-length", "in a bob", "bobbed"], "long": ["long", "shoulder-length",
+                                                                                      "down to her waist"],
+                              "bangs": ["cut with bangs"], "wavy": ["wavy", "curly"],
+                              "straight": ["straight", "sleek"]}[value])
+        first = _bare(self.pick(w.nouns)).split()
+        return " ".join(first[:-1]) if len(first) > 1 else (self.pick(w.adjs) if w.adjs else first[0])
+
+    # ---- negations --------------------------------------------------------------------------------------------
+    def negative(self, attr: str, value: str, style: str) -> Tagged:
+        """One clause that rules ``value`` out, in one of many negations: "no beard", "without a beard",
+        "beard-free", "minus the beard", "hold the beard", "isn't bearded", "not smiling", "never wears glasses"."""
+        w, tag, t = self.words[(attr, value)], self.value_tag(attr, value, True), Tagged()
+        if style == "edit":
+            return self.edit_negative(attr, value)
+        forms = ["noun"] * 3 * bool(w.nouns) + ["adj"] * bool(w.adjs) + ["ing"] * bool(w.ings)
+        if attr in _SUBJECT_NOUNS:
+            forms += ["pred", "pred"]
+        if style == "keyword":
+            forms.append("labelled")
+        form = self.pick(forms or ["noun"])
+        if form == "pred":
+            return self._predicate(attr, value, True)
+        if form == "labelled":
+            return self.labelled(attr, value, True)
+        if form == "adj":
+            cue = self.pick(("not ", "isn't ", "is not ", "never ", "not at all ", "far from ", "anything but ",
+                             "definitely not ", "not very ", "he's not ", "she's not ", "who isn't ", "no longer ",
+                             "not remotely ", "by no means "))
+            return t.add(cue).add(self.pick(w.adjs), tag)
+        if form == "ing":
+            cue = self.pick(("not ", "isn't ", "is not ", "never ", "who is not ", "without ", "no ", "not really ",
+                             "hardly ever ", "not even "))
+            return t.add(cue).add(self.pick(w.ings), tag)
+        noun = self.pick(w.nouns)
+        bare = _bare(noun)
+        k = int(self.rng.integers(22))
+        if k < 3:
+            return t.add(self.pick(("no ", "with no ", "without any ", "zero ", "not a single ", "no sign of ",
+                                    "not a trace of ", "no hint of "))).add(bare, tag)
+        if k < 6:
+            return t.add(self.pick(("without ", "sans ", "lacking ", "minus ", "free of ", "w/o ", "minus the ",
+                                    "but without "))).add(noun if k < 5 else bare, tag)
+        if k < 8 and " " not in bare:
+            return t.add(bare, tag).add(self.pick(("-free", " free", "-less")))
+        if k < 10:
+            return t.add(self.pick(("hold the ", "skip the ", "leave out the ", "forget the ", "ditch the ",
+                                    "no need for ", "don't add ", "not interested in "))).add(bare, tag)
+        if k < 14:
+            have = ("hasn't got ", "doesn't have ", "does not have ", "never has ", "has never had ", "hasn't ",
+                    "has no ", "hasn't got any ", "didn't have ", "won't have ")
+            wear = ("doesn't wear ", "does not wear ", "isn't wearing ", "is not wearing ", "never wears ",
+                    "not wearing ", "wears no ", "without wearing ", "has no ")
+            verb = self.pick(wear if attr in _WEARABLE or attr == "eyeglasses" else have)
+            return t.add(verb).add(noun if "no " not in verb else bare, tag)
+        if k < 17:
+            return self._instead(attr, value, noun)
+        if k < 19:
+            return t.add(bare, tag).add(self.pick((": none", "? no", ": no", " - nope", ", none", ": not at all",
+                                                   " (none)", ": absolutely not")))
+        return t.add(self.pick(("not ", "definitely not ", "never ", "and no ", "but no ", "no no "))).add(noun, tag)
+
+    def _alternative(self, attr, value) -> str | None:
+        others = [v for v in self.values[attr] if v != value and self.words[(attr, v)].nouns]
+        return self.pick(others) if others else None
+
+    def _instead(self, attr, value, noun) -> Tagged:
+        """"X rather than Y", "X instead of Y", "Y? no, X", "not Y but X": the negated value beside its
+        replacement (or alone where the attribute has none)."""
+        t, tag = Tagged(), self.value_tag(attr, value, True)
+        other = self._alternative(attr, value)
+        if other is None:
+            return t.add(self.pick(("rather than ", "instead of ", "not "))).add(noun, tag)
+        alt, alt_tag = self.pick(self.words[(attr, other)].nouns), self.value_tag(attr, other)
+        k = int(self.rng.integers(5))
+        if k == 0:
+            return t.add(alt, alt_tag).add(self.pick((" rather than ", " instead of ", " in place of ", ", not "))
+                                           ).add(noun, tag)
+        if k == 1:
+            return t.add(self.pick(("instead of ", "rather than ", "in place of "))).add(noun, tag).add(", ").add(
+                alt, alt_tag)
+        if k == 2:
+            return t.add("not ").add(noun, tag).add(self.pick((" but ", ", ", " - "))).add(alt, alt_tag)
+        if k == 3:
+            return t.add(self.pick(("swap the ", "swap ", "replace the ", "trade the ", "exchange the "))).add(
+                _bare(noun), tag).add(self.pick((" for ", " with ", " for "))).add(alt, alt_tag)
+        return t.add(self.pick(("change the ", "switch the ", "turn the "))).add(_bare(noun), tag).add(" to ").add(
+            _bare(alt), alt_tag)
+
+    # ---- edits ------------------------------------------------------------------------------------------------
+    def edit_positive(self, attr, value) -> Tagged:
+        """"give him a beard", "make her smile", "add freckles", "a bit paler", "now with shades"."""
+        w, tag, t = self.words[(attr, value)], self.value_tag(attr, value), Tagged()
+        pron, poss = _PRON[self.pick(list(_PRON))]
+        k = int(self.rng.integers(10))
+        if k < 4 and w.imps:
+            imp = self.pick(w.imps).replace("her ", f"{poss} ").replace("his ", f"{poss} ")
+            return t.add(imp, tag)
+        if k < 6 and w.nouns:
+            verb = self.pick((f"give {pron} ", "add ", f"put {pron} in ", "now with ", "with ", "i want ",
+                              "let's see ", "try ", f"give {pron} some ", "add some "))
+            return t.add(verb).add(self.pick(w.nouns), tag)
+        if k < 8 and w.adjs:
+            return t.add(self.pick((f"make {pron} ", f"make {pron} look ", "more ", "a more ", f"turn {pron} ",
+                                    "now "))).add(self.pick(w.adjs), tag)
+        if w.comps:
+            return t.add(self.pick((f"make {pron} ", "a bit ", "slightly ", "much ", "", f"make {poss} face "))).add(
+                self.pick(w.comps), tag)
+        return t.add(self.pick(w.imps or w.nouns or w.adjs), tag)
+
+    def edit_negative(self, attr, value) -> Tagged:
+        """"remove the beard", "lose the shades", "no more lipstick", "stop smiling", "make him not bearded"."""
+        w, tag, t = self.words[(attr, value)], self.value_tag(attr, value, True), Tagged()
+        pron, poss = _PRON[self.pick(list(_PRON))]
+        if w.ings and self.rng.random() < 0.35:
+            return t.add(self.pick((f"make {pron} stop ", "stop ", "no more ", f"{pron} shouldn't be ",
+                                    f"don't have {pron} ", "quit "))).add(self.pick(w.ings), tag)
+        if w.adjs and self.rng.random() < 0.25:
+            return t.add(self.pick((f"make {pron} not ", f"make {pron} less ", f"{pron} shouldn't be ",
+                                    "less ", "not so "))).add(self.pick(w.adjs), tag)
+        if not w.nouns:
+            return t.add(self.pick(("not ", "no "))).add(self.pick(w.adjs or w.ings or w.imps), tag)
+        bare = _bare(self.pick(w.nouns))
+        if self.rng.random() < 0.25:
+            return self._instead(attr, value, self.pick(w.nouns))
+        verb = self.pick(("remove the ", "lose the ", "get rid of the ", "take away the ", "take off the ",
+                          "no more ", "without the ", "ditch the ", "drop the ", "delete the ", "erase the ",
+                          f"remove {poss} ", f"take {poss} ", "can you remove the ", "please remove the ",
+                          f"get rid of {poss} ", "shave off the ", "lose her ", "lose his ", "strip the ",
+                          "kill the ", "cut the ", "no "))
+        t.add(verb).add(bare, tag)
+        if verb.startswith(f"take {poss}"):
+            t.add(" off")
+        return t
+
+    # ---- the rest ---------------------------------------------------------------------------------------------
+    def subject(self) -> Tagged:
+        """Who the text is about. Where the vocabulary has a gender, a gendered noun is its value ("a woman"),
+        tagged; pronouns never are ("make her smile" asks nothing of the gender)."""
+        if "gender" not in self.values:
+            return Tagged().add(self.pick(SUBJECTS))
+        if self.rng.random() < 0.5:
+            return Tagged().add(self.pick(_NEUTRAL_SUBJECTS))
+        value = self.pick(self.values["gender"])
+        t = Tagged()
+        if self.rng.random() < 0.3:
+            age = self.pick(self.values["age"])
+            t.add(self.pick(("a ", "an ", "this ", "the "))).add(self.pick(self.words[("age", age)].adjs),
+                                                                self.value_tag("age", age)).add(" ")
+            return t.add(_bare(self.pick(self.words[("gender", value)].nouns)), self.value_tag("gender", value))
+        return t.add(self.pick(self.words[("gender", value)].nouns), self.value_tag("gender", value))
+
+    def distractor(self) -> Tagged:
+        return Tagged().add(self.pick(DISTRACTORS), UNK)
+
+    def gibberish(self) -> Tagged:
+        """Words no one can place: other languages, random letters, emoji-like noise (all ``UNK``)."""
+        pool = ("une femme aux cheveux roux|ein Mann mit Bart|una mujer sonriente|qwerty asdf|lorem ipsum dolor"
+                "|zxcv blorp|hmm|??|!!!|xyz|banana|the quick brown fox|spaceship|car engine|tree|pizza|hello there"
+                "|ok|test|asdfghjkl|blah blah|:)|<3|idk|something cool|surprise me|random|anything|whatever").split("|")
+        return Tagged().add(self.pick(pool), UNK)
+
+
+@dataclass
+class Corpus:
+    texts: list[str]
+    tagged: list[Tagged]
+
+
+def _join(rng, clauses: list[Tagged], style: str) -> Tagged:
+    """Clauses joined as people join them: commas and "and", full stops, pluses, semicolons."""
+    out = Tagged()
+    sep_and = _choice(rng, (" and ", ", and ", " & ", " + ", "; ", ", ", " with ", ". "))
+    for i, c in enumerate(clauses):
+        if i:
+            last = i == len(clauses) - 1
+            out.add(sep_and if last else _choice(rng, (", ", ", ", "; ", " ", ", also ", " and ", ". ")))
+        out.extend(c)
+    return out
+
+
+def _example(comp: Composer, rng: np.random.Generator) -> Tagged:
+    """One random text: 1-5 attribute clauses (some negated), maybe a distractor or two, in one style."""
+    style = _choice(rng, ("desc", "desc", "desc", "keyword", "edit", "edit"))
+    attrs = list(comp.values)
+    k = int(rng.choice([1, 1, 2, 2, 3, 3, 4, 5])) if style != "edit" else int(rng.choice([1, 1, 1, 2, 2, 3]))
+    chosen = [attrs[i] for i in rng.permutation(len(attrs))[:k]]
+    clauses = []
+    for attr in chosen:
+        value = _choice(rng, comp.values[attr])
+        w = comp.words[(attr, value)]
+        negate = rng.random() < 0.35 and w.negatable and (w.nouns or w.adjs or w.ings)
+        clauses.append(comp.negative(attr, value, style) if negate else comp.positive(attr, value, style))
+    for _ in range(int(rng.choice([0, 0, 0, 1, 1, 2]))):
+        clauses.insert(int(rng.integers(len(clauses) + 1)), comp.distractor())
+    if rng.random() < 0.03:
+        clauses = [comp.gibberish()] + ([comp.distractor()] if rng.random() < 0.5 else [])
+    body = _join(rng, clauses, style)
+    out = Tagged()
+    if style == "desc" and rng.random() < 0.8:
+        out.extend(comp.subject()).add(_choice(rng, (" ", " who ", ", ", " that ", " - ")))
+    elif style == "edit" and rng.random() < 0.3:
+        out.add(_choice(rng, ("please ", "can you ", "could you ", "i'd like to ", "now ", "ok, ", "try to ",
+                              "let's ", "hey, ", "pls ")))
+    out.extend(body)
+    if rng.random() < 0.5:
+        out.add(_choice(rng, (".", "!", "?", " please", ".", " thanks")))
+    return _noisy(out, rng)
+
+
+def _noisy(t: Tagged, rng: np.random.Generator) -> Tagged:
+    """Case changes and an occasional dropped letter, spans kept in step."""
+    text = t.text
+    r = rng.random()
+    if r < 0.5:
+        text = text.lower()
+    elif r < 0.7:
+        text = text[:1].upper() + text[1:]
+    elif r < 0.72:
+        text = text.upper()
+    if rng.random() < 0.08 and len(text) > 8:  # a typo: one letter dropped, spans after it shifted
+        i = int(rng.integers(1, len(text) - 1))
+        if text[i].isalpha():
+            text = text[:i] + text[i + 1:]
+            spans = []
+            for a, b, tag in t.spans:
+                a2, b2 = a - (a > i), b - (b > i)
+                if b2 > a2:
+                    spans.append((a2, b2, tag))
+            return Tagged(text, spans)
+    return Tagged(text, list(t.spans))
+
+
+def make_corpus(vocabulary: str, n: int, seed: int) -> Corpus:
+    """``n`` tagged texts for ``vocabulary``, deterministic in ``seed``."""
+    rng = np.random.default_rng(seed)
+    comp = Composer(vocabulary, rng)
+    tagged = [_example(comp, rng) for _ in range(n)]
+    return Corpus([t.text for t in tagged], tagged)

@@ -1,0 +1,199 @@
+"""Reading a text: which attribute values it asks for, which it rules out, and which words it says nothing known
+with.
+
+``TextReader`` runs the learned tagger (``models.text_reader``) over MiniLM's token features and gathers its word
+labels into a ``Reading``: per attribute, the values named (``negated`` where the text rules them out), each with a
+confidence and the words it came from, and the phrases the reader could not place. ``Reading.named`` is what the
+pipeline acts on: a value asked for; a value ruled out on a two-valued attribute, the other one ("not bearded" ->
+beard: none); on an attribute with a "none" value, "none" ("no sunglasses" -> glasses: none). Other ruled-out values
+("not blond") stay in ``Reading.avoid``: each face keeps its own value unless it is one of them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import torch
+
+from ..models.text_reader import TextReaderHead, token_features
+
+__all__ = ["ReadValue", "Reading", "TextReader", "MAX_READ_CHARS", "guidance_prompts"]
+
+MAX_READ_CHARS = 500  # the longest text read (and the pipeline's description limit)
+CONFIDENT = 0.5  # a word's label counts where its probability reaches this
+
+
+@dataclass(frozen=True)
+class ReadValue:
+    attribute: str
+    value: str
+    negated: bool
+    confidence: float
+    words: str
+
+    def to_dict(self) -> dict:
+        return {"attribute": self.attribute, "value": self.value, "negated": self.negated,
+                "confidence": round(self.confidence, 3), "words": self.words}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a text says: ``values`` in the order they appear, ``unknown`` phrases no attribute took, ``named``
+    (attribute -> the value to show) and ``avoid`` (attribute -> values ruled out with no single replacement)."""
+
+    text: str
+    values: tuple[ReadValue, ...] = ()
+    unknown: tuple[str, ...] = ()
+    named: dict = field(default_factory=dict)
+    avoid: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "named": dict(self.named), "avoid": {k: sorted(v) for k, v in self.avoid.items()},
+                "values": [v.to_dict() for v in self.values], "unknown": list(self.unknown)}
+
+    def summary(self) -> str:
+        """One line for a person: "reads: hair colour red; beard ruled out · not understood: "navy suit"."""
+        said = [f"{'not ' if v.negated else ''}{v.value} ({v.attribute.replace('_', ' ')})" for v in self.values]
+        parts = [("reads: " + ", ".join(said)) if said else "reads nothing this family knows"]
+        if self.unknown:
+            parts.append("not understood: " + ", ".join(f'"{u}"' for u in self.unknown))
+        return " · ".join(parts)
+
+
+def resolve(values: list[ReadValue], terms) -> tuple[dict, dict]:
+    """``(named, avoid)`` from the values read (module docstring): per attribute the surest value asked for wins;
+    ruled-out values become the other value, "none", or an ``avoid`` set."""
+    named, avoid = {}, {}
+    for term in terms:
+        mine = [v for v in values if v.attribute == term.name]
+        asked = [v for v in mine if not v.negated]
+        ruled_out = {v.value for v in mine if v.negated} - {v.value for v in asked}
+        if asked:
+            named[term.name] = max(asked, key=lambda v: v.confidence).value
+        elif ruled_out:
+            rest = [v for v in term.values if v not in ruled_out]
+            if len(rest) == 1:
+                named[term.name] = rest[0]
+            elif "none" in rest:
+                named[term.name] = "none"
+            elif rest:
+                avoid[term.name] = frozenset(ruled_out)
+    return named, avoid
+
+
+class TextReader:
+    """The learned reader of one vocabulary: ``read(text) -> Reading`` (frozen; readings memoised per text)."""
+
+    def __init__(self, model, tokenizer, head: TextReaderHead, terms, max_items: int = 2048):
+        self.model, self.tokenizer, self.head, self.terms = model, tokenizer, head.eval(), tuple(terms)
+        self.labels = list(head.config.labels)
+        known = {(t.name, v) for t in self.terms for v in t.values}
+        for label in self.labels[2:]:
+            attr, value = label.rstrip("!").split("=")
+            if (attr, value) not in known:
+                raise ValueError(f"the text reader names {attr}={value}, which this vocabulary does not know")
+        self._memo, self._lock, self._max = OrderedDict(), threading.Lock(), max_items
+
+    def read(self, text: str) -> Reading:
+        """``text`` (any string; cut at ``MAX_READ_CHARS``) -> its ``Reading``."""
+        text = " ".join(str(text).split())[:MAX_READ_CHARS]
+        with self._lock:
+            if text in self._memo:
+                self._memo.move_to_end(text)
+                return self._memo[text]
+        reading = self._read(text) if text else Reading(text)
+        with self._lock:
+            self._memo[text] = reading
+            while len(self._memo) > self._max:
+                self._memo.popitem(last=False)
+        return reading
+
+    @torch.inference_mode()
+    def word_labels(self, text: str) -> list[tuple[int, int, str, float]]:
+        """``(start, end, label, probability)`` per word of ``text``: its word-pieces' probabilities averaged."""
+        batch = self.tokenizer([text], truncation=True, max_length=256, return_offsets_mapping=True,
+                               return_tensors="pt")
+        offsets = batch.pop("offset_mapping")[0].tolist()
+        device = next(self.head.parameters()).device
+        batch = {k: v.to(device) for k, v in batch.items()}
+        features = token_features(self.model, batch, self.head.config.layers)
+        probs = self.head(features, batch["attention_mask"]).softmax(-1)[0].float().cpu()
+        words: dict[int, list[int]] = {}
+        for i, w in enumerate(batch_word_ids(self.tokenizer, batch, offsets)):
+            if w is not None:
+                words.setdefault(w, []).append(i)
+        out = []
+        for pieces in words.values():
+            p = probs[pieces].mean(0)
+            k = int(p.argmax())
+            out.append((offsets[pieces[0]][0], offsets[pieces[-1]][1], self.labels[k], float(p[k])))
+        return out
+
+    def _read(self, text: str) -> Reading:
+        spans: list[list] = []  # [start, end, label, [probabilities]]: runs of words with one label
+        for start, end, label, p in self.word_labels(text):
+            label = label if p >= CONFIDENT or label == "O" else "O"
+            if spans and spans[-1][2] == label and _adjacent(text, spans[-1][1], start):
+                spans[-1][1] = end
+                spans[-1][3].append(p)
+            else:
+                spans.append([start, end, label, [p]])
+        values, unknown = [], []
+        for start, end, label, ps in spans:
+            if label == "UNK":
+                unknown.append(text[start:end])
+            elif label != "O":
+                attr, value = label.rstrip("!").split("=")
+                values.append(ReadValue(attr, value, label.endswith("!"), sum(ps) / len(ps), text[start:end]))
+        named, avoid = resolve(values, self.terms)
+        return Reading(text, tuple(values), tuple(unknown), named, avoid)
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    """Two words belong to one phrase when only spaces or hyphens lie between them."""
+    return not text[end:start].strip(" -'")
+
+
+def batch_word_ids(tokenizer, batch, offsets) -> list[int | None]:
+    """Word index per word-piece: a fast tokenizer's ``word_ids``, else pieces that continue a word ("##")."""
+    ids = []
+    tokens = tokenizer.convert_ids_to_tokens(batch["input_ids"][0].tolist())
+    word = -1
+    for tok, (a, b) in zip(tokens, offsets):
+        if a == b:  # [CLS], [SEP], padding
+            ids.append(None)
+            continue
+        if not tok.startswith("##"):
+            word += 1
+        ids.append(word)
+    return ids
+
+
+# negation cues a ruled-out value's words may follow ("no", "isn't wearing any", "minus the"), up to three of them
+_CUE = (r"(?:no|not|without|never|minus|sans|hold|skip|lose|remove|ditch|drop|forget|zero|any|the|a|an|his|her|"
+        r"their|is|isn't|aren't|doesn't|don't|hasn't|has|have|got|wear|wearing|wears|free|of|rather|than|instead|"
+        r"n't|nope|none)")
+
+
+def guidance_prompts(reading: Reading, statement) -> tuple[str, str | None]:
+    """How a text is put to an image-text model that reads negations poorly (CLIP): ``(positive, negative)``.
+    ``positive`` is the text without its ruled-out values and their negation words ("a man with no glasses" ->
+    "a man with"); ``negative`` (None where nothing is ruled out) states the ruled-out values through ``statement``
+    (a vocabulary's ``statement``: "a photo of a person who wears eyeglasses."), for the guidance to move away
+    from. Where nothing is left of the text, the positive is the statement of the values it asks for."""
+    ruled = [v for v in reading.values if v.negated and v.words]
+    if not ruled:
+        return reading.text, None
+    positive = reading.text
+    for v in ruled:
+        positive = re.sub(rf"(?:\b{_CUE}\b[\s,'-]*){{0,4}}{re.escape(v.words)}(?:[- ]?(?:free|less))?", " ", positive,
+                          flags=re.IGNORECASE)
+    positive = " ".join(positive.split()).strip(" ,.;:-")
+    asked = {v.attribute: v.value for v in reading.values if not v.negated}
+    if not re.search(r"[A-Za-z]{3}", positive):
+        positive = statement(asked) if asked else "a photo of a face."
+    negative = statement({v.attribute: v.value for v in ruled})
+    return positive, negative

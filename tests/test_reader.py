@@ -1,0 +1,156 @@
+"""The text reader: its corpus, how a reading resolves into values, how a negation is put to CLIP, the shipped
+readers on texts people write (negations never read backwards), and any text answered without a crash."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from tedigan_demo.loading import load_text_reader
+from tedigan_demo.train.reader import label_names
+from tedigan_demo.train.reader_corpus import make_corpus
+from tedigan_demo.vocabulary import for_vocabulary
+from tedigan_demo.vocabulary.reader import ReadValue, Reading, guidance_prompts, resolve
+
+
+@pytest.fixture(scope="module")
+def synth():
+    vocab = for_vocabulary("synthfaces")
+    return vocab.attach(load_text_reader(vocab))
+
+
+@pytest.fixture(scope="module")
+def real():
+    vocab = for_vocabulary("realface")
+    return vocab.attach(load_text_reader(vocab))
+
+
+@pytest.mark.parametrize("vocabulary", ["synthfaces", "realface"])
+def test_the_corpus_tags_words_the_vocabulary_knows(vocabulary):
+    labels = set(label_names(vocabulary))
+    corpus = make_corpus(vocabulary, 300, seed=5)
+    negated = 0
+    for t in corpus.tagged:
+        for a, b, tag in t.spans:
+            assert 0 <= a < b <= len(t.text) and t.text[a:b].strip()
+            if tag[0] == "V":
+                assert f"{tag[1]}={tag[2]}{'!' if tag[3] else ''}" in labels
+                negated += tag[3]
+    assert negated > 50  # negations are a large part of it
+    assert make_corpus(vocabulary, 20, seed=5).texts == corpus.texts[:20]  # deterministic in the seed
+
+
+def test_ruled_out_values_resolve_to_the_other_value_none_or_an_avoid_set():
+    terms = for_vocabulary("synthfaces").terms
+    read = [ReadValue("beard", "beard", True, 0.9, "beard"), ReadValue("glasses", "sunglasses", True, 0.9, "shades"),
+            ReadValue("hair_color", "blond", True, 0.9, "blond"), ReadValue("smile", "smiling", False, 0.9, "grin")]
+    named, avoid = resolve(read, terms)
+    assert named == {"beard": "none", "glasses": "none", "smile": "smiling"}
+    assert avoid == {"hair_color": frozenset({"blond"})}
+    # "swap the blue backdrop for a pink one": the value asked for wins
+    named, avoid = resolve([ReadValue("background", "blue", True, 0.9, "blue backdrop"),
+                            ReadValue("background", "pink", False, 0.8, "pink one")], terms)
+    assert named == {"background": "pink"} and avoid == {}
+
+
+def test_a_negation_is_put_to_clip_as_a_direction_away_not_as_its_words(real):
+    reading = real.read("a man with no glasses")
+    positive, negative = guidance_prompts(reading, real.statement)
+    assert "glass" not in positive.lower() and "man" in positive
+    assert negative is not None and "glasses" in negative
+    assert guidance_prompts(real.read("a smiling woman"), real.statement) == ("a smiling woman", None)
+
+
+class _Guidance:
+    """A stand-in image-text model: a text mentioning glasses embeds as e0, any other as e1; an "image" is its own
+    embedding."""
+
+    def embed_text(self, texts):
+        return torch.stack([torch.tensor([1.0, 0.0]) if "glass" in t else torch.tensor([0.0, 1.0]) for t in texts])
+
+    def similarity(self, images, text_embedding):
+        return images.flatten(1) @ text_embedding.t()
+
+
+def test_ranking_for_no_glasses_prefers_the_face_without_them(real):
+    from tedigan_demo.pipeline.reading import FaceReader
+
+    reader = FaceReader(_Guidance(), real, None)
+    images = torch.tensor([[1.0, 0.0], [0.0, 1.0]])  # [with glasses, without]
+    assert reader.rank(images, "a man with no glasses").tolist() == [1, 0]
+    assert reader.rank(images, "a man with glasses").tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("text, named", [
+    ("not bearded", {"beard": "none"}),
+    ("mouth not open", {"mouth": "closed"}),
+    ("lipstick-free", {"lipstick": "none"}),
+    ("she is not happy", {"smile": "neutral"}),
+    ("long beard and short black hair", {"beard": "beard", "hair_style": "short", "hair_color": "black"}),
+    ("pale blue eyes", {"eye_color": "blue"}),
+    ("no glasses, but a big grin", {"glasses": "none", "smile": "smiling"}),
+])
+def test_the_shipped_reader_reads_what_people_write(synth, text, named):
+    got = synth.read(text).named
+    for attr, value in named.items():
+        assert got.get(attr) == value, (text, got)
+    assert "skin_tone" not in synth.read("pale blue eyes").named
+
+
+def test_words_about_other_things_are_reported_not_invented(synth):
+    reading = synth.read("a man in a navy suit at the beach")
+    assert reading.named == {} and reading.avoid == {}
+    assert any("suit" in u for u in reading.unknown)
+
+
+@pytest.mark.parametrize("text", ["", " ", "x" * 100_000, "微笑的女人", "🙂🙂 😎", "a\x00b\x07c\x1b[31m", "ü" * 600,
+                                  "\n\t", "Ein Mann mit Bart"])
+def test_any_text_gets_a_reading(synth, real, text):
+    for vocab in (synth, real):
+        reading = vocab.read(text)
+        assert isinstance(reading, Reading)
+        json.dumps(reading.to_dict())
+
+
+@pytest.mark.quality
+def test_no_negation_of_the_held_out_set_is_read_backwards(synth):
+    from bench.eval_reader import eval_reading, load_set
+
+    for name in ("dev", "test"):
+        try:
+            descriptions, edits = load_set(name)
+        except ModuleNotFoundError:
+            continue
+        res = eval_reading(synth, descriptions, edits, table=False)["reader"]["all"]
+        assert res["backwards"] == 0, (name, res)
+        assert res["asked_read"] >= 0.85 and res["ruled_out_read"] >= 0.85, (name, res)
+
+
+def test_reading_a_text_is_memoised_and_deterministic(synth):
+    a = synth.read("ginger lass with freckles")
+    b = synth.reader.read("ginger lass with freckles")
+    assert a is b
+    synth.reader._memo.clear()
+    assert synth.read("ginger lass with freckles") == a
+
+
+def test_the_cli_reads_a_text_as_one_json_line(capsys):
+    from tedigan_demo.cli import main
+
+    assert main(["read", "--text", "bald, no beard, big smile"]) == 0
+    out = json.loads(capsys.readouterr().out.strip())
+    assert out["named"]["hair_style"] == "bald" and out["named"]["beard"] == "none"
+    assert main(["read", "--text", "x" * 100_000]) == 2
+    assert "keep it under" in capsys.readouterr().err
+    assert main(["read", "--text", " "]) == 2
+
+
+def test_a_reading_is_the_same_for_the_same_text_across_loads():
+    vocab = for_vocabulary("synthfaces")
+    one = vocab.attach(load_text_reader(vocab)).read("red hair, no freckles").to_dict()
+    two = for_vocabulary("synthfaces")
+    assert two.attach(load_text_reader(two)).read("red hair, no freckles").to_dict() == one
+    assert np.isfinite([v["confidence"] for v in one["values"]]).all()
