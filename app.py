@@ -43,8 +43,8 @@ def label_legend() -> str:
 
 
 def about_markdown(families: FamilyRegistry) -> str:
-    card = REPO_ROOT / "checkpoints" / families.default / "README.md"
-    return f"## Model families\n\n{about_table(families)}\n\n" + (card.read_text() if card.exists() else "")
+    from app_words import about_summary  # each family card's summary and a link to the card, not the whole card
+    return f"## Model families\n\n{about_table(families)}\n\n{about_summary(families)}"
 
 
 # Captions under the samples wrap instead of being cut off; strips show every frame.
@@ -297,11 +297,13 @@ def create_app(families: FamilyRegistry | None = None) -> gr.Blocks:
                      api_name="style_mix", concurrency_limit=2).then(
             h.mix_live, [mix_seed, mix_text, *fam], mix_live, api_name=False, show_progress="hidden")
         mix_live.change(None, mix_live, None, js="(p) => { window.tediganSlider?.codes('mix', p); }")
-        family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick, edit_scope,
-                                                         edit_refine, dir_panel, edit_steps],
-                          api_name="switch_family", concurrency_limit=2).then(
-            lambda: ("", ""), None, [edit_live, mix_live], api_name=False, show_progress="hidden").then(
-            h.attribute_panel, fam, [attr_panel, attr_name, attr_amount], api_name=False, show_progress="hidden").then(
+        switched = family_pick.input(h.switch_family, family_pick, [coarse, middle, fine, session, family_pick,
+                                                                    edit_scope, edit_refine, dir_panel, edit_steps],
+                                     api_name="switch_family", concurrency_limit=2)
+        switched.then(lambda: ("", ""), None, [edit_live, mix_live], api_name=False, show_progress="hidden")
+        # the new family's panels and examples once it is loaded (a failed switch has said why, once)
+        switched.success(h.attribute_panel, fam, [attr_panel, attr_name, attr_amount], api_name=False,
+                         show_progress="hidden").then(
             h.edit_defaults, [family_pick, edit_text], [edit_text, edit_examples_of[True].dataset,
                                                         edit_examples_of[False].dataset, edit_groups_note],
             api_name=False, show_progress="hidden")

@@ -1,16 +1,19 @@
 """What the page says about the families: slider labels, the Edit tab's note on what a photo becomes, its examples
-and the note on what each group slider does to an edit, the About table. The registry knows each family's state;
-the words for people are the app's."""
+and the note on what each group slider does to an edit, the About table and each family card's summary. The
+registry knows each family's state; the words for people are the app's."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.pipeline import GROUP_NAMES
 from tedigan_demo.registry import FamilyRegistry
 from tedigan_demo.zoo import FAMILIES, REAL_FACE_FAMILY
 
-__all__ = ["group_label", "scope_note", "about_table", "EDIT_EXAMPLES", "edit_examples", "edit_note",
-           "reading_markdown", "READING_HELP"]
+__all__ = ["group_label", "scope_note", "about_table", "about_summary", "EDIT_EXAMPLES", "edit_examples",
+           "edit_note", "reading_markdown", "READING_HELP"]
 
 READING_HELP = "what the family reads in the text appears here as you type (at most {limit} characters)"
 
@@ -67,6 +70,53 @@ def about_table(families: FamilyRegistry) -> str:
             f"{STATE_WORDS[state.state]}{': ' + state.detail if state.detail else ''}")
         rows.append(f"| `{name}` | {fam.resolution} px | {fam.description} | {status} |")
     return "| family | resolution | what | status |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
+def family_card(name: str) -> Path | None:
+    """A family's model card: ``README.md`` in its folder (a family given as a folder, or shipped under
+    ``checkpoints/``), or None where it has none."""
+    folder = Path(name) if Path(name).is_dir() else REPO_ROOT / "checkpoints" / name
+    card = folder / "README.md"
+    return card if card.is_file() else None
+
+
+def card_summary(card: Path) -> tuple[str, str]:
+    """A model card's title (its first heading) and its "Summary" section (its first paragraph where it has none)."""
+    text = card.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    title = next((ln.lstrip("# ").strip() for ln in lines if ln.startswith("# ")), card.parent.name)
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == "## Summary"), None)
+    if start is None:
+        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip() and not p.startswith("#")]
+        return title, paragraphs[0] if paragraphs else ""
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return title, "\n".join(lines[start + 1 : end]).strip()
+
+
+def card_link(card: Path) -> str:
+    """Where to read the whole card: on the Space's repository where the app runs on a Space (``$SPACE_ID``), else
+    its path in the repository."""
+    inside = card.resolve().is_relative_to(REPO_ROOT.resolve())
+    path = card.resolve().relative_to(REPO_ROOT.resolve()).as_posix() if inside else str(card)
+    space = os.environ.get("SPACE_ID")
+    if space and inside:
+        return f"The full model card: [{path}](https://huggingface.co/spaces/{space}/blob/main/{path})."
+    return f"The full model card: `{path}`" + (" in the repository." if inside else ".")
+
+
+def about_summary(families: FamilyRegistry) -> str:
+    """The About tab's words on the families with a model card (the default first): each card's summary (what the
+    family is, what it can and cannot do, its key figures) and a link to the whole card (Markdown)."""
+    cards = {}  # one entry per card, the default family's first
+    for name in [families.default, *FAMILIES]:
+        card = family_card(name)
+        if card is not None:
+            cards.setdefault(card.resolve(), card)
+    parts = []
+    for card in cards.values():
+        title, summary = card_summary(card)
+        parts.append(f"## {title}\n\n{summary}\n\n{card_link(card)}")
+    return "\n\n".join(parts)
 
 
 # The Edit tab's examples, (file in examples/, edit description), keyed by ``pipe.synthetic_domain``: the procedural

@@ -16,7 +16,7 @@ default steps on that device), ``direction_rerender_s`` (a slider move), ``attri
 attribute slider's move, a random direction file of e4e's shape), ``style_statistics_s`` (once per generator,
 then cached); one CLIP-guided step rendered at 1024 and at 256 px (``guided_step_1024_s``, ``guided_step_256_s``);
 and the peak memory (CPU: the process's maximum RSS; CUDA: ``torch.cuda.max_memory_allocated``). The figures go in
-README ("Deploy as a Space") with this command.
+docs/performance.md ("FFHQ-1024 on a CPU") with this command.
 """
 
 from __future__ import annotations

@@ -11,12 +11,12 @@
 # runs/generator/state.pt there, Adam moments included; guard it so a fresh machine does not start over from the
 # checkout's train_state:  test -f runs/generator/state.pt || exit 3; GEN_MINUTES=3.9 ... scripts/gpu_session.sh
 #
-# GEN_ARGS adds options to the generator's training, e.g. GEN_ARGS="--group-loss 1" (the layer-group terms that
-# session 10 could only start on the CPU: see the model card).
+# GEN_ARGS adds options to the generator's training, e.g. GEN_ARGS="--group-loss 1" (the layer-group terms, too slow
+# to judge on a CPU: see docs/decisions.md, "Training terms of the encoders and the generator").
 #
 # Budget: GEN_MINUTES + ENCODER_MINUTES + 2 x DOWN_MINUTES + about 1 minute (loading, export, packing). Give the
 # image encoder the larger share: it is the part the CPU trains slowest (1.0 s a step on 2 cores against 0.13 s on an
-# H200; session 9 gave it 0.55 minutes there and needed 40 CPU minutes after). The pack is split into
+# H200; v9 of the family gave it 0.55 minutes there and needed 40 CPU minutes after). The pack is split into
 # pieces of 15 MiB (the machine returns at most 8 files of 16 MiB, 64 MiB in all): the parts trained there, the
 # family's train_state (the generator resumes from it with --init) and the logs.
 set -euo pipefail

@@ -153,9 +153,9 @@ CAPTIONS = [
 @pytest.mark.quality
 def test_shipped_text_to_image_draws_faces_that_match_their_caption(pipe):
     """Each caption gives faces the classifier reads as surely as the generator's random faces (not codes that
-    fool it: the session-3 mapper drew one pink blob for every caption, confidence ratio 0.82 against 0.99 now),
-    and the family's text-image similarity, which the mapper never trains against, picks each sample's own caption
-    among the others well above chance."""
+    fool it: a mapper trained through the generator and the classifier drew one pink blob for every caption,
+    confidence ratio 0.82 against 0.99 here), and the family's text-image similarity, which the mapper never trains
+    against, picks each sample's own caption among the others well above chance."""
     with torch.no_grad():
         images = torch.cat([pipe.generate(t, n=2, seed=0).images for t in CAPTIONS])
         random_faces = pipe.render(pipe.random_codes(16, seed=5))
@@ -171,7 +171,7 @@ def test_shipped_text_to_image_draws_faces_that_match_their_caption(pipe):
 def test_shipped_text_to_image_samples_differ_in_what_the_caption_leaves_open(pipe):
     """The samples of one caption show what it names and vary in what it does not: each sample is its random face
     with the named values changed in the generator's own terms (``ParameterTextCodes``). Measured: 0.66 of the
-    open attributes vary among 4 samples (session 17's mapper codes: 0.35; the GAN before them 0.56)."""
+    open attributes vary among 4 samples (the text mapper's codes: 0.35; the GAN generator's 0.56)."""
     names = [a.name for a in ATTRIBUTES]
     varies, correct = [], []
     for text in CAPTIONS:
@@ -206,7 +206,7 @@ def test_redescription_leaves_out_what_the_face_hides(pipe):
 def test_shipped_text_to_image_leaves_out_what_a_description_negates(pipe):
     """The sentence encoder reads "no glasses" as glasses; the vocabulary reads the negation, and the negated value's
     absence enters the face as an exact change of that attribute's value (``ParameterTextCodes``), the weakest
-    negations of session 17's family ("isn't wearing any lipstick" 0.0, "not smiling" 0.33) included."""
+    negations for the text mapper ("isn't wearing any lipstick" 0.0, "not smiling" 0.33) included."""
     names = [a.name for a in ATTRIBUTES]
     for text, name in (("A woman with long blond hair and no glasses.", "glasses"), ("without a beard", "beard"),
                        ("a man who doesn't wear glasses", "glasses"), ("she isn't wearing any lipstick", "lipstick"),

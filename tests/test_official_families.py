@@ -179,6 +179,12 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     assert refine["value"] == REFINE_STEPS and panel["visible"] is False and inversion["value"] == INVERT_STEPS
     assert scope == ""  # a real-face family: no warning that photos become cartoons
     assert "knows only its own cartoon faces" in app_words.scope_note(families, str(tiny_family))
+    # its Edit examples are photos, and the box takes their first text in place of a cartoon example's
+    text, cartoons, photos, _ = h.edit_defaults("ffhq-256", app_words.EDIT_EXAMPLES[True][0][1])
+    assert text["value"] == app_words.EDIT_EXAMPLES[False][0][1] and photos["visible"] and not cartoons["visible"]
+    assert h.groups_note("give her blond hair", "ffhq-256") == (
+        "The fine group carries the hair color; the coarse and middle sliders mix the text's code into their layers "
+        "too, which changes more than that.")
     families.demos["ffhq-256"].pipe = families.demos["ffhq-256"].pipe.with_settings(text_steps=1)
     gallery = h.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
     assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256)

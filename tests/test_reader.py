@@ -154,3 +154,18 @@ def test_a_reading_is_the_same_for_the_same_text_across_loads():
     two = for_vocabulary("synthfaces")
     assert two.attach(load_text_reader(two)).read("red hair, no freckles").to_dict() == one
     assert np.isfinite([v["confidence"] for v in one["values"]]).all()
+
+
+@pytest.mark.quality
+def test_a_ruled_out_value_with_no_single_opposite_is_absent_and_the_rest_varies():
+    from tedigan_demo.pipeline import TediGANPipeline
+    from tedigan_demo.synthfaces import ATTRIBUTES
+
+    pipe = TediGANPipeline.from_family("synthfaces64")
+    assert pipe.vocab.reader is not None
+    out = pipe.generate("long hair that is not blond", n=8, seed=3)
+    read = pipe.classifier.predict(out.images)[0]
+    names = [a.name for a in ATTRIBUTES]
+    colours = {ATTRIBUTES[names.index("hair_color")].values[int(v)] for v in read[:, names.index("hair_color")]}
+    assert "blond" not in colours and len(colours) >= 2  # not blond, and not one colour for all
+    assert len({int(v) for v in read[:, names.index("background")]}) >= 2  # what it leaves open varies
