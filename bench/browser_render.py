@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # app.py beside the package
+sys.path.insert(0, str(ROOT))  # app.py and webapp/ beside the package
 
 
 def main() -> None:
@@ -32,11 +32,11 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     import app
-    import app_handlers
     from tedigan_demo.registry import FamilyRegistry
     from tests.pages import edit_example
+    from webapp.handlers import OUTPUTS
 
-    blocks = app.create_app(FamilyRegistry.start(app_handlers.OUTPUTS, family=args.family))
+    blocks = app.create_app(FamilyRegistry.start(OUTPUTS, family=args.family))
     blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **app.page_options())
     runtime = app.STATIC / "onnxruntime-web"
     res: dict = {"family": args.family,

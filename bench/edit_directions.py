@@ -68,7 +68,7 @@ def main() -> None:
         data = torch.stack([mean_of[target] - mean_of[int(now[i, k])] for i in faces])
         everywhere = torch.ones(pipe.G.num_layers)
         raw = pipe.with_settings(edit_push=1.0).text_codes  # the mapper's offset itself, not pushed
-        mapper = raw.for_edit(prompt, pipe.vocab.parse(prompt), start, everywhere)[0] - start
+        mapper = raw.for_edit(prompt, pipe.vocab.parse(prompt), start, everywhere).style - start
         row = {"faces": len(faces), "cosine": round(float(F.cosine_similarity(data, mapper, dim=-1).mean()), 3),
                "norm_data": round(float(data.norm(dim=-1).mean()), 3),
                "norm_mapper": round(float(mapper.norm(dim=-1).mean()), 3)}

@@ -108,6 +108,15 @@ def eval_text_to_image(pipe, descriptions, n: int, seed: int) -> dict:
     return {style: round(float(np.mean(h)), 3) for style, h in rows.items()}
 
 
+def _satisfied(read, seen, asks: dict, forbids: dict) -> bool:
+    """Whether one face (classifier indices ``read``, ``seen`` per attribute) shows what is asked (where it shows
+    the attribute) and none of the values ruled out."""
+    good = [bool(read[NAMES.index(a)] == attribute(a).index(v)) or not bool(seen[NAMES.index(a)])
+            for a, v in asks.items()]
+    good += [attribute(a).values[int(read[NAMES.index(a)])] not in vs for a, vs in forbids.items() if a not in asks]
+    return all(good)
+
+
 def eval_edits(pipe, edits, faces: int, seed: int) -> dict:
     """Edits of ``faces`` random faces each: success where the face did not already show the request, others
     kept (attributes neither asked nor ruled out, seen before and after)."""
@@ -119,15 +128,9 @@ def eval_edits(pipe, edits, faces: int, seed: int) -> dict:
         after, seen_after = _shows(pipe.classifier, out.image)
         mine = []
         for i in range(faces):
-            def ok(read, seen):
-                good = [read[i, NAMES.index(a)] == attribute(a).index(v) or not seen[i, NAMES.index(a)]
-                        for a, v in asks.items()]
-                good += [attribute(a).values[int(read[i, NAMES.index(a)])] not in vs for a, vs in forbids.items()
-                         if a not in asks]
-                return all(bool(g) for g in good)
-            if ok(before, seen_before):
+            if _satisfied(before[i], seen_before[i], asks, forbids):
                 continue  # nothing to do for this face
-            mine.append(float(ok(after, seen_after)))
+            mine.append(float(_satisfied(after[i], seen_after[i], asks, forbids)))
             touched = set(asks) | set(forbids) | set(out.named)
             others = [k for k, name in enumerate(NAMES) if name not in touched and seen_before[i, k] and
                       seen_after[i, k]]
@@ -147,8 +150,9 @@ def eval_speed(vocab, texts: list[str]) -> dict:
         s = time.perf_counter()
         vocab.read(t)
         times.append((time.perf_counter() - s) * 1000)
-    return {"read_ms_median": round(float(np.median(times)), 2), "read_ms_p95": round(float(np.percentile(times, 95)), 2),
-            "texts": len(texts), "threads": torch.get_num_threads()}
+    return {"read_ms_median": round(float(np.median(times)), 2),
+            "read_ms_p95": round(float(np.percentile(times, 95)), 2), "texts": len(texts),
+            "threads": torch.get_num_threads()}
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 // TediGAN Demo: slider moves rendered in the visitor's browser.
 //
 // After Invert / Apply description (Edit tab) or Mix (Mix tab) the server puts the two W+ codes the sliders mix
-// into a hidden field (`#<tab>-live`, JSON: `app_handlers.edit_live` / `mix_live` send `BrowserRender.codes`,
+// into a hidden field (`#<tab>-live`, JSON: `webapp` `Server.edit_live` / `mix_live` send `BrowserRender.codes`,
 // with `max_strength`, the highest strength the sliders are clamped to). This script then loads onnxruntime-web
 // (its WASM build, one thread: Gradio sends no cross-origin-isolation headers) and the family's slider graph
 // (`python -m tedigan_demo export-onnx`) once per page, and draws every slider move (its `input` events) to a

@@ -1,11 +1,11 @@
-"""Which zoo families this machine can run now, which it can download, and the download itself.
+"""The app's side of getting a zoo family: its download with a progress report, and which family it starts with.
 
     state = family_state("ffhq-1024")       # here / download (with its size) / unavailable (with the reason)
-    download_family("ffhq-1024", report)    # every Hub file of the family into the Hub cache, resumably
+    download_family("ffhq-1024", report)    # every Hub file the family lacks into the Hub cache, resumably
 
-A family is *here* when every required part resolves without the network; it can be *downloaded* when each missing
-part has a Hub copy that answers; otherwise it is *unavailable*, and the reason says what to do. Downloads go
-through ``hf_hub_download`` (resumable: a retry continues an interrupted file); nothing is loaded here.
+Whether a family is here, can be downloaded or is unavailable is decided in ``loading.availability`` (re-exported
+here); this module only turns its downloads into ``report(done, total, what)`` calls, for a page or a terminal.
+Downloads go through ``hf_hub_download`` (resumable: a retry continues an interrupted file); nothing is loaded here.
 """
 
 from __future__ import annotations
@@ -13,127 +13,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from huggingface_hub import constants as hf_constants
-from huggingface_hub import errors as hf_errors
-from huggingface_hub import get_hf_file_metadata, hf_hub_url
+from .loading import LoadError
+from .loading.availability import FamilyState, family_state, fetch_missing, hub_offline
 
-from .loading import (
-    HubRef,
-    LoadError,
-    family_status,
-    first_line,
-    hub_download,
-    missing_optional_parts,
-    missing_parts,
-    repo_and_type,
-)
-from .zoo import CLIP_FILES, REQUIRED_PARTS, Component, family
-
-__all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family", "print_progress"]
+__all__ = ["FamilyState", "family_state", "download_family", "hub_offline", "default_family", "print_progress",
+           "Report"]
 
 Report = Callable[[int, int, str], None]  # (bytes done, bytes in all, what is downloading)
 
 
-@dataclass(frozen=True)
-class FamilyState:
-    name: str
-    state: str  # "here", "download" or "unavailable"
-    detail: str = ""  # for "unavailable": why, in one line; for "download": what will download
-    download_bytes: int = 0
-
-    @property
-    def label(self) -> str:
-        """The family as the selector shows it."""
-        if self.state == "here":
-            return self.name
-        if self.state == "download":
-            return f"{self.name} (download {self.download_bytes / 1e9:.1f} GB)"
-        return f"{self.name} (unavailable)"
-
-
-def hub_offline() -> bool:
-    return bool(hf_constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "0").upper() in ("1", "ON", "YES")
-
-
-def _endpoint() -> str | None:
-    return os.environ.get("HF_ENDPOINT") or None
-
-
-def _choices(comp: Component, part: str) -> list[list[tuple[str, str, str]]]:
-    """The Hub files of one part, each as its alternatives ``(repo_id, filename, revision)`` in order: for CLIP one
-    entry per file (``CLIP_FILES``), for the other parts one entry listing the part's Hub copies."""
-    if part == "clip":
-        return [[(comp.repo_id, f, comp.revision) for f in names] for names in CLIP_FILES]
-    return [comp.hub_sources()]
-
-
-def _required(part: str, index: int) -> bool:
-    return part != "clip" or index < 2  # CLIP: config and weights; the tokenizer files a copy may lack
-
-
-def _size(repo_id: str, filename: str, revision: str, timeout: float) -> int:
-    repo_id, repo_type = repo_and_type(repo_id)
-    meta = get_hf_file_metadata(hf_hub_url(repo_id, filename, repo_type=repo_type, revision=revision,
-                                           endpoint=_endpoint()), timeout=timeout)
-    return int(meta.size or 0)
-
-
-_GONE_ERRORS = (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError, hf_errors.EntryNotFoundError)
-
-
-def _probe(comp: Component, part: str, timeout: float) -> int:
-    """Bytes to download for one part, from the first copy of each file that answers."""
-    total = 0
-    for index, alternatives in enumerate(_choices(comp, part)):
-        for repo_id, filename, revision in alternatives:
-            try:
-                total += _size(repo_id, filename, revision, timeout)
-                break
-            except _GONE_ERRORS:
-                continue
-        else:
-            if _required(part, index):
-                names = " / ".join(f"{r}/{f}" for r, f, _ in alternatives)
-                raise LoadError(f"no Hub copy of the {part} answers (tried {names})")
-    return total
-
-
-def family_state(name: str, timeout: float = 5.0) -> FamilyState:
-    """Whether the zoo family ``name`` runs here now, can be downloaded (the Hub is asked for the sizes, with
-    ``timeout`` seconds per file), or is unavailable, and why."""
-    missing = missing_parts(name)  # each required part resolved once, without the network
-    if not missing:
-        return FamilyState(name, "here")
-    fam = family(name)
-    if any(not fam.components[p].hub_sources() for p in missing):  # published outside the Hub only
-        return FamilyState(name, "unavailable", family_status(name))
-    if hub_offline():
-        return FamilyState(name, "unavailable", f"not on this machine and the Hub is offline (HF_HUB_OFFLINE=1): "
-                                                f"needs {', '.join(missing)}")
-    total = 0
-    try:
-        for part in missing:
-            total += _probe(fam.components[part], part, timeout)
-    except LoadError as e:
-        return FamilyState(name, "unavailable", str(e))
-    except Exception as e:  # the Hub client raises many types for a network that is down; one line is enough
-        return FamilyState(name, "unavailable", f"not on this machine and the Hub cannot be reached "
-                                                f"({first_line(e)})")
-    optional = []
-    for part in missing_optional_parts(name):
-        try:
-            total += _probe(fam.components[part], part, timeout)
-            optional.append(part)
-        except Exception:  # an optional part the Hub does not answer for: the family works without it
-            continue
-    what = ", ".join(missing + [f"{p} (optional)" for p in optional])
-    return FamilyState(name, "download", f"downloads {what}", total)
-
-
 class _Bar:
-    """A tqdm stand-in for ``hf_hub_download``'s ``tqdm_class``: forwards the bytes to ``report``."""
+    """Makes ``tqdm_class``es for ``hf_hub_download`` that add the bytes of one file to a running total shared by
+    the whole download (``state``: ``{"done", "total"}``) and pass it to ``report`` with ``what``."""
 
     def __init__(self, report: Report, state: dict, what: str):
         self.report, self.state, self.what = report, state, what
@@ -175,29 +67,13 @@ def download_family(name: str, report: Report | None = None, timeout: float = 10
         return state
     if state.state == "unavailable":
         raise LoadError(f"{name} is not available: {state.detail}")
-    fam = family(name)
-    parts = missing_parts(name) + missing_optional_parts(name)
-    progress = {"done": 0, "total": state.download_bytes}
-    for part in parts:
-        for index, alternatives in enumerate(_choices(fam.components[part], part)):
-            try:
-                _download_first(alternatives, report, progress, name)
-            except LoadError as e:
-                if part in REQUIRED_PARTS and _required(part, index):
-                    raise LoadError(f"downloading {name} failed ({part}): {e}; choose it again to resume") from None
+    totals = {"done": 0, "total": state.download_bytes}
+    progress = (lambda path: _Bar(report, totals, f"{name}: {path.split('/')[-1]}")) if report else None
+    try:
+        fetch_missing(name, progress)
+    except LoadError as e:
+        raise LoadError(f"{e}; choose it again to resume") from None
     return family_state(name, timeout)
-
-
-def _download_first(alternatives, report: Report | None, progress: dict, name: str) -> None:
-    """Download the first of ``alternatives`` that exists; a copy that is gone passes to the next."""
-    for k, (repo_id, filename, revision) in enumerate(alternatives):
-        bar = _Bar(report, progress, f"{name}: {filename.split('/')[-1]}") if report else None
-        try:
-            hub_download(HubRef(repo_id, filename, revision), filename, tqdm_class=bar)
-            return
-        except LoadError as e:
-            if not str(e).startswith("not found:") or k == len(alternatives) - 1:
-                raise
 
 
 def print_progress(stream=None) -> Report:
@@ -236,4 +112,3 @@ def default_family() -> str:
     if gpu and not hub_offline() and family_state(REAL_FACE_FAMILY).state != "unavailable":
         return REAL_FACE_FAMILY
     return DEFAULT_FAMILY
-

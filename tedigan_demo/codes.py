@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .loading.errors import first_line
+from .errors import first_line
 from .npyfile import ArrayFileError, read_npy
 
 __all__ = ["CodesError", "read_codes"]

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .loading.errors import first_line
+from .errors import first_line
 
 __all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "read_image", "check_image_file", "to_model_input",
            "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]

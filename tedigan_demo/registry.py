@@ -15,9 +15,10 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from .availability import FamilyState, Report, default_family, download_family, family_state, print_progress
+from .availability import Report, default_family, download_family, print_progress
 from .demo import Demo, UserError
 from .errors import first_line, user_message
+from .loading.availability import FamilyState, family_state
 from .zoo import FAMILIES
 
 __all__ = ["FamilyRegistry", "text_steps_from_env"]

@@ -1,9 +1,8 @@
-"""Edit sessions kept on disk, keyed to a visitor, so that a server restart loses no one's W+ codes.
+"""Edit sessions: what an edit keeps per visitor (``EditSession``), and a store that keeps them on disk, keyed to a
+visitor, so that a server restart loses no one's W+ codes.
 
-A session is the content code, the text's style code, the text, a global direction's settings and the attribute
-sliders' amounts (``demo.EditSession``); each is one ``.npz``
-file of plain arrays (read back through ``npyfile.read_npz``: no pickles, headers checked), written aside and
-renamed into place.
+Each kept session is one ``.npz`` file of plain arrays (read back through ``npyfile.read_npz``: no pickles, headers
+checked), written aside and renamed into place.
 """
 
 from __future__ import annotations
@@ -12,24 +11,38 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .npyfile import read_npz
 
-__all__ = ["SessionStore"]
+__all__ = ["EditSession", "SessionStore"]
+
+
+@dataclass(frozen=True)
+class EditSession:
+    """What an edit keeps per visitor (the page's state): the content code, the text's style code, a global
+    direction's settings and the attribute sliders' amounts. Frozen: each task returns a new one."""
+
+    content: np.ndarray  # [1, L, D] float32
+    style: np.ndarray | None = None  # [1, L, D]
+    direction: dict | None = None  # a global-direction edit (``Edit.direction``): re-rendered from the content
+    attributes: dict = field(default_factory=dict)  # attribute slider -> amount, added to both codes
 
 
 class SessionStore:
+    """Sessions as files in ``folder``, one per key (a page's session hash, hashed again for the file name)."""
+
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.npz"
 
-    def save(self, key: str | None, session) -> None:
-        """Keep ``session`` (an ``EditSession``, or None to forget) under ``key``; no key, nothing kept."""
+    def save(self, key: str | None, session: EditSession | None) -> None:
+        """Keep ``session`` (None: forget it) under ``key``; no key, nothing kept."""
         if not key:
             return
         path = self._path(key)
@@ -40,19 +53,17 @@ class SessionStore:
         arrays = {"content": session.content}
         if session.style is not None:
             arrays["style"] = session.style
-        if getattr(session, "direction", None) is not None:
+        if session.direction is not None:
             arrays["direction"] = np.frombuffer(json.dumps(session.direction).encode(), dtype=np.uint8)
-        if getattr(session, "attributes", None):
+        if session.attributes:
             arrays["attributes"] = np.frombuffer(json.dumps(session.attributes).encode(), dtype=np.uint8)
         fd, staging = tempfile.mkstemp(dir=self.folder, suffix=".part")
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
         os.replace(staging, path)
 
-    def load(self, key: str | None):
+    def load(self, key: str | None) -> EditSession | None:
         """The session kept under ``key``, or None (never kept, pruned, or unreadable)."""
-        from .demo import EditSession
-
         if not key:
             return None
         try:

@@ -1,9 +1,10 @@
 """The model zoo: one table of named model families -> components -> where their weights live.
 
 A component is either shipped inside this repository (``local``: a folder under ``checkpoints/``), fetched from
-the Hugging Face Hub (``repo_id``, ``filename``, pinned ``revision``) into the standard Hub cache, or, for official
-files published only elsewhere (``note`` says where), looked up by ``filename`` in the local weights folder
-(``$TEDIGAN_WEIGHTS``, default ``weights/`` in the repository).
+the Hugging Face Hub (``repo_id``, ``filename`` or a folder's ``files``, pinned ``revision``) into the standard Hub
+cache, or, for official files published only elsewhere (``note`` says where), looked up by ``filename`` in the local
+weights folder (``$TEDIGAN_WEIGHTS``, default ``weights/`` in the repository). This module is the table only;
+``loading.availability`` decides from it where a component is and whether it can be fetched.
 """
 
 from __future__ import annotations
@@ -11,25 +12,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = ["Component", "Family", "FAMILIES", "family", "DEFAULT_FAMILY", "REAL_FACE_FAMILY", "REQUIRED_PARTS",
-           "CLIP_FILES", "INTERFACEGAN_DIRECTIONS"]
+           "CLIP", "INTERFACEGAN_DIRECTIONS"]
 
 
 @dataclass(frozen=True)
 class Component:
     format: str  # "pretrained" (config.json + model.safetensors), "rosinality", "psp", ...
     repo_id: str | None = None  # Hub repository, when the weights are not shipped here
-    filename: str | None = None  # file inside the Hub repository
+    filename: str | None = None  # file inside the Hub repository (with ``files``: the subfolder, None for the root)
     revision: str = "main"  # pinned commit hash where known (see ``note``)
     local: str | None = None  # folder relative to the repository root, for shipped weights
     note: str = ""
     # other Hub copies of the same file, (repo_id, filename, revision), tried in order when the first is gone
     fallbacks: tuple[tuple[str, str, str], ...] = ()
-    # other official files that serve as this part when found in the local weights folder
+    # other official files (or folders) that serve as this part when found in the local weights folder
     local_alternatives: tuple[str, ...] = ()
     size_mb: float | None = None  # approximate download size, shown before a download
+    # a part that is a folder of its Hub repository: the files it needs, each as its names in order of preference
+    # (the first the repository has is taken), and the files taken only where the repository has them
+    files: tuple[tuple[str, ...], ...] = ()
+    optional_files: tuple[str, ...] = ()
 
-    def hub_sources(self) -> list[tuple[str, str, str]]:
-        """Every Hub copy of this part, the pinned one first: ``(repo_id, filename, revision)``."""
+    def hub_sources(self) -> list[tuple[str, str | None, str]]:
+        """Every Hub copy of this part, the pinned one first: ``(repo_id, filename, revision)``; none where it is
+        published outside the Hub only."""
         first = [(self.repo_id, self.filename, self.revision)] if self.repo_id else []
         return first + list(self.fallbacks)
 
@@ -48,17 +54,18 @@ class Family:
         return self.components[name]
 
 
+# Text-image guidance: a transformers CLIP repository, i.e. a folder of files (config and weights required, the
+# tokenizer's files taken where the copy has them), or a save_pretrained copy named like it in the weights folder.
 CLIP = Component(
     "transformers-clip",
     repo_id="openai/clip-vit-base-patch32",
     revision="main",
     note="text-image guidance (TediGAN uses CLIP ViT-B/32)",
     size_mb=605,
+    files=(("config.json",), ("model.safetensors", "pytorch_model.bin")),
+    optional_files=("tokenizer_config.json", "vocab.json", "merges.txt", "tokenizer.json", "special_tokens_map.json"),
+    local_alternatives=("clip-vit-base-patch32",),
 )
-# The files of a transformers CLIP repository that loading reads, each with its alternatives in order: config and
-# weights are required, the tokenizer files are taken where the copy has them.
-CLIP_FILES = (("config.json",), ("model.safetensors", "pytorch_model.bin"), ("tokenizer_config.json",),
-              ("vocab.json",), ("merges.txt",), ("tokenizer.json",), ("special_tokens_map.json",))
 IDINVERT_SOURCE = ("the IDInvert release (github.com/genforce/idinvert_pytorch, 'Pre-trained Models': Google Drive "
                    "links for styleganinv_ffhq256_generator.pth, styleganinv_ffhq256_encoder.pth and vgg16.pth)")
 PSP_SOURCE = ("the pSp / TediGAN releases (github.com/eladrich/pixel2style2pixel and github.com/IIGROUP/TediGAN, "

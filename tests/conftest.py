@@ -1,17 +1,11 @@
 import io
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+from standins import COMPAT, compat_state_dict, official_encoder_state, official_generator_state  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]  # the test helpers, and app.py beside the package
-
-from standins import COMPAT, compat_state_dict, official_encoder_state, official_generator_state  # noqa: E402,F401
-
-from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config  # noqa: E402
+from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
 
 TINY = dict(resolution=16, w_dim=16, n_mlp=2, channel_base=256, channel_max=32)
 
@@ -102,14 +96,21 @@ def lying_npy(shape: tuple, size: int = 1024, descr: str = "<f4") -> bytes:
     return buf.getvalue().ljust(size, b"\0")
 
 
+def app_server(family: str | None = None):
+    """A ``webapp.Server`` over ``family`` (default: as ``python app.py`` chooses), no page built."""
+    from tedigan_demo.registry import FamilyRegistry
+    from webapp.handlers import OUTPUTS, Server
+
+    return Server(FamilyRegistry.start(OUTPUTS, family=str(family) if family else None))
+
+
 def start_app(family: str | None = None, **launch):
     """The app's page on ``family`` (default: as ``python app.py`` chooses), launched in this process; close it
-    after. The handlers module comes with it, as ``blocks.handlers``."""
+    after. Its ``webapp.Server`` (the handlers, the families, the sessions) comes with it, as ``blocks.server``."""
     import app
-    import app_handlers
-    from tedigan_demo.registry import FamilyRegistry
 
-    blocks = app.create_app(FamilyRegistry.start(app_handlers.OUTPUTS, family=str(family) if family else None))
+    server = app_server(family)
+    blocks = app.create_app(server=server)
     blocks.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **app.page_options(), **launch)
-    blocks.handlers = app_handlers
+    blocks.server = server
     return blocks

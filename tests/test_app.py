@@ -1,4 +1,5 @@
-"""The app: its task functions on a tiny family, and every api_name through gradio_client against the server."""
+"""The app: its task functions on a tiny family, its handlers and words, and every api_name through gradio_client
+against the server."""
 
 import os
 import threading
@@ -8,13 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import lying_npy, start_app
+from conftest import app_server, lying_npy, start_app
 from PIL import Image
 
-from app_words import EDIT_EXAMPLES
-from tedigan_demo.demo import MAX_STRENGTH, Demo, EditSession, UserError
+from tedigan_demo.demo import MAX_STRENGTH, Demo, UserError
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.serving import prune_folder, publish_png
+from tedigan_demo.sessions import EditSession
+from webapp.inputs import editor_image
+from webapp.words import EDIT_EXAMPLES, match_words, not_understood_note, strip_captions
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +26,10 @@ def demo(tiny_family):
 
 
 def test_text_to_image_with_redescriptions(demo):
-    images, captions = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
+    images, descriptions = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
     assert len(images) == 3 and images[0].size == (256, 256)
+    assert all(d.num_candidates == 50 and 1 <= d.rank <= 50 for d in descriptions)
+    captions = [match_words(d) for d in descriptions]  # what the page shows under each sample
     assert all("fits this face better than" in c and "rank" in c for c in captions)
     again, _ = demo.text_to_image("She has long red hair and is smiling.", n=3, seed=2)
     assert np.array_equal(np.asarray(images[1]), np.asarray(again[1]))
@@ -34,7 +39,7 @@ def test_edit_flow_sliders_and_codes(demo, tmp_path):
     aligned, recon, psnr, session = demo.invert(str(REPO_ROOT / "examples" / "synthface_24.png"), steps=3)
     assert isinstance(session, EditSession) and session.content.shape == (1, 10, 16)
     edited, strip, session = demo.apply_text(session, "give her glasses", 1.0, 0.0, 0.0)
-    assert [label for _, label in strip] == ["coarse only", "middle only", "fine only"]
+    assert [label for _, label in strip_captions(strip)] == ["coarse only", "middle only", "fine only"]
     a = np.asarray(demo.rerender(session, 1.0, 0.0, 0.0))
     b = np.asarray(demo.rerender(session, 0.0, 1.0, 1.0))
     assert np.array_equal(a, np.asarray(edited)) and not np.array_equal(a, b)
@@ -99,8 +104,9 @@ def test_odd_script_text_is_fine(demo):
     images, _ = demo.text_to_image("彼女は笑っている 🙂 — Она улыбается", n=1)
     assert len(images) == 1
     # ... and the page says that the family understood none of it
-    assert "names nothing this family knows" in demo.reading("彼女は笑っている 🙂")
-    assert demo.reading("She has red hair.") is None
+    note = not_understood_note(demo.not_understood("彼女は笑っている 🙂"))
+    assert note.startswith("not understood:") and "笑っている" in note  # quotes the words it could not place
+    assert demo.not_understood("She has red hair.") is None
 
 
 @pytest.mark.parametrize("call, message", [
@@ -138,14 +144,27 @@ def test_codes_whose_header_promises_too_much_get_one_line(demo, tmp_path):
 
 def test_sketch_and_label_tabs(demo):
     sketch = Image.open(REPO_ROOT / "examples" / "sketch_24.png")
-    assert len(demo.from_sketch({"background": None, "layers": [], "composite": sketch}, "", 2, 0)) == 2
+    assert len(demo.from_sketch(sketch, "", 2, 0)) == 2
     assert len(demo.from_label(Image.open(REPO_ROOT / "examples" / "label_58.png"), "red hair", 3, 1)) == 3
     with pytest.raises(UserError, match="blank"):
-        demo.from_sketch({"background": None, "layers": [], "composite": Image.new("RGBA", (256, 256))}, "", 1, 0)
+        demo.from_sketch(Image.new("RGBA", (256, 256)), "", 1, 0)
     with pytest.raises(UserError, match="draw or upload"):
         demo.from_label(None, "", 1, 0)
     with pytest.raises(UserError, match="all background"):
         demo.from_label(Image.new("RGB", (64, 64)), "", 1, 0)
+
+
+def test_the_editors_value_is_what_is_painted_or_else_what_was_uploaded():
+    """A Sketchpad / ImageEditor value as one image: the composite where strokes were painted, the upload as it is
+    (a class-index label keeps its one channel) where none were, nothing where there is neither."""
+    upload, stroke, blank = Image.new("L", (8, 8), 3), Image.new("RGBA", (8, 8)), Image.new("RGBA", (8, 8))
+    stroke.putpixel((2, 2), (0, 0, 0, 255))
+    composite = Image.new("RGB", (8, 8))
+    assert editor_image({"background": upload, "layers": [blank], "composite": composite}) is upload
+    assert editor_image({"background": upload, "layers": [blank, stroke], "composite": composite}) is composite
+    assert editor_image({"background": None, "layers": [], "composite": composite}) is composite
+    assert editor_image({"background": None, "layers": [], "composite": None}) is None
+    assert editor_image(upload) is upload and editor_image(None) is None
 
 
 def test_interpolate_and_style_mix(demo):
@@ -227,12 +246,8 @@ def test_published_results_are_shared_and_never_rewritten(tmp_path):
 
 @pytest.fixture
 def handlers(tiny_family):
-    """The app's handlers bound to the tiny family, as a server binds them (no server started)."""
-    import app_handlers as h
-    from tedigan_demo.registry import FamilyRegistry
-
-    h.bind(FamilyRegistry.start(h.OUTPUTS, family=str(tiny_family)))
-    return h
+    """The app's handlers: a ``webapp.Server`` over the tiny family (no page built, no server started)."""
+    return app_server(tiny_family)
 
 
 def test_every_button_says_what_is_missing_and_never_a_bare_error(handlers, monkeypatch):
@@ -268,14 +283,14 @@ def test_every_button_says_what_is_missing_and_never_a_bare_error(handlers, monk
 def test_edit_examples_belong_to_the_loaded_family(handlers):
     """Cartoon examples on the procedural family, photos on a real-face one; a family switch shows its domain's
     and puts its first text in the box unless the user wrote their own."""
-    from app_words import edit_examples
+    from webapp.words import edit_examples
 
     for synthetic, prefix in ((True, "synthface_"), (False, "astronaut")):
         rows = edit_examples(synthetic)
         assert rows and all(Path(path).name.startswith(prefix) and Path(path).exists() and text
                             for path, text in rows)
-    family = str(handlers.FAMILIES.default)
-    assert handlers.FAMILIES.demo_for(family).pipe.synthetic_domain
+    family = str(handlers.families.default)
+    assert handlers.families.demo_for(family).pipe.synthetic_domain
     photo_text = EDIT_EXAMPLES[False][0][1]
     text, cartoons, photos, note = handlers.edit_defaults(family, photo_text)
     assert text["value"] == EDIT_EXAMPLES[True][0][1] and cartoons["visible"] and not photos["visible"]
@@ -290,7 +305,7 @@ def test_before_after_pairs_the_reconstruction_with_the_edit(handlers):
 
 
 def test_the_group_note_says_which_sliders_carry_the_edit(handlers):
-    family = str(handlers.FAMILIES.default)
+    family = str(handlers.families.default)
     note = handlers.groups_note("make him smile", family)
     # the tiny family's mapper offsets every layer: the other sliders are said to add the text's code there
     assert note.startswith("The middle group carries the smile; the coarse and fine sliders mix the text's code")

@@ -29,7 +29,7 @@ def client(tiny_family, tmp_path_factory):
     from gradio_client import Client
 
     blocks = start_app(tiny_family, max_file_size="10mb")
-    yield Client(blocks.local_url, verbose=False), blocks.handlers
+    yield Client(blocks.local_url, verbose=False), blocks.server
     blocks.close()
 
 
@@ -137,34 +137,38 @@ def test_16_bit_grey_photo_and_class_index_label(client, tmp_path):
 def test_a_flood_of_uploads_stays_under_the_cap(client, tmp_path, monkeypatch):
     """Thirty 0.3 MB photos sent through the API against a 2 MB cap: one pass of the app's pruning (it runs every
     30 s) brings Gradio's upload folder back under the cap, and the app keeps working."""
+    import gradio as gr
     from gradio_client import handle_file
 
     from tedigan_demo.serving import folder_bytes
 
-    c, app = client
-    monkeypatch.setattr(app, "STORAGE_CAP_BYTES", 2 * 2**20)
+    c, server = client
+    monkeypatch.setattr(server, "storage_cap_bytes", 2 * 2**20)
     rng = np.random.default_rng(1)
     for i in range(30):
         Image.fromarray(rng.integers(0, 255, (320, 320, 3), dtype=np.uint8)).save(tmp_path / f"flood{i}.png")
         with pytest.raises(Exception, match="no face"):  # noise has no face: each upload is still stored first
             c.predict(handle_file(str(tmp_path / f"flood{i}.png")), 0, False, api_name="/invert")
-    uploads = Path(app.gr.utils.get_upload_folder())
+    uploads = Path(gr.utils.get_upload_folder())
     assert folder_bytes(uploads) > 2 * 2**20
-    assert app.prune_storage() > 0
+    assert server.prune_storage() > 0
     assert folder_bytes(uploads) <= 2 * 2**20
     assert c.predict(handle_file(str(EXAMPLE)), 1, False, api_name="/invert")[2].startswith("Reconstruction")
 
 
 def test_storage_stays_under_its_cap(client, tmp_path):
-    from tedigan_demo.serving import folder_bytes, prune_folder
+    import gradio as gr
 
-    _, app = client
+    from tedigan_demo.serving import folder_bytes, prune_folder
+    from webapp.handlers import OUTPUT_MAX_AGE_S
+
+    _, server = client
     folder = tmp_path / "uploads"
     for i in range(40):  # a flood of 1 MB uploads against a 10 MB cap
         (folder / f"{i:02d}").mkdir(parents=True)
         (folder / f"{i:02d}" / "photo.png").write_bytes(b"x" * 2**20)
         os.utime(folder / f"{i:02d}" / "photo.png", (time.time() - 100 + i, time.time() - 100 + i))
-    prune_folder(folder, app.OUTPUT_MAX_AGE_S, 10 * 2**20)
+    prune_folder(folder, OUTPUT_MAX_AGE_S, 10 * 2**20)
     assert folder_bytes(folder) <= 10 * 2**20
     assert sorted(p.name for p in folder.iterdir())[-1] == "39"  # the newest are kept
-    assert Path(app.gr.utils.get_upload_folder()).exists() and app.STORAGE_CAP_BYTES > 0
+    assert Path(gr.utils.get_upload_folder()).exists() and server.storage_cap_bytes > 0

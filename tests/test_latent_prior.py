@@ -128,13 +128,14 @@ def test_text_to_image_draws_its_candidates_from_the_prior(prior_family):
 
 
 def test_a_prior_that_does_not_fit_is_set_aside_with_its_reason(prior_family, tiny_clip_dir):
-    from tedigan_demo.loading import load_family
+    from tedigan_demo.loading import FamilyParts, load_family
     from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
     from tedigan_demo.pipeline import TediGANPipeline
 
     parts = load_family(prior_family)
     other = Generator(StyleGAN2Config(resolution=64, w_dim=16, n_mlp=2, channel_base=256, channel_max=16))
-    pipe = TediGANPipeline(other, parts.encoder, parts.guidance, text_prior=parts.text_prior)
+    pipe = TediGANPipeline(FamilyParts("custom", other, parts.encoder, parts.guidance, text_prior=parts.text_prior,
+                                       synthetic_domain=True))
     assert pipe.text_prior is None and "gives 8 x 16 codes; this generator takes 10 x 16" in pipe.prior_problem
     out = pipe.with_settings(generate_steps=0).generate("a smiling face", n=1, seed=0)  # random codes, ranked
     assert out.images.shape == (1, 3, 64, 64) and out.governed == [3, 4, 5, 6]  # a smile: the middle layers

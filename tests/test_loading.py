@@ -7,7 +7,7 @@ from conftest import TINY, compat_state_dict, randomize
 from fakehub import FakeHub
 from reference_stylegan2 import reference_synthesis
 
-from tedigan_demo.loading import HubRef, LoadError, load_generator, resolve
+from tedigan_demo.loading import HubRef, LoadError, NotOnHub, load_generator, resolve
 from tedigan_demo.models.base import save_pretrained
 from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
 from tedigan_demo.zoo import FAMILIES, family
@@ -158,11 +158,12 @@ def test_hub_download_cache_and_offline(tmp_path, monkeypatch, tiny_generator):
         G2 = load_generator(HubRef("team/tiny-gan", "gen", commit), cache_dir=cache)
         torch.testing.assert_close(G.state_dict()["input.input"], tiny_generator.state_dict()["input.input"])
         assert G2.resolution == 16
-        with pytest.raises(LoadError, match="not found: Hub repository 'team/missing' does not exist"):
+        # a copy that is gone is a NotOnHub (a LoadError), told apart from a network failure by its type
+        with pytest.raises(NotOnHub, match="not found: Hub repository 'team/missing' does not exist"):
             load_generator("hf://team/missing/g.pt", cache_dir=cache)
-        with pytest.raises(LoadError, match="not found: file 'nope.pt' in Hub repository team/tiny-gan@main"):
+        with pytest.raises(NotOnHub, match="not found: file 'nope.pt' in Hub repository team/tiny-gan@main"):
             load_generator("hf://team/tiny-gan/nope.pt", cache_dir=cache)
-        with pytest.raises(LoadError, match="not found: revision 'v9'"):
+        with pytest.raises(NotOnHub, match="not found: revision 'v9'"):
             load_generator("hf://team/tiny-gan/g.pt@v9", cache_dir=cache)
         n_requests = len(hub.requests)
     # The Hub is gone: cached files still load offline, uncached ones fail with one clear line.
@@ -170,8 +171,10 @@ def test_hub_download_cache_and_offline(tmp_path, monkeypatch, tiny_generator):
     G3 = load_generator("hf://team/tiny-gan/g.pt", cache_dir=cache)
     torch.testing.assert_close(G3.state_dict()["input.input"], G.state_dict()["input.input"])
     load_generator(f"hf://team/tiny-gan/gen@{commit}", cache_dir=cache, local_files_only=True)
-    with pytest.raises(LoadError, match=r"not in the local Hub cache and the Hub is offline \(HF_HUB_OFFLINE=1\)"):
+    offline = r"not in the local Hub cache and the Hub is offline \(HF_HUB_OFFLINE=1\)"
+    with pytest.raises(LoadError, match=offline) as err:
         load_generator("hf://team/tiny-gan/other.pt", cache_dir=cache)
+    assert not isinstance(err.value, NotOnHub)
     with pytest.raises(LoadError, match="not in the local Hub cache"):
         load_generator("ffhq-1024", cache_dir=cache)
     assert n_requests >= 3
@@ -210,8 +213,71 @@ def test_ffhq1024_encoder_comes_from_the_first_hub_copy_that_has_it(tmp_path, mo
     hub_gone = FakeHub()  # closed at once: connections are refused, and nothing is cached in c3
     hub_gone.server.server_close()
     monkeypatch.setenv("HF_ENDPOINT", hub_gone.url)
-    with pytest.raises(LoadError, match="could not download|cannot be reached"):
+    with pytest.raises(LoadError, match="could not download|cannot be reached") as err:
         resolve("ffhq-1024:encoder", cache_dir=tmp_path / "c3")
+    assert not isinstance(err.value, NotOnHub)  # a network that is down does not pass on to the next copy
+
+
+@pytest.mark.parametrize("value, offline", [("1", True), ("ON", True), ("yes", True), ("True", True), ("0", False),
+                                            ("", False), ("no", False), (None, False)])
+def test_hub_offline_reads_the_variable_as_the_hub_client_does(monkeypatch, value, offline):
+    from tedigan_demo.loading import hub_offline
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)  # as read at import: online
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    if value is None:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    else:
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)
+    assert hub_offline() is offline  # read now: the variable set after import counts
+    if value is None:
+        monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")  # the client's other name for it
+        assert hub_offline()
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)  # the client's own flag counts too
+    assert hub_offline()
+
+
+def test_clip_is_found_downloaded_and_counted_like_any_other_part(tmp_path, monkeypatch):
+    """One search decides for every part: the state of ffhq-1024 with nothing here, its download (the encoder's
+    first Hub copy gone, CLIP a folder of files of which the tokenizer's are partly there), and afterwards every
+    required part here, offline too, CLIP's folder handed to loading like any other part's path."""
+    from tedigan_demo.loading import family_sources, family_state, fetch_missing, missing_parts, part_here
+    from tedigan_demo.zoo import CLIP
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("TEDIGAN_WEIGHTS", str(tmp_path / "no-weights"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    fam = family("ffhq-1024")
+    gen, enc = fam.component("generator"), fam.component("encoder")
+    enc_repo, enc_file, _ = enc.hub_sources()[1]  # its first copy is not on this Hub
+    clip_files = {"config.json": b"{}", "pytorch_model.bin": b"w" * 300, "vocab.json": b"{}", "merges.txt": b"#"}
+    with FakeHub() as hub:
+        hub.add(gen.repo_id, {gen.filename: b"g" * 1000})
+        hub.add(enc_repo, {enc_file: b"e" * 2000})
+        hub.add(CLIP.repo_id, {k: v for k, v in clip_files.items() if k != "pytorch_model.bin"})
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        assert missing_parts("ffhq-1024") == ["generator", "encoder", "clip"]
+        state = family_state("ffhq-1024")  # CLIP's weights are in neither of their names
+        assert state.state == "unavailable" and "no Hub copy of the clip answers" in state.detail
+        assert "model.safetensors" in state.detail and "pytorch_model.bin" in state.detail
+        hub.add(CLIP.repo_id, clip_files)
+        state = family_state("ffhq-1024")  # the optional parts are not on this Hub: the family works without them
+        assert (state.state, state.download_bytes) == ("download", 1000 + 2000 + sum(map(len, clip_files.values())))
+        seen = []
+        fetch_missing("ffhq-1024", progress=lambda path: seen.append(path))
+        assert {"stylegan2-ffhq-config-f.pt", "e4e_ffhq_encode.pt", "config.json", "pytorch_model.bin",
+                "vocab.json"} <= set(seen)
+        assert family_state("ffhq-1024").state == "here"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the Hub is gone: what was fetched is here all the same
+    assert missing_parts("ffhq-1024") == [] and part_here("ffhq-1024", "encoder")  # its second copy, from the cache
+    clip_folder = resolve("ffhq-1024:clip")
+    assert {p.name for p in clip_folder.iterdir()} == set(clip_files)
+    _, paths, settings = family_sources("ffhq-1024")
+    assert settings["clip"] == str(clip_folder) and "clip" not in paths and paths["encoder"].name == enc_file
+    # a save_pretrained copy in the weights folder comes first, as the official files there do
+    (tmp_path / "no-weights" / "clip-vit-base-patch32").mkdir(parents=True)
+    assert resolve("ffhq-1024:clip") == tmp_path / "no-weights" / "clip-vit-base-patch32"
 
 
 def test_models_save_and_load_themselves(tiny_generator, tmp_path):

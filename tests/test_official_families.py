@@ -159,29 +159,32 @@ def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_
 
 
 def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family, monkeypatch):
+    import gradio as gr
+
     import app
-    import app_handlers as h
-    import app_words
     from tedigan_demo.registry import FamilyRegistry
+    from webapp import words
+    from webapp.handlers import OUTPUTS, Server
 
     monkeypatch.setenv("TEDIGAN_WEIGHTS", str(ffhq256_dir))
-    families = FamilyRegistry.start(h.OUTPUTS, family=str(tiny_family))
-    app.create_app(families)  # the page builds over them; its handlers now serve these families
+    families = FamilyRegistry.start(OUTPUTS, family=str(tiny_family))
+    h = Server(families)
+    app.create_app(server=h)  # the page builds over them; its handlers serve these families
     assert [name for _, name in families.choices()] == [str(tiny_family), "synthfaces64", "ffhq-256", "ffhq-1024"]
     assert families.states["ffhq-256"].state == "here"  # its files are in the weights folder
     # ffhq-1024's files are neither here nor reachable (no network in the tests): unavailable, and why
     assert families.states["ffhq-1024"].state == "unavailable" and "Hub" in families.states["ffhq-1024"].detail
     assert "ffhq-1024 (unavailable)" in [label for label, _ in families.choices()]
-    assert "on this machine" in app.about_markdown(families)
+    assert "on this machine" in words.about_markdown(families)
     *labels, session, picker, scope, refine, panel, inversion = h.switch_family("ffhq-256")
     assert session is None and all("label" in u for u in labels) and picker["value"] == "ffhq-256"
     # no fs3 for this family: edits keep TediGAN's refinement and the global-direction panel is hidden
     assert refine["value"] == REFINE_STEPS and panel["visible"] is False and inversion["value"] == INVERT_STEPS
     assert scope == ""  # a real-face family: no warning that photos become cartoons
-    assert "knows only its own cartoon faces" in app_words.scope_note(families, str(tiny_family))
+    assert "knows only its own cartoon faces" in words.scope_note(families, str(tiny_family))
     # its Edit examples are photos, and the box takes their first text in place of a cartoon example's
-    text, cartoons, photos, _ = h.edit_defaults("ffhq-256", app_words.EDIT_EXAMPLES[True][0][1])
-    assert text["value"] == app_words.EDIT_EXAMPLES[False][0][1] and photos["visible"] and not cartoons["visible"]
+    text, cartoons, photos, _ = h.edit_defaults("ffhq-256", words.EDIT_EXAMPLES[True][0][1])
+    assert text["value"] == words.EDIT_EXAMPLES[False][0][1] and photos["visible"] and not cartoons["visible"]
     assert h.groups_note("give her blond hair", "ffhq-256") == (
         "The fine group carries the hair color; the coarse and middle sliders mix the text's code into their layers "
         "too, which changes more than that.")
@@ -189,5 +192,5 @@ def test_app_offers_a_family_whose_weights_are_present(ffhq256_dir, tiny_family,
     gallery = h.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-256")
     assert len(gallery) == 1 and Image.open(gallery[0][0]).size == (256, 256)
     assert "fits this face better than" in gallery[0][1]
-    with pytest.raises(h.gr.Error, match="not available here"):
+    with pytest.raises(gr.Error, match="not available here"):
         h.text_to_image("She has blond hair.", 1, 0, 0.8, "ffhq-1024")

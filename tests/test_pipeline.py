@@ -1,6 +1,7 @@
 """The pipeline on tiny random components (the method's plumbing, not the quality of trained weights)."""
 
 import hashlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from conftest import randomize
 from PIL import Image
 
 from tedigan_demo.imaging import ImageError, to_model_input
+from tedigan_demo.loading import FamilyParts
 from tedigan_demo.method.guidance import EmbeddingGuidance
 from tedigan_demo.models.classifier import AttributeClassifier, ClassifierConfig
 from tedigan_demo.models.encoders import EncoderConfig, WPlusEncoder
@@ -45,8 +47,8 @@ def pipe():
     for m in (E, C, M, T):
         m.requires_grad_(False)
     sentence = HashSentenceEncoder()
-    return TediGANPipeline(G, E, EmbeddingGuidance(T, sentence), text_mapper=M, sentence_encoder=sentence,
-                           classifier=C)
+    return TediGANPipeline(FamilyParts("custom", G, E, EmbeddingGuidance(T, sentence), sentence_encoder=sentence,
+                                       text_mapper=M, classifier=C, synthetic_domain=True))
 
 
 @pytest.fixture
@@ -102,9 +104,8 @@ def test_generate_keeps_the_candidates_the_text_image_similarity_ranks_highest(p
 
 
 def test_an_attribute_measured_in_two_groups_governs_both(pipe):
-    two = TediGANPipeline(pipe.G, pipe.E, pipe.guidance, text_mapper=pipe.mapper,
-                          sentence_encoder=pipe.sentence_encoder, classifier=pipe.classifier,
-                          attribute_groups={"hair_color": ["coarse", "middle"], "smile": "middle"})
+    measured = {"hair_color": ["coarse", "middle"], "smile": "middle"}
+    two = TediGANPipeline(replace(pipe.parts, attribute_groups=measured))
     layers, named = two.governed_layers("She has red hair.")
     assert named == {"hair_color": "red"} and layers == sorted(pipe.groups["coarse"] + pipe.groups["middle"])
     assert two.governed_layers("She is smiling.")[0] == pipe.groups["middle"]  # one group, as older families name it
@@ -380,7 +381,7 @@ def test_only_takes_layer_indices_of_any_integer_kind(pipe):
 def guided(pipe):
     """The same networks without the text encoder into W+: text codes by guided steps (50 by default), every
     refinement recorded instead of run."""
-    p = TediGANPipeline(pipe.G, pipe.E, pipe.guidance, classifier=pipe.classifier)
+    p = TediGANPipeline(replace(pipe.parts, text_mapper=None, sentence_encoder=None))
     p.steps_given = []
 
     def refine(content, style, text, mask, steps, progress):

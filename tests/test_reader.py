@@ -13,7 +13,7 @@ from tedigan_demo.loading import load_text_reader
 from tedigan_demo.train.reader import label_names
 from tedigan_demo.train.reader_corpus import make_corpus
 from tedigan_demo.vocabulary import for_vocabulary
-from tedigan_demo.vocabulary.reader import ReadValue, Reading, guidance_prompts, resolve
+from tedigan_demo.vocabulary.reader import Reading, ReadValue, guidance_prompts, resolve
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +169,18 @@ def test_a_ruled_out_value_with_no_single_opposite_is_absent_and_the_rest_varies
     colours = {ATTRIBUTES[names.index("hair_color")].values[int(v)] for v in read[:, names.index("hair_color")]}
     assert "blond" not in colours and len(colours) >= 2  # not blond, and not one colour for all
     assert len({int(v) for v in read[:, names.index("background")]}) >= 2  # what it leaves open varies
+
+
+@pytest.mark.parametrize("text, named, ruled_out", [
+    ("a man with no glasses", {"gender": "man", "eyeglasses": "none"}, "eyeglasses"),
+    ("an old woman who isn't smiling", {"gender": "woman", "age": "old", "smile": "not smiling"}, "smile"),
+    ("remove his beard", {"beard": "none"}, "beard"),
+    ("make her smile", {"smile": "smiling"}, None),
+])
+def test_the_real_face_reader_reads_negations_the_right_way_round(real, text, named, ruled_out):
+    reading = real.read(text)
+    for attr, value in named.items():
+        assert reading.named.get(attr) == value, (text, reading.named)
+    assert "gender" not in real.read("make her smile").named  # a pronoun asks nothing of the gender
+    if ruled_out:
+        assert any(v.negated and v.attribute == ruled_out for v in reading.values)

@@ -28,7 +28,7 @@ def test_families_that_cannot_be_had_say_why(families):
 
 def test_sliders_are_labelled_by_what_each_group_carries(families):
     # the tiny family has no measured attribute_groups.json: the domain's intended groups
-    from app_words import group_label, scope_note
+    from webapp.words import group_label, scope_note
 
     assert group_label(families, "coarse") == "coarse (pose, face shape, glasses)"
     assert group_label(families, "fine") == "fine (hair color, skin tone, eye color, lipstick, freckles, background)"

@@ -14,11 +14,26 @@
 Official pickles are read with ``torch.load(weights_only=True)`` and an explicit allow-list; nothing else is ever
 unpickled. Every failure is a ``LoadError`` with a one-line message.
 
-The package: ``hub`` (where weights are), ``official`` (reading official files, naming their format) with one module
-per format (``rosinality``, ``psp`` for pSp / e4e, ``idinvert`` for IDInvert's generator, encoder and VGG16), ``own``
-(the project's own models, ``load_generator``, ``load_encoder``) and ``families`` (assembly, status, conversion).
+The package: ``hub`` (names of places: Hub references, the weights folder), ``availability`` (the one place that
+finds weights, fetches them from the Hub and says whether a zoo family is here, can be downloaded or not, and why),
+``official`` (reading official files, naming their format) with one module per format (``rosinality``, ``psp`` for
+pSp / e4e, ``idinvert`` for IDInvert's generator, encoder and VGG16), ``own`` (the project's own models,
+``load_generator``, ``load_encoder``) and ``families`` (assembly, conversion).
 """
 
+from .availability import (
+    FamilyState,
+    NotOnHub,
+    family_state,
+    family_status,
+    fetch_missing,
+    hub_download,
+    hub_offline,
+    missing_optional_parts,
+    missing_parts,
+    part_here,
+    resolve,
+)
 from .errors import LoadError, first_line
 from .families import (
     DEFAULT_CLIP,
@@ -28,22 +43,27 @@ from .families import (
     FamilyParts,
     convert_official,
     family_sources,
-    family_status,
     load_family,
     load_part,
-    missing_optional_parts,
-    missing_parts,
 )
-from .hub import REPO_ROOT, HubRef, hub_download, repo_and_type, resolve, weights_dir
+from .hub import REPO_ROOT, HubRef, repo_and_type, weights_dir
 from .idinvert import load_official_network
 from .official import detect_format, load_official, read_official, read_safetensors
-from .own import (load_clip, load_encoder, load_generator, load_module, load_pretrained_dir, load_sentence_encoder,
-                  load_text_reader)
+from .own import (
+    load_clip,
+    load_encoder,
+    load_generator,
+    load_module,
+    load_pretrained_dir,
+    load_sentence_encoder,
+    load_text_reader,
+)
 from .psp import load_psp_encoder
 
-__all__ = ["LoadError", "first_line", "HubRef", "REPO_ROOT", "resolve", "hub_download", "repo_and_type",
-           "weights_dir", "read_official", "read_safetensors", "detect_format", "load_official",
+__all__ = ["LoadError", "NotOnHub", "first_line", "HubRef", "REPO_ROOT", "resolve", "hub_download", "hub_offline",
+           "repo_and_type", "weights_dir", "read_official", "read_safetensors", "detect_format", "load_official",
            "load_official_network", "load_psp_encoder", "load_module", "load_pretrained_dir", "load_generator",
-           "load_encoder", "load_sentence_encoder", "load_text_reader", "load_clip", "FamilyParts", "family_sources", "load_family",
-           "load_part", "missing_parts", "missing_optional_parts", "family_status", "convert_official",
-           "OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "DEFAULT_CLIP"]
+           "load_encoder", "load_sentence_encoder", "load_text_reader", "load_clip", "FamilyParts", "family_sources",
+           "load_family", "load_part", "part_here", "missing_parts", "missing_optional_parts", "family_status",
+           "FamilyState", "family_state", "fetch_missing", "convert_official", "OFFICIAL_FILES", "PARTS",
+           "FAMILY_SETTINGS", "DEFAULT_CLIP"]

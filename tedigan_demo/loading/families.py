@@ -1,5 +1,6 @@
 """Model families: every part of one family from a zoo name, a folder in the project's format, or a folder of
-official files; whether a zoo family is on this machine; conversion of official files to the project's format."""
+official files; conversion of official files to the project's format. Whether a zoo family's parts are on this
+machine is ``availability``'s to say."""
 
 from __future__ import annotations
 
@@ -11,20 +12,20 @@ from pathlib import Path
 import torch
 
 from ..models.base import CONFIG_NAME
-from ..zoo import FAMILIES, INTERFACEGAN_DIRECTIONS, family
+from ..vocabulary import for_family
+from ..zoo import CLIP, FAMILIES, INTERFACEGAN_DIRECTIONS, REQUIRED_PARTS, family
+from .availability import local_copy, resolve
 from .clip2latent import load_prior
 from .errors import LoadError, first_line
-from .hub import resolve, weights_dir
 from .idinvert import load_official_network
 from .interfacegan import read_direction
 from .official import detect_format, read_official
-from ..vocabulary import for_family
 from .own import load_clip, load_generator, load_module, load_sentence_encoder, load_text_reader
 from .psp import load_psp_encoder
 from .styleclip import read_fs3
 
 __all__ = ["OFFICIAL_FILES", "PARTS", "FAMILY_SETTINGS", "FamilyParts", "DEFAULT_CLIP", "family_sources",
-           "load_part", "load_family", "missing_parts", "missing_optional_parts", "family_status", "convert_official"]
+           "load_part", "load_family", "convert_official"]
 
 # official file name -> the part it is in a family
 OFFICIAL_FILES = {
@@ -45,6 +46,8 @@ OFFICIAL_FILES = {
 DIRECTION_PARTS = tuple(f"direction_{name}" for name in INTERFACEGAN_DIRECTIONS)
 PARTS = ("generator", "encoder", "perceptual", "text_mapper", "image_text", "classifier", "sketch_encoder",
          "label_encoder", "style_directions", *DIRECTION_PARTS, "text_prior", "text_prior_config")
+# the parts of a zoo family that loading takes: its networks and data, and its CLIP (the text-image guidance)
+ZOO_PARTS = (*PARTS, "clip")
 # {"guidance": "clip" | "embedding", "clip": repo id or folder, "clip_revision", "pipeline": {setting: value}}
 FAMILY_SETTINGS = "family.json"
 # extras a family works without: a file of them that does not load is set aside with its reason, not fatal
@@ -76,28 +79,13 @@ class FamilyParts:
     pipeline_settings: dict | None = None  # overrides of the pipeline's defaults (``pipeline.PipelineSettings``)
 
 
-DEFAULT_CLIP = "openai/clip-vit-base-patch32"
-
-
-def _local_clip(repo_id: str, *roots: Path, revision: str = "main") -> Path | None:
-    """A local copy of a CLIP repo: a ``save_pretrained`` folder named like the repo in ``roots`` or the weights
-    folder, else its snapshot in the Hub cache (loaded from disk, with no request to the Hub), if there is one."""
-    from huggingface_hub import try_to_load_from_cache
-
-    for root in (*roots, weights_dir()):
-        folder = Path(root) / repo_id.split("/")[-1]
-        if folder.is_dir():
-            return folder
-    cached = try_to_load_from_cache(repo_id, CONFIG_NAME, revision=revision)
-    return Path(cached).parent if isinstance(cached, str) else None
+DEFAULT_CLIP = CLIP.repo_id  # the guidance of a family folder whose family.json names none
 
 
 def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
     """Where each part of a family lives: (name, part -> local path, settings). ``src`` is a zoo name, a folder
     in the project's format (``<part>/config.json`` each, optional ``family.json``), or a folder of official files
     under their published names. Missing required parts raise ``LoadError`` naming them and where to get them."""
-    from ..zoo import REQUIRED_PARTS
-
     text = str(src)
     if text in FAMILIES and not Path(text).exists():
         fam = family(text)
@@ -105,7 +93,7 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
             return family_sources(resolve(text, "generator").parent)
         paths, problems = {}, []
         for part in fam.components:
-            if part not in PARTS:  # CLIP below; alternatives such as encoder_psp are for `encode`
+            if part not in ZOO_PARTS:  # alternatives such as encoder_psp are for `encode`
                 continue
             try:
                 paths[part] = resolve(f"{text}:{part}")
@@ -114,10 +102,9 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
                     problems.append(str(e))
         if problems:
             raise LoadError(f"family {text} is not available: " + "; ".join(problems))
-        clip = fam.components["clip"]
-        local_clip = _local_clip(clip.repo_id, revision=clip.revision)
-        settings = {"guidance": fam.guidance, "clip": str(local_clip) if local_clip else clip.repo_id,
-                    "clip_revision": clip.revision}
+        settings = {"guidance": fam.guidance}
+        if "clip" in paths:  # the folder of its CLIP, found or downloaded like any other part
+            settings["clip"] = str(paths.pop("clip"))
         return text, paths, settings
     root = resolve(text)
     if root.is_file():
@@ -131,8 +118,10 @@ def family_sources(src: str | Path) -> tuple[str, dict[str, Path], dict]:
     paths = {p: root / p for p in PARTS if (root / p / CONFIG_NAME).exists()}
     paths |= {role: root / f for f, role in OFFICIAL_FILES.items() if (root / f).exists() and role not in paths}
     settings.setdefault("guidance", "embedding" if "image_text" in paths else "clip")
-    local_clip = _local_clip(DEFAULT_CLIP, root)
-    settings.setdefault("clip", str(local_clip) if local_clip else DEFAULT_CLIP)
+    if settings["guidance"] == "clip" and "clip" not in settings:
+        # the zoo's CLIP: a copy beside the parts or elsewhere on this machine, else its Hub repository
+        here = local_copy(CLIP, root)
+        settings["clip"] = str(here) if here else CLIP.repo_id
     needed = ("generator", "encoder") + (("text_mapper", "image_text") if settings["guidance"] == "embedding" else ())
     missing = [p for p in needed if p not in paths]
     if missing:
@@ -209,48 +198,6 @@ def load_family(src: str | Path, device: str | torch.device = "cpu") -> FamilyPa
                        attribute_directions=directions, set_aside=set_aside,
                        pipeline_settings=settings.get("pipeline"), synthetic_domain=synthetic,
                        vocabulary=vocabulary, **parts)
-
-
-def missing_parts(name: str) -> list[str]:
-    """The required parts of the zoo family ``name`` that are not on this machine (shipped, in the weights folder
-    or in the Hub cache). Downloads nothing: each part is resolved as loading resolves it, with
-    ``local_files_only``."""
-    from ..zoo import REQUIRED_PARTS
-
-    comps = family(name).components
-    return [part for part in REQUIRED_PARTS if part in comps and not _here(name, part)]
-
-
-def missing_optional_parts(name: str) -> list[str]:
-    """The optional parts of the zoo family ``name`` that have a Hub copy and are not on this machine yet (the
-    sketch encoder, StyleCLIP's fs3, the InterFaceGAN directions): a download of the family brings them too."""
-    from ..zoo import REQUIRED_PARTS
-
-    return [part for part, comp in family(name).components.items()
-            if part not in REQUIRED_PARTS and comp.repo_id and not _here(name, part)]
-
-
-def _here(name: str, part: str) -> bool:
-    """Whether a part of the zoo family ``name`` is on this machine, resolved as loading resolves it but with
-    ``local_files_only`` (CLIP: a local copy of its repository)."""
-    if part == "clip":
-        comp = family(name).components[part]
-        return _local_clip(comp.repo_id, revision=comp.revision) is not None
-    try:
-        resolve(f"{name}:{part}", local_files_only=True)
-        return True
-    except LoadError:
-        return False
-
-
-def family_status(name: str) -> str | None:
-    """``None`` when every required part of the zoo family ``name`` is on this machine; else one line saying what
-    is missing (``missing_parts``)."""
-    comps = family(name).components
-    missing = [comps[p].filename or comps[p].repo_id for p in missing_parts(name)]
-    if not missing:
-        return None
-    return f"not on this machine: {', '.join(missing)} (put official files in {weights_dir()} or the Hub cache)"
 
 
 def convert_official(src: str | Path, out: str | Path, dtype: torch.dtype = torch.float32,

@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import torch
-from huggingface_hub import constants as hf_constants
 
 from ..models.base import CONFIG_NAME, WEIGHTS_NAME
 from ..models.stylegan1 import StyleGAN1Generator
 from ..models.stylegan2 import Generator
 from ..zoo import FAMILIES, family
+from .availability import hub_offline, resolve
 from .errors import LoadError, first_line, load_strict
-from .hub import REPO_ROOT, HubRef, resolve
+from .hub import REPO_ROOT, HubRef
 from .idinvert import load_official_network
 from .official import detect_format, load_official, read_official, read_safetensors
 from .psp import load_psp_encoder
@@ -60,7 +60,7 @@ def load_sentence_encoder(src: str | Path | None = None, device: str | torch.dev
 
         try:
             path = snapshot_download(ref.repo_id, revision=ref.revision,
-                                     local_files_only=hf_constants.HF_HUB_OFFLINE)
+                                     local_files_only=hub_offline())
         except Exception as e:  # the Hub client raises many types; the message is what matters
             raise LoadError(f"could not get the text encoder {src}: {first_line(e)}") from None
     else:
@@ -111,7 +111,7 @@ def load_clip(src: str | Path = "openai/clip-vit-base-patch32", revision: str = 
     hf_logging.disable_progress_bar()
     local = Path(str(src)).expanduser()
     where = str(local) if local.exists() else str(src)
-    kwargs = {} if local.exists() else {"revision": revision, "local_files_only": hf_constants.HF_HUB_OFFLINE}
+    kwargs = {} if local.exists() else {"revision": revision, "local_files_only": hub_offline()}
     try:
         model = CLIPModel.from_pretrained(where, **kwargs).to(device).eval().requires_grad_(False)
         tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)

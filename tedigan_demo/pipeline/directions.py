@@ -4,7 +4,7 @@ change of the generator's style channels, and an edit or a slider move is one re
 The method's formulas are ``method.global_directions``; this module owns what a family needs around them: the
 styles' statistics (computed once per generator and kept on disk beside the Hub cache), the boundaries of the
 texts already asked for, and the coarse / middle / fine sliders as multipliers of the strength in each group's
-style layers.
+style layers. ``direction_edit`` and ``direction_render`` are the pipeline's global-direction tasks.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from ..loading import LoadError
 from ..method.global_directions import (
     Boundary,
     StyleStatistics,
@@ -27,8 +28,12 @@ from ..method.global_directions import (
     style_statistics,
     text_embedding,
 )
+from .groups import GROUP_NAMES, LayerGroups
+from .results import Edit, check_text
+from .settings import PipelineSettings
 
-__all__ = ["GlobalDirections", "statistics_cache_dir"]
+__all__ = ["GlobalDirections", "statistics_cache_dir", "global_directions", "require_directions",
+           "direction_edit", "direction_render"]
 
 
 def statistics_cache_dir() -> Path:
@@ -136,6 +141,60 @@ class GlobalDirections:
         styles = self.G.styles(wp.to(self.G.device))
         edited = apply_boundary(styles, boundary, alpha, self.layer_strengths(strengths))
         return self.G.synthesize_styles(edited, "const", resolution=resolution)
+
+
+def global_directions(G, guidance, fs3: torch.Tensor | None, samples: int, problem: str | None = None
+                      ) -> tuple[GlobalDirections | None, str | None]:
+    """A family's global directions and why it has none: ``(directions, None)`` where it has ``fs3`` and CLIP
+    guidance and the file fits ``G`` (statistics over ``samples`` codes); ``(None, why)`` where the file does not
+    fit (the edits then optimise instead); ``(None, problem)`` (the loader's reason, or None) where either is
+    missing."""
+    if fs3 is None or not hasattr(guidance, "model"):
+        return None, problem
+    try:
+        return GlobalDirections(G, guidance, fs3, samples), None
+    except ValueError as e:
+        return None, str(e)
+
+
+def require_directions(directions: GlobalDirections | None, family: str, problem: str | None = None
+                       ) -> GlobalDirections:
+    """``directions``, or a ``LoadError`` saying that ``family`` has none and why (``problem``: its file did not
+    fit or load; None: it has no fs3 or no CLIP)."""
+    if directions is None:
+        why = f": {problem}" if problem else " (StyleCLIP's fs3.npy)"
+        raise LoadError(f"family {family} has no global directions{why}")
+    return directions
+
+
+def direction_edit(directions: GlobalDirections, layers: LayerGroups, settings: PipelineSettings,
+                   content: torch.Tensor, text: str, named: dict[str, str], governed: list[int],
+                   strengths: dict[str, float] | None = None, alpha: float | None = None, beta: float | None = None,
+                   neutral: str | None = None, per_group: bool = True, strip_resolution: int = 256) -> Edit:
+    """Codes ``content`` ``[N, L, D]`` edited by the checked description ``text`` as a StyleCLIP global direction:
+    one render. ``named``, ``governed``: the values it names and their W+ layers (the default ``strengths``: on in
+    their groups); ``alpha`` / ``beta`` / ``neutral`` (the text measured from): None for the ``settings``'
+    defaults; ``per_group``: with a strip at ``strip_resolution`` px of what each group alone changes."""
+    neutral = check_text(neutral) if neutral else settings.direction_neutral
+    alpha = settings.direction_alpha if alpha is None else float(alpha)
+    beta = settings.direction_beta if beta is None else float(beta)
+    strengths = layers.strengths(governed) if strengths is None else strengths
+    layers.mask(strengths)  # checks the strengths before any work
+    boundary = directions.boundary(neutral, text, beta)
+    image = directions.render(content, boundary, alpha, strengths)
+    strip = {g: directions.render(content, boundary, alpha, {g: strengths.get(g, 0.0) or 1.0},
+                                  resolution=strip_resolution) for g in GROUP_NAMES} if per_group else {}
+    direction = {"neutral": neutral, "target": text, "alpha": alpha, "beta": beta, "channels": boundary.channels}
+    return Edit(content, content, None, image, dict(strengths), strip, named, direction)
+
+
+def direction_render(directions: GlobalDirections, layers: LayerGroups, content: torch.Tensor, direction: dict,
+                     strengths: dict[str, float]) -> torch.Tensor:
+    """Images ``[N, 3, H, W]`` of a global-direction edit (``Edit.direction``) of ``content`` re-rendered at other
+    slider ``strengths``: one render, the boundary kept per text."""
+    layers.mask(strengths)  # checks them
+    boundary = directions.boundary(direction["neutral"], direction["target"], direction["beta"])
+    return directions.render(content, boundary, direction["alpha"], strengths)
 
 
 def _bound(cache: OrderedDict, size: int = 256) -> None:

@@ -2,7 +2,7 @@
 
 Two readers share one interface: the family's attribute classifier where it has one, else zero-shot through the
 text-image guidance (one prompt per value). ``shown_values`` always asks the guidance, since edits and text -> image
-compare what a face shows with what a text says in the guidance's terms.
+compare what a face shows with what a text says in the guidance's terms. ``describe`` is TediGAN's redescription.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import torch
 from ..method.guidance import TextImageGuidance
 from ..vocabulary import Vocabulary
 from ..vocabulary.reader import guidance_prompts
+from .results import Description, check_text
 
 __all__ = ["FaceReader"]
 
@@ -88,3 +89,21 @@ class FaceReader:
         """Embeddings ``[num, D]`` of captions of random faces, deterministic in ``seed`` (R-precision's
         distractors; the text encoder keeps each caption's embedding, so a seed's are encoded once)."""
         return self.guidance.embed_text(self.vocab.distractors(np.random.default_rng(seed), num))
+
+    @torch.inference_mode()
+    def describe(self, x: torch.Tensor, text: str | None = None, num_distractors: int = 99, seed: int = 0
+                 ) -> Description:
+        """Redescription of one image ``x`` ``[1, 3, R, R]``: the attributes read from it, in words (those read
+        with confidence 0.5 or more that the face lets be seen); given a ``text``, its match score and its rank
+        among ``num_distractors`` captions of random faces (``seed``'s; R-precision, as in MirrorGAN)."""
+        values, confidence = self.read(x)
+        seen = self.vocab.visible(values)  # e.g. no eye colour behind sunglasses
+        out = Description(self.vocab.describe({k: v for k, v in values.items() if confidence[k] >= 0.5 and seen[k]}),
+                          values, confidence)
+        if text is not None:
+            candidates = torch.cat([self.guidance.embed_text([check_text(text)]),
+                                    self.distractors(seed, num_distractors)])
+            sims = self.guidance.similarity(x[:1], candidates.to(x.device))[0]
+            out.score, out.rank = round(float(sims[0]), 4), int((sims[1:] > sims[0]).sum()) + 1
+            out.num_candidates = num_distractors + 1
+        return out

@@ -5,8 +5,9 @@ text's code from the code of what the face shows now. ``ParameterTextCodes``: th
 mapping runs through the renderer's parameters (``models.parameter_mapping``): the values a text names enter as the
 exact difference of their embeddings, the mapper's code only where the text names nothing the vocabulary knows.
 ``GuidedTextCodes``: families without a text encoder (the official FFHQ families) find a text's code by optimisation
-under CLIP guidance, as the official code does. All answer the same four questions: the code for text -> image, for
-an edit, for plain style mixing, and along an interpolation. Each owns all of its behaviour (what the mapper reads,
+under CLIP guidance, as the official code does. All answer the same four questions (``TextCodes``): the code for
+text -> image, for an edit, for plain style mixing, and along an interpolation; which one a family uses it declares
+once (``text_strategy``). Each owns all of its behaviour (what the mapper reads,
 the reference an edit is measured from, its gain, the push until the face reads the text, the guided search); it
 reads faces with the family's ``FaceReader`` and renders with the generator itself.
 """
@@ -14,8 +15,9 @@ reads faces with the family's ``FaceReader`` and renders with the generator itse
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from typing import NamedTuple
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Literal, NamedTuple, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -29,11 +31,66 @@ from .groups import LayerGroups
 from .reading import FaceReader
 from .settings import PipelineSettings
 
-__all__ = ["MapperTextCodes", "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "render",
-           "Prompt", "prompt_for", "push_until_read", "stop_at"]
+__all__ = ["TextCodes", "GenerationCodes", "EditCodes", "TextStrategy", "text_strategy", "text_codes_for",
+           "MapperTextCodes",
+           "ParameterTextCodes", "GuidedTextCodes", "Refine", "refine_toward_text", "render", "Prompt", "prompt_for",
+           "push_until_read", "stop_at"]
 
 # (content, style, text, mask, steps, progress) -> style: guided optimisation of a text's code (``refine_toward_text``)
 Refine = Callable[[torch.Tensor, torch.Tensor, str, torch.Tensor, int, Callable | None], torch.Tensor]
+
+
+# "guided": no text encoder into W+, a text's code is found under the guidance; "mapper": TediGAN's text encoder;
+# "parameters": the text encoder on a generator mapped through the renderer's parameters (exact value offsets)
+TextStrategy = Literal["guided", "mapper", "parameters"]
+
+
+def text_strategy(parts) -> TextStrategy:
+    """The text strategy a family's parts (``loading.FamilyParts``) call for: "guided" without a text mapper,
+    "parameters" where the generator's mapping runs through the renderer's parameters, else "mapper". Read once
+    per family, it decides both how a text becomes codes and whose attribute sliders are exact."""
+    if parts.text_mapper is None:
+        return "guided"
+    return "parameters" if getattr(parts.generator.config, "mapping", "mlp") == "parameters" else "mapper"
+
+
+@dataclass(frozen=True)
+class GenerationCodes:
+    """A description's code for text -> image: ``style`` ``[N, L, D]`` and the W+ ``layers`` it governs (those the
+    pipeline mixes it into; the strategy may widen the ones the text names)."""
+
+    style: torch.Tensor
+    layers: list[int]
+
+
+@dataclass(frozen=True)
+class EditCodes:
+    """A description's code for an edit: ``style`` ``[N, L, D]`` (mixed into the content per slider), and ``image``:
+    the mixed face where the strategy rendered it already (None: the pipeline renders it)."""
+
+    style: torch.Tensor
+    image: torch.Tensor | None = None
+
+
+class TextCodes(Protocol):
+    """What every text strategy answers: a description's W+ code for each task of the pipeline."""
+
+    def for_generation(self, text: str, named: dict[str, str], base: torch.Tensor, layers: list[int],
+                       steps: int | None = None, progress: Callable | None = None, seed: int = 0,
+                       truncation: float = 1.0) -> GenerationCodes:
+        """The code for text -> image from random codes ``base`` ``[N, L, D]`` and the ``layers`` the text governs."""
+
+    def for_edit(self, text: str, named: dict[str, str], content: torch.Tensor, mask: torch.Tensor,
+                 steps: int | None = None, progress: Callable | None = None) -> EditCodes:
+        """The code for an edit of ``content`` ``[N, L, D]`` under the sliders' ``mask`` ``[L]``."""
+
+    def for_mix(self, text: str, start: torch.Tensor, steps: int | None = None,
+                progress: Callable | None = None) -> torch.Tensor:
+        """The code ``[N, L, D]`` over every layer from the codes ``start``, for plain style mixing."""
+
+    def for_interpolation(self, text_a: str, text_b: str, base: torch.Tensor, mask: torch.Tensor,
+                          alphas: torch.Tensor) -> torch.Tensor:
+        """``[len(alphas), L, D]``: the codes from ``text_a`` to ``text_b`` at ``alphas`` ``[T, 1, 1]``."""
 
 
 def stop_at(G, resolution: int | None) -> dict:
@@ -116,8 +173,9 @@ class GuidedTextCodes:
             return start.clone()
         return self.refine(start, start, self._prompt(text), mask, steps, progress)
 
-    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0):
-        """``(style [N, L, D], layers it governs)`` for random codes ``base``: ``settings.generate_steps`` of
+    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0
+                       ) -> GenerationCodes:
+        """The text's code and the layers it governs for random codes ``base``: ``settings.generate_steps`` of
         optimisation where it is set (0: the codes themselves, which text -> image then ranks by the guidance:
         CLIP-ranked sampling), else ``text_steps``; a request's ``steps`` (not None) wins, 0 included. With a
         prior the codes are its samples for the text (noise from ``seed``, ``truncation`` toward its mean), in
@@ -129,17 +187,17 @@ class GuidedTextCodes:
                                      generator=torch.Generator().manual_seed(seed)).to(base)
             layers = list(range(self.layers.num_layers))
         if steps == 0:
-            return base.clone(), layers
-        return self._optimised(text, base, self.layers.only(layers), steps, progress), layers
+            return GenerationCodes(base.clone(), layers)
+        return GenerationCodes(self._optimised(text, base, self.layers.only(layers), steps, progress), layers)
 
-    def for_edit(self, text, named, content, mask, steps=None, progress=None):
-        """``(style, None)``: the text's code over every layer group whatever the sliders' ``mask`` (``[L]``), so
-        that a group turned up later shows the edit too (no image rendered yet)."""
-        return self._optimised(text, content, torch.ones_like(mask), steps, progress), None
+    def for_edit(self, text, named, content, mask, steps=None, progress=None) -> EditCodes:
+        """The text's code over every layer group whatever the sliders' ``mask`` (``[L]``), so that a group turned
+        up later shows the edit too (no image rendered yet)."""
+        return EditCodes(self._optimised(text, content, torch.ones_like(mask), steps, progress))
 
     def for_mix(self, text, start, steps=None, progress=None):
         """The text's code over every layer from the codes ``start``, for plain style mixing: an edit's."""
-        return self.for_edit(text, {}, start, self.layers.only([]), steps, progress)[0]
+        return self.for_edit(text, {}, start, self.layers.only([]), steps, progress).style
 
     def for_interpolation(self, text_a, text_b, base, mask, alphas):
         a, b = (self._optimised(t, base, mask, None, None) for t in (text_a, text_b))
@@ -160,8 +218,9 @@ class MapperTextCodes:
         """Descriptions -> W+ codes ``[T, L, D]``."""
         return self.mapper(self.sentence_encoder(texts).to(self.mapper.w_avg.device))
 
-    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0):
-        """``(style, layers)`` (``seed``, ``truncation``: unused, the codes ``base`` carry them). With
+    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0
+                       ) -> GenerationCodes:
+        """The text's code and its layers (``seed``, ``truncation``: unused, the codes ``base`` carry them). With
         ``open_attributes`` "shown", each sample's code is that of the description
         followed by a statement of what its random face shows of the attributes the description leaves open, in the
         layers of all the attributes: random codes in the other layers alone hardly vary the samples where the
@@ -178,14 +237,14 @@ class MapperTextCodes:
             style = self.code([self.mapper_text(text, named)]).expand(len(base), -1, -1)
         if steps:
             style = self.refine(base, style, text, self.layers.only(layers), steps, progress)
-        return style, layers
+        return GenerationCodes(style, layers)
 
-    def for_edit(self, text, named, content, mask, steps=None, progress=None):
-        """``(style, image or None)``: the text's code entered as its offset from ``reference_code``, added to
-        ``content``: the mapper predicts the mean code of the faces a description fits, so mixing it in whole would
-        replace the person by that average face; the offset carries the description alone. Refinement works on the
-        groups the sliders' ``mask`` (``[L]``) turns on (every group where it turns none on); then the push
-        (``pushed``), whose render of the mixed face is the image when it ran."""
+    def for_edit(self, text, named, content, mask, steps=None, progress=None) -> EditCodes:
+        """The text's code entered as its offset from ``reference_code``, added to ``content``: the mapper predicts
+        the mean code of the faces a description fits, so mixing it in whole would replace the person by that
+        average face; the offset carries the description alone. Refinement works on the groups the sliders'
+        ``mask`` (``[L]``) turns on (every group where it turns none on); then the push (``pushed``), whose render
+        of the mixed face is the edit's image when it ran."""
         target = self.target_text(text, named)
         style = self.code([target]).expand(len(content), -1, -1)
         style = content + self.settings.edit_gain * (style - self.reference_code(named, content))
@@ -193,13 +252,14 @@ class MapperTextCodes:
             style = self.refine(content, style, target, _chosen(mask), steps, progress)
         return self.pushed(content, style, mask, named)
 
-    def pushed(self, content, style, mask, named) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``(style, image)`` pushed along its offset until the face reads every named value (``push_until_read``,
-        up to ``settings.edit_push``); ``(style, None)`` where there is no push: no gain above 1, nothing named, or
-        every slider at 0."""
+    def pushed(self, content, style, mask, named) -> EditCodes:
+        """``style`` pushed along its offset until the face reads every named value (``push_until_read``, up to
+        ``settings.edit_push``), with the push's render of the mixed face; ``style`` as it is and no image where
+        there is no push: no gain above 1, nothing named, or every slider at 0."""
         if self.settings.edit_push > 1 and named and bool(mask.any()):
-            return push_until_read(self.G, self.reader, content, style, mask, named, self.settings.edit_push)
-        return style, None
+            return EditCodes(*push_until_read(self.G, self.reader, content, style, mask, named,
+                                              self.settings.edit_push))
+        return EditCodes(style)
 
     def for_mix(self, text, start, steps=None, progress=None):
         """The text's code (the mapper's, as it reads the text), for plain style mixing."""
@@ -282,7 +342,8 @@ class ParameterTextCodes(MapperTextCodes):
         changed = {n for before, after in zip(current, target) for n in self.names if before[n] != after[n]}
         return start + delta.unsqueeze(1), changed | set(named)
 
-    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0):
+    def for_generation(self, text, named, base, layers, steps=None, progress=None, seed=0, truncation=1.0
+                       ) -> GenerationCodes:
         avoid = self.vocab.read(text).avoid
         if not named and not avoid:
             return super().for_generation(text, named, base, layers, steps, progress)
@@ -290,9 +351,9 @@ class ParameterTextCodes(MapperTextCodes):
         layers = self.layers.layers_of(changed)
         if steps:
             style = self.refine(base, style, text, self.layers.only(layers), steps, progress)
-        return style, layers
+        return GenerationCodes(style, layers)
 
-    def for_edit(self, text, named, content, mask, steps=None, progress=None):
+    def for_edit(self, text, named, content, mask, steps=None, progress=None) -> EditCodes:
         avoid = self.vocab.read(text).avoid
         if not named and not avoid:
             return super().for_edit(text, named, content, mask, steps, progress)
@@ -316,6 +377,21 @@ class ParameterTextCodes(MapperTextCodes):
             return super().for_interpolation(text_a, text_b, base, mask, alphas)
         a, b = self.offset(ra.named, base, ra.avoid)[0], self.offset(rb.named, base, rb.avoid)[0]
         return torch.lerp(a, b, alphas)
+
+
+def text_codes_for(strategy: TextStrategy, G, guidance, encoder, perceptual, layers: LayerGroups, reader: FaceReader,
+                   vocab: Vocabulary, settings: PipelineSettings, mapper=None, sentence_encoder=None,
+                   prior=None) -> TextCodes:
+    """The ``strategy``'s text codes (``text_strategy``) over a family's networks under ``settings``: guided
+    refinement renders with ``G`` under ``guidance``, keeping the face by ``encoder`` and ``perceptual``; "guided"
+    reads clip2latent's ``prior`` where there is one, "mapper" / "parameters" the ``mapper`` and
+    ``sentence_encoder``."""
+    refine = partial(refine_toward_text, G, guidance, encoder, perceptual, settings.editing,
+                     resolution=settings.guided_resolution)
+    if strategy == "guided":
+        return GuidedTextCodes(layers, refine, settings, prior, getattr(guidance, "text_features", None), vocab)
+    kind = ParameterTextCodes if strategy == "parameters" else MapperTextCodes
+    return kind(G, layers, mapper, sentence_encoder, reader, vocab, refine, settings)
 
 
 def _chosen(mask: torch.Tensor) -> torch.Tensor:

@@ -120,7 +120,8 @@ class Composer:
         tag = self.value_tag(attr, value, negated)
         if self.rng.random() < 0.35:  # short forms: "eyes not closed", "skin that isn't dark", "hair any colour but X"
             cue = self.pick((" not ", " that isn't ", " that's not ", " - not ", " which is not ", " any colour but ",
-                             " anything but ", " other than ")) if negated else self.pick((" ", " ", " that is ", ": "))
+                             " anything but ", " other than ")) if negated else self.pick(
+                (" ", " ", " that is ", ": "))
             return Tagged().add(noun + cue).add(word, tag)
         be = ("are" if plural else "is") if not negated else self.pick(
             ("are not", "aren't") if plural else ("is not", "isn't", "is anything but", "is no longer"))
@@ -157,7 +158,7 @@ class Composer:
         w, tag, t = self.words[(attr, value)], self.value_tag(attr, value, True), Tagged()
         if style == "edit":
             return self.edit_negative(attr, value)
-        forms = ["noun"] * 3 * bool(w.nouns) + ["adj"] * bool(w.adjs) + ["ing"] * bool(w.ings)
+        forms = ["noun"] * 3 * bool(w.nouns and w.negatable) + ["adj"] * bool(w.adjs) + ["ing"] * bool(w.ings)
         if attr in _SUBJECT_NOUNS:
             forms += ["pred", "pred"]
         if style == "keyword":
@@ -204,6 +205,24 @@ class Composer:
                                                    " (none)", ": absolutely not")))
         return t.add(self.pick(("not ", "definitely not ", "never ", "and no ", "but no ", "no no "))).add(noun, tag)
 
+    def negative_pair(self, pair, style: str) -> Tagged:
+        """One negation over two values: "no glasses or earrings", "get rid of the freckles and the lipstick",
+        "neither a beard nor glasses", "hasn't got shades or a beard"."""
+        (a1, v1), (a2, v2) = pair
+        n1, n2 = (self.pick(self.words[(a, v)].nouns) for a, v in pair)
+        edit = style == "edit"
+        cue = self.pick(("remove the ", "get rid of the ", "lose the ", "no more ", "take away the ", "ditch the ")
+                        if edit else ("no ", "without ", "hasn't got ", "doesn't have ", "without any ", "no sign of ",
+                                      "never has ", "not wearing "))
+        join = self.pick((" or ", " and ", ", ", " or any ", " and the ", " or the "))
+        t = Tagged()
+        if not edit and self.rng.random() < 0.2:
+            return t.add("neither ").add(n1, self.value_tag(a1, v1, True)).add(" nor ").add(
+                n2, self.value_tag(a2, v2, True))
+        first = _bare(n1) if cue.endswith(("the ", "no ", "any ", "of ", "more ")) else n1
+        return t.add(cue).add(first, self.value_tag(a1, v1, True)).add(join).add(
+            _bare(n2) if join.endswith(("the ", "any ")) else n2, self.value_tag(a2, v2, True))
+
     def _alternative(self, attr, value) -> str | None:
         others = [v for v in self.values[attr] if v != value and self.words[(attr, v)].nouns]
         return self.pick(others) if others else None
@@ -242,7 +261,8 @@ class Composer:
             return t.add(imp, tag)
         if k < 6 and w.nouns:
             verb = self.pick((f"give {pron} ", "add ", f"put {pron} in ", "now with ", "with ", "i want ",
-                              "let's see ", "try ", f"give {pron} some ", "add some "))
+                              "let's see ", "try ", f"give {pron} some ", "add some ", "keep the ", "but keep ",
+                              f"leave {poss} ", "keep "))
             return t.add(verb).add(self.pick(w.nouns), tag)
         if k < 8 and w.adjs:
             return t.add(self.pick((f"make {pron} ", f"make {pron} look ", "more ", "a more ", f"turn {pron} ",
@@ -301,7 +321,8 @@ class Composer:
         """Words no one can place: other languages, random letters, emoji-like noise (all ``UNK``)."""
         pool = ("une femme aux cheveux roux|ein Mann mit Bart|una mujer sonriente|qwerty asdf|lorem ipsum dolor"
                 "|zxcv blorp|hmm|??|!!!|xyz|banana|the quick brown fox|spaceship|car engine|tree|pizza|hello there"
-                "|ok|test|asdfghjkl|blah blah|:)|<3|idk|something cool|surprise me|random|anything|whatever").split("|")
+                "|ok|test|asdfghjkl|blah blah|:)|<3|idk|something cool|surprise me|random|anything|whatever"
+                ).split("|")
         return Tagged().add(self.pick(pool), UNK)
 
 
@@ -333,8 +354,13 @@ def _example(comp: Composer, rng: np.random.Generator) -> Tagged:
     for attr in chosen:
         value = _choice(rng, comp.values[attr])
         w = comp.words[(attr, value)]
-        negate = rng.random() < 0.35 and w.negatable and (w.nouns or w.adjs or w.ings)
+        negate = rng.random() < 0.35 and (w.negatable and w.nouns or w.adjs or w.ings)
         clauses.append(comp.negative(attr, value, style) if negate else comp.positive(attr, value, style))
+    if len(chosen) >= 2 and rng.random() < 0.15:  # one negation over two things: "no glasses or earrings"
+        pair = [(a, _choice(rng, [v for v in comp.values[a] if comp.words[(a, v)].negatable and
+                                  comp.words[(a, v)].nouns] or [None])) for a in chosen[:2]]
+        if all(v is not None for _, v in pair):
+            clauses[:2] = [comp.negative_pair(pair, style)]
     for _ in range(int(rng.choice([0, 0, 0, 1, 1, 2]))):
         clauses.insert(int(rng.integers(len(clauses) + 1)), comp.distractor())
     if rng.random() < 0.03:

@@ -136,7 +136,8 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
                               "long-haired", "", "grow the hair long|give her long hair|make the hair longer"
                               "|let his hair grow out|add long hair", "longer-haired"),
     ("eyes", "open"): W("open eyes|eyes wide open|wide-open eyes|eyes open|wide eyes", "wide-eyed|wide awake|awake",
-                        "keeping the eyes open", "open the eyes|open her eyes|open his eyes|wake him up|make the eyes open",
+                        "keeping the eyes open",
+                        "open the eyes|open her eyes|open his eyes|wake him up|make the eyes open",
                         ""),
     ("eyes", "closed"): W("closed eyes|shut eyes|eyes closed|eyes shut|closed eyelids|eyes squeezed shut",
                           "asleep|sleeping|sleepy-eyed|dozing", "blinking|sleeping|napping|dozing off|resting the eyes"
@@ -161,7 +162,8 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
                            "tight-lipped|close-mouthed", "keeping the mouth shut",
                            "close the mouth|close her mouth|shut his mouth|make the mouth closed", ""),
     ("mouth", "open"): W("an open mouth|parted lips|a gaping mouth|an open-mouthed look|a mouth agape|lips apart"
-                         "|a dropped jaw|a wide-open mouth|mouth open|mouth wide open|lips parted|mouth hanging open", "open-mouthed|agape|slack-jawed|gaping",
+                         "|a dropped jaw|a wide-open mouth|mouth open|mouth wide open|lips parted|mouth hanging open",
+                         "open-mouthed|agape|slack-jawed|gaping",
                          "gasping|yawning|talking|shouting|singing|gaping|showing teeth",
                          "open the mouth|open her mouth|part his lips|make him yawn|drop her jaw|make her gasp", ""),
     ("beard", "none"): W("a clean-shaven face|a smooth chin|a bare chin|a smooth face",
@@ -178,7 +180,8 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
     ("earrings", "none"): W("bare earlobes|unpierced ears", "", "", "take out the earrings|remove her earrings", "",
                             negatable=False),
     ("earrings", "earrings"): W("earrings|an earring|ear studs|hoops|hoop earrings|gold earrings|dangly earrings"
-                                "|pearl earrings|studs in her ears|silver hoops|ear piercings|pierced ears|drop earrings"
+                                "|pearl earrings|studs in her ears|silver hoops|ear piercings|pierced ears"
+                                "|drop earrings"
                                 "|ear jewellery|ear jewelry|big hoops|gold hoops",
                                 "", "wearing earrings", "add earrings|give her earrings|put hoops in her ears"
                                 "|give him an earring|pierce her ears", ""),
@@ -216,7 +219,8 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
                             "make-up-free|barefaced|bare-faced", "", "wipe off the lipstick|remove the lipstick"
                             "|take off her makeup", "", negatable=False),
     ("lipstick", "red"): W("lipstick|red lipstick|red lips|painted lips|bright red lips|ruby lips|crimson lips"
-                           "|scarlet lips|lippy|lip colour|lip color|a red pout|cherry-red lips|lip gloss|makeup|make-up"
+                           "|scarlet lips|lippy|lip colour|lip color|a red pout|cherry-red lips|lip gloss|makeup"
+                           "|make-up"
                            "|a bold lip|rouged lips|glossy red lips", "red-lipped|made-up", "wearing lipstick",
                            "add lipstick|put lipstick on her|give her red lips|paint her lips red|add some lippy"
                            "|give him lipstick|put some makeup on her", ""),
@@ -276,7 +280,8 @@ REALFACE.update({
                                   "add makeup|give her heavy makeup|put eyeliner on him|glam her up", ""),
     ("makeup", "none"): W("a bare face|no makeup|a natural look|a makeup-free face", "barefaced|bare-faced", "",
                           "remove the makeup|wipe off her makeup", "", negatable=False),
-    ("lipstick", "none"): W("natural lips|bare lips|plain lips", "", "", "wipe off the lipstick|remove the lipstick", "",
+    ("lipstick", "none"): W("natural lips|bare lips|plain lips", "", "",
+                            "wipe off the lipstick|remove the lipstick", "",
                             negatable=False),
 })
 

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from . import Term, Vocabulary
+from .base import Term, Vocabulary
 
 __all__ = ["RealFaceVocabulary"]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..synthfaces import ATTRIBUTES, observable
 from ..synthfaces.captions import QUIET, caption, describe, parse, statement
-from . import Term, Vocabulary
+from .base import Term, Vocabulary
 
 __all__ = ["SyntheticVocabulary"]
 

@@ -1,21 +1,75 @@
-"""What the page says about the families: slider labels, the Edit tab's note on what a photo becomes, its examples
-and the note on what each group slider does to an edit, the About table and each family card's summary. The
-registry knows each family's state; the words for people are the app's."""
+"""What the page says: each sample's match in words, what a family could not read, the notes under an edit, slider
+labels, the Edit tab's note on what a photo becomes, the examples, the label map's legend, the About table and each
+family card's summary. ``Demo`` and the registry give plain results and states; the words for people are the app's.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from PIL import Image
+
 from tedigan_demo.loading import REPO_ROOT
 from tedigan_demo.pipeline import GROUP_NAMES
+from tedigan_demo.pipeline.results import Description
 from tedigan_demo.registry import FamilyRegistry
+from tedigan_demo.synthfaces import LABEL_CLASSES, LABEL_PALETTE
 from tedigan_demo.zoo import FAMILIES, REAL_FACE_FAMILY
 
-__all__ = ["group_label", "scope_note", "about_table", "about_summary", "EDIT_EXAMPLES", "edit_examples",
-           "edit_note", "reading_markdown", "READING_HELP"]
+__all__ = ["group_label", "scope_note", "about_table", "about_summary", "about_markdown", "EDIT_EXAMPLES",
+           "edit_examples", "edit_note", "reading_markdown", "READING_HELP", "TEXT_EXAMPLES", "match_words",
+           "not_understood_note", "strip_captions", "direction_note", "fidelity_note", "label_legend"]
 
 READING_HELP = "what the family reads in the text appears here as you type (at most {limit} characters)"
+TEXT_EXAMPLES = [
+    "She has long blond hair, wears earrings and is smiling.",
+    "He has a full beard, short black hair and wears glasses.",
+    "A person with red bob-cut hair and freckles in front of a pink background.",
+    "She wears sunglasses and red lipstick and has long brown hair.",
+    "This man is bald, has dark skin and is looking to the left.",
+]
+
+
+def match_words(d: Description) -> str:
+    """A sample's caption: its redescription and how well the text matches it, in words: the text's similarity to
+    the sample ranked among descriptions of other, random faces (R-precision's test; rank 1 = no other description
+    fits the sample better)."""
+    others = d.num_candidates - 1
+    return (f"Reads as: {d.caption} Your text fits this face better than {others - d.rank + 1} of {others} "
+            f"descriptions of other faces (rank {d.rank} of {d.num_candidates}; similarity {d.score:.2f}).")
+
+
+def not_understood_note(words: list[str]) -> str:
+    """The warning over samples from a text the family followed not at all (``Demo.not_understood``'s words)."""
+    quoted = ", ".join(f'"{u}"' for u in words)
+    return (f"not understood: {quoted}. This family knows hair, eyes, glasses, beard, smile, skin, freckles, "
+            "lipstick, earrings, pose and background; the faces follow the text only loosely")
+
+
+def strip_captions(strip: dict[str, Image.Image]) -> list[tuple[Image.Image, str]]:
+    """An edit's per-group views (``{group: image}``) as the gallery shows them, captioned."""
+    return [(image, f"{group} only") for group, image in strip.items()]
+
+
+def direction_note(direction: dict) -> str:
+    """Under a global-direction edit: how many style channels moved, from what to what, how strongly."""
+    return (f"{direction['channels']} style channels moved ('{direction['neutral']}' -> "
+            f"'{direction['target']}', strength {direction['alpha']:g})")
+
+
+def fidelity_note(psnr: float) -> str:
+    """Under the reconstruction: how close it is to the aligned photo."""
+    return f"Reconstruction PSNR {psnr:.2f} dB after optimisation"
+
+
+def label_legend() -> str:
+    """The label map's colours, each with its class name, over a line on the other label formats taken (HTML)."""
+    cells = " ".join(f'<span style="display:inline-block;margin:2px 6px"><span style="display:inline-block;'
+                     f'width:14px;height:14px;background:rgb{tuple(rgb)};border:1px solid #888;vertical-align:middle">'
+                     f'</span> {name}</span>' for name, rgb in zip(LABEL_CLASSES, LABEL_PALETTE))
+    note = "CelebAMask-HQ colour maps and single-channel class-index images work too."
+    return f"<div>{cells}</div><small>{note}</small>"
 
 
 def reading_markdown(reading: dict) -> str:
@@ -117,6 +171,11 @@ def about_summary(families: FamilyRegistry) -> str:
         title, summary = card_summary(card)
         parts.append(f"## {title}\n\n{summary}\n\n{card_link(card)}")
     return "\n\n".join(parts)
+
+
+def about_markdown(families: FamilyRegistry) -> str:
+    """The About tab: every family's state here, then each family card's summary and a link to the whole card."""
+    return f"## Model families\n\n{about_table(families)}\n\n{about_summary(families)}"
 
 
 # The Edit tab's examples, (file in examples/, edit description), keyed by ``pipe.synthetic_domain``: the procedural
