@@ -202,25 +202,32 @@ def cmd_export_onnx(args) -> dict:
             "output": OUTPUT, "shape": [1, G.num_layers, G.w_dim], "resolution": G.resolution}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
-    sub = ap.add_subparsers(dest="command", required=True)
+def _generator_options(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that run a generator alone: which, where, and its noise."""
+    p.add_argument("--generator", default=DEFAULT_FAMILY,
+                   help="zoo name, local file/folder, or hf://owner/repo/file[@revision]")
+    p.add_argument("--device", choices=["cpu", "cuda"], default=None)
+    p.add_argument("--noise", choices=NOISE_MODES, default="const", help="per-layer noise")
 
-    def common(p):
-        p.add_argument("--generator", default=DEFAULT_FAMILY,
-                       help="zoo name, local file/folder, or hf://owner/repo/file[@revision]")
-        p.add_argument("--device", choices=["cpu", "cuda"], default=None)
-        p.add_argument("--noise", choices=NOISE_MODES, default="const", help="per-layer noise")
 
+def _family_options(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that run a model family: which, where, and the seed."""
+    p.add_argument("--family", default=DEFAULT_FAMILY, help="zoo name or family folder")
+    p.add_argument("--device", choices=["cpu", "cuda"], default=None)
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _add_generator_commands(sub) -> None:
+    """``synthesize`` and ``sample`` on ``sub`` (a generator alone, no family)."""
     p = sub.add_parser("synthesize", help="render W+ codes from a .npy file")
-    common(p)
+    _generator_options(p)
     p.add_argument("--latent", required=True, help=".npy of [N, L, D] or [L, D]")
     p.add_argument("--out", required=True, help="out.png (images) or out.npy (raw [N, 3, H, W] in [-1, 1])")
     p.add_argument("--seed", type=int, default=0, help="seed of the random noise mode")
     p.set_defaults(func=cmd_synthesize)
 
     p = sub.add_parser("sample", help="sample random faces")
-    common(p)
+    _generator_options(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n", type=int, default=1)
     p.add_argument("--truncation", type=float, default=1.0, help="psi: 1 = none, 0 = the mean face")
@@ -228,13 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-latent", default=None, help="also write the W+ codes to this .npy")
     p.set_defaults(func=cmd_sample)
 
-    def family(p):
-        p.add_argument("--family", default=DEFAULT_FAMILY, help="zoo name or family folder")
-        p.add_argument("--device", choices=["cpu", "cuda"], default=None)
-        p.add_argument("--seed", type=int, default=0)
 
+def _add_text_commands(sub) -> None:
+    """``generate`` on ``sub``: a family's faces from a description."""
     p = sub.add_parser("generate", help="text -> diverse faces")
-    family(p)
+    _family_options(p)
     p.add_argument("--text", required=True)
     p.add_argument("--n", type=int, default=4)
     p.add_argument("--truncation", type=float, default=0.8)
@@ -243,8 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_generate)
 
+
+def _add_image_commands(sub) -> None:
+    """``invert`` and ``edit`` on ``sub``: a photo or W+ codes, edited by a description."""
     p = sub.add_parser("invert", help="image -> W+ codes (encoder + optimisation)")
-    family(p)
+    _family_options(p)
     p.add_argument("--image", required=True)
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--steps", type=int, default=100)
@@ -252,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_invert)
 
     p = sub.add_parser("edit", help="edit an image or W+ codes with a description")
-    family(p)
+    _family_options(p)
     p.add_argument("--text", required=True)
     p.add_argument("--image", default=None)
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
@@ -267,8 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_edit)
 
+
+def _add_other_family_commands(sub) -> None:
+    """``interpolate``, ``sketch``, ``label`` and ``describe`` on ``sub``: the family's other tasks."""
     p = sub.add_parser("interpolate", help="faces along the way between two descriptions")
-    family(p)
+    _family_options(p)
     p.add_argument("--text-a", required=True)
     p.add_argument("--text-b", required=True)
     p.add_argument("--steps", type=int, default=8)
@@ -276,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_interpolate)
 
     p = sub.add_parser("sketch", help="sketch (+ optional text) -> diverse faces")
-    family(p)
+    _family_options(p)
     p.add_argument("--sketch", required=True, help="dark strokes on a light background, any size")
     p.add_argument("--text", default=None)
     p.add_argument("--n", type=int, default=4)
@@ -284,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sketch)
 
     p = sub.add_parser("label", help="label map (+ optional text) -> diverse faces")
-    family(p)
+    _family_options(p)
     p.add_argument("--label", required=True, help="colour label map (domain or CelebAMask-HQ palette) or indices")
     p.add_argument("--index-space", choices=["domain", "celebamask"], default="domain",
                    help="meaning of the values of a single-channel index image")
@@ -294,12 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_label)
 
     p = sub.add_parser("describe", help="describe a face in words; score a text against it")
-    family(p)
+    _family_options(p)
     p.add_argument("--image", required=True)
     p.add_argument("--no-align", action="store_true", help="the image is already an aligned face crop")
     p.add_argument("--text", default=None)
     p.set_defaults(func=cmd_describe)
 
+
+def _add_file_commands(sub) -> None:
+    """``read``, ``encode``, ``convert`` and ``export-onnx`` on ``sub``: what needs no loaded family (a reader, an
+    encoder, checkpoint files)."""
     p = sub.add_parser("read", help="what a description says: the values it asks for and rules out, and the words "
                        "not understood (one JSON line)")
     p.add_argument("--text", required=True, help=f"the description (at most {MAX_TEXT_CHARS} characters)")
@@ -331,6 +346,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--family", default=DEFAULT_FAMILY, help="zoo name or family folder")
     p.add_argument("--out", required=True, help="FILE.onnx")
     p.set_defaults(func=cmd_export_onnx)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: one subcommand per task, each with its ``func`` (``cmd_*``) as a default."""
+    ap = _Parser(prog="python -m tedigan_demo", description="TediGAN Demo command line")
+    sub = ap.add_subparsers(dest="command", required=True)
+    _add_generator_commands(sub)
+    _add_text_commands(sub)
+    _add_image_commands(sub)
+    _add_other_family_commands(sub)
+    _add_file_commands(sub)
     return ap
 
 

@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - the package is optional
         return lambda fn: fn
 
 
-__all__ = ["Server", "OUTPUTS", "OUTPUT_MAX_AGE_S", "STORAGE_CAP_BYTES", "PRUNE_EVERY_S"]
+__all__ = ["Server", "EditHandlers", "OUTPUTS", "OUTPUT_MAX_AGE_S", "STORAGE_CAP_BYTES", "PRUNE_EVERY_S"]
 
 # Results are written under Gradio's served folder, named by content, each written aside and renamed into place,
 # never rewritten while someone downloads it, and deleted an hour after its last use (``serving``).
@@ -99,82 +99,12 @@ def default_sessions() -> SessionStore:
     return SessionStore(os.environ.get("TEDIGAN_SESSIONS") or Path(tempfile.gettempdir()) / "tedigan-sessions")
 
 
-class Server:
-    """A server's state, and its event handlers as methods: ``families`` (the loaded ``Demo`` of each family) and
-    ``sessions`` (each open page's edit codes on disk: a server restart loses none)."""
+class EditHandlers:
+    """The Edit tab's handlers, mixed into ``Server``: a photo inverted into W+ codes, the codes edited by a
+    description, a direction or an attribute, re-rendered by the group sliders, and saved or loaded as a file. They
+    rely on the ``Server``'s ``families``, ``demo_for``, ``kept``, ``keep`` and ``page_render``; ``Server.__init__``
+    gives the ones in ``GPU_SECONDS`` their GPU time like its own."""
 
-    def __init__(self, families: FamilyRegistry, sessions: SessionStore | None = None):
-        self.families = families
-        self.sessions = sessions or default_sessions()
-        self.storage_cap_bytes = STORAGE_CAP_BYTES
-        self._issued = itertools.count(1)  # numbers the payloads for the page's slider render (``page_render``)
-        # ZeroGPU runs a handler in a worker forked from this process and sends it only the handler's arguments:
-        # the bound methods are wrapped here, so that the server itself is never one of them
-        for name, seconds in GPU_SECONDS.items():
-            setattr(self, name, gpu(seconds)(getattr(self, name)))
-
-    def demo_for(self, family: str | None, report=None):
-        """The loaded ``Demo`` of ``family`` (None: the default), downloaded first with ``report`` where it must be."""
-        return self.families.demo_for(family, report)
-
-    # ---- storage --------------------------------------------------------------------------------------------------
-    def prune_storage(self) -> int:
-        """Uploads, results and edit sessions unused for an hour go, and the least recently used uploads and results
-        beyond the storage cap; returns how many files went."""
-        return (prune_folder(gr.utils.get_upload_folder(), OUTPUT_MAX_AGE_S, self.storage_cap_bytes)
-                + prune_folder(self.sessions.folder, OUTPUT_MAX_AGE_S, self.storage_cap_bytes // 8))
-
-    def prune_storage_forever(self) -> None:
-        """``prune_storage`` every ``PRUNE_EVERY_S`` seconds (the server runs it in a daemon thread)."""
-        while True:
-            self.prune_storage()
-            time.sleep(PRUNE_EVERY_S)
-
-    def kept(self, session: EditSession | None, request: gr.Request | None) -> EditSession | None:
-        """A visitor's codes: from the page's state, or, after a server restart, from disk (keyed to the page)."""
-        if session is None and request is not None:
-            session = self.sessions.load(request.session_hash)
-        return session
-
-    def keep(self, session: EditSession | None, request: gr.Request | None) -> EditSession | None:
-        """Write a visitor's codes through to disk; returns them for the page's state."""
-        if request is not None:
-            self.sessions.save(request.session_hash, session)
-        return session
-
-    # ---- text -> image --------------------------------------------------------------------------------------------
-    @guarded
-    def text_to_image(self, text, n, seed, truncation, family=None):
-        """The samples, each captioned with its redescription and match; a warning where the family read none of
-        the text."""
-        demo = self.demo_for(family)
-        words = demo.not_understood(text)
-        if words:
-            gr.Warning(not_understood_note(words))
-        images, descriptions = demo.text_to_image(text, n, seed, truncation)
-        return [(image, match_words(d)) for image, d in zip(images, descriptions)]
-
-    @guarded
-    def read_text(self, text, family=None):
-        """``/read_text``: what the family reads in a description, as JSON (no image made)."""
-        return self.demo_for(family).read_text(text)
-
-    def reading_note(self, text, family=None) -> str:
-        """Under a description box, as the user types: the values read, ruled-out ones marked, the words not
-        understood; a text the page cannot take says why (never an error badge)."""
-        if not str(text or "").strip():
-            return ""
-        try:
-            return reading_markdown(self.demo_for(family).read_text(text))
-        except UserError as e:
-            return f"⚠ {e}"
-
-    @staticmethod
-    def random_seed() -> int:
-        """A fresh seed for the Text tab (24 random bits)."""
-        return int.from_bytes(os.urandom(3), "big")
-
-    # ---- edit -----------------------------------------------------------------------------------------------------
     @guarded
     def invert(self, image, steps, already_aligned, family=None, progress=gr.Progress(),  # noqa: B008 (Gradio's idiom)
                request: gr.Request = None):
@@ -279,6 +209,88 @@ class Server:
         image, session = self.demo_for(family).import_codes(file)
         return image, self.keep(session, request)
 
+    @guarded
+    def edit_live(self, session, family=None, request: gr.Request = None) -> str:
+        """The Edit tab's codes for the page's own slider render (``page_render``)."""
+        return self.page_render(self.demo_for(family).edit_browser_codes(self.kept(session, request)))
+
+
+class Server(EditHandlers):
+    """A server's state, and its event handlers as methods (the Edit tab's from ``EditHandlers``): ``families`` (the
+    loaded ``Demo`` of each family) and ``sessions`` (each open page's edit codes on disk: a server restart loses
+    none)."""
+
+    def __init__(self, families: FamilyRegistry, sessions: SessionStore | None = None):
+        self.families = families
+        self.sessions = sessions or default_sessions()
+        self.storage_cap_bytes = STORAGE_CAP_BYTES
+        self._issued = itertools.count(1)  # numbers the payloads for the page's slider render (``page_render``)
+        # ZeroGPU runs a handler in a worker forked from this process and sends it only the handler's arguments:
+        # the bound methods are wrapped here, so that the server itself is never one of them
+        for name, seconds in GPU_SECONDS.items():
+            setattr(self, name, gpu(seconds)(getattr(self, name)))
+
+    def demo_for(self, family: str | None, report=None):
+        """The loaded ``Demo`` of ``family`` (None: the default), downloaded first with ``report`` where it must be."""
+        return self.families.demo_for(family, report)
+
+    # ---- storage --------------------------------------------------------------------------------------------------
+    def prune_storage(self) -> int:
+        """Uploads, results and edit sessions unused for an hour go, and the least recently used uploads and results
+        beyond the storage cap; returns how many files went."""
+        return (prune_folder(gr.utils.get_upload_folder(), OUTPUT_MAX_AGE_S, self.storage_cap_bytes)
+                + prune_folder(self.sessions.folder, OUTPUT_MAX_AGE_S, self.storage_cap_bytes // 8))
+
+    def prune_storage_forever(self) -> None:
+        """``prune_storage`` every ``PRUNE_EVERY_S`` seconds (the server runs it in a daemon thread)."""
+        while True:
+            self.prune_storage()
+            time.sleep(PRUNE_EVERY_S)
+
+    def kept(self, session: EditSession | None, request: gr.Request | None) -> EditSession | None:
+        """A visitor's codes: from the page's state, or, after a server restart, from disk (keyed to the page)."""
+        if session is None and request is not None:
+            session = self.sessions.load(request.session_hash)
+        return session
+
+    def keep(self, session: EditSession | None, request: gr.Request | None) -> EditSession | None:
+        """Write a visitor's codes through to disk; returns them for the page's state."""
+        if request is not None:
+            self.sessions.save(request.session_hash, session)
+        return session
+
+    # ---- text -> image --------------------------------------------------------------------------------------------
+    @guarded
+    def text_to_image(self, text, n, seed, truncation, family=None):
+        """The samples, each captioned with its redescription and match; a warning where the family read none of
+        the text."""
+        demo = self.demo_for(family)
+        words = demo.not_understood(text)
+        if words:
+            gr.Warning(not_understood_note(words))
+        images, descriptions = demo.text_to_image(text, n, seed, truncation)
+        return [(image, match_words(d)) for image, d in zip(images, descriptions)]
+
+    @guarded
+    def read_text(self, text, family=None):
+        """``/read_text``: what the family reads in a description, as JSON (no image made)."""
+        return self.demo_for(family).read_text(text)
+
+    def reading_note(self, text, family=None) -> str:
+        """Under a description box, as the user types: the values read, ruled-out ones marked, the words not
+        understood; a text the page cannot take says why (never an error badge)."""
+        if not str(text or "").strip():
+            return ""
+        try:
+            return reading_markdown(self.demo_for(family).read_text(text))
+        except UserError as e:
+            return f"⚠ {e}"
+
+    @staticmethod
+    def random_seed() -> int:
+        """A fresh seed for the Text tab (24 random bits)."""
+        return int.from_bytes(os.urandom(3), "big")
+
     # ---- sketch / label map, mix, interpolate -----------------------------------------------------------------------
     @guarded
     def from_sketch(self, sketch, text, n, seed, family=None):
@@ -309,11 +321,6 @@ class Server:
         if payload is None:
             return ""
         return json.dumps({**payload, "model": f"gradio_api/file={payload['model']}", "issue": next(self._issued)})
-
-    @guarded
-    def edit_live(self, session, family=None, request: gr.Request = None) -> str:
-        """The Edit tab's codes for the page's own slider render (``page_render``)."""
-        return self.page_render(self.demo_for(family).edit_browser_codes(self.kept(session, request)))
 
     def mix_live(self, seed, text, family=None) -> str:
         """The Mix tab's codes for the page's own slider render (``page_render``); "" after a mistake, which the Mix

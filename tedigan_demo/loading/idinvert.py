@@ -10,7 +10,7 @@ import torch
 
 from ..models.stylegan1 import StyleGAN1Config, StyleGAN1Generator
 from .errors import LoadError, load_strict
-from .official import detect_format, read_official
+from .formats import detect_format, read_official
 
 __all__ = ["load_idinvert_generator", "load_official_network", "config_from_idinvert"]
 

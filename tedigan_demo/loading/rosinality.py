@@ -10,7 +10,7 @@ import torch
 
 from ..models.stylegan2 import Generator, StyleGAN2Config
 from .errors import LoadError, load_strict
-from .official import detect_format
+from .formats import detect_format
 
 __all__ = ["load_rosinality", "config_from_rosinality"]
 

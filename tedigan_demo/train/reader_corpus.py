@@ -72,8 +72,8 @@ _SUBJECT_NOUNS = {  # what a predicate says a value of ("her hair is blond", "ey
 _BE = ("is", "looks", "who is", "seems", "appears", "'s", "is quite", "is very", "looking", "")
 
 
-class Composer:
-    """Clauses for one vocabulary's wordings; each returns a ``Tagged``."""
+class Statements:
+    """Clauses that state values, and the words around them; ``Composer`` adds negations and edits."""
 
     def __init__(self, vocabulary: str, rng: np.random.Generator):
         self.words = wordings_for(vocabulary)
@@ -151,7 +151,38 @@ class Composer:
         first = _bare(self.pick(w.nouns)).split()
         return " ".join(first[:-1]) if len(first) > 1 else (self.pick(w.adjs) if w.adjs else first[0])
 
-    # ---- negations --------------------------------------------------------------------------------------------
+    # ---- the rest ---------------------------------------------------------------------------------------------
+    def subject(self) -> Tagged:
+        """Who the text is about. Where the vocabulary has a gender, a gendered noun is its value ("a woman"),
+        tagged; pronouns never are ("make her smile" asks nothing of the gender)."""
+        if "gender" not in self.values:
+            return Tagged().add(self.pick(SUBJECTS))
+        if self.rng.random() < 0.5:
+            return Tagged().add(self.pick(_NEUTRAL_SUBJECTS))
+        value = self.pick(self.values["gender"])
+        t = Tagged()
+        if self.rng.random() < 0.3:
+            age = self.pick(self.values["age"])
+            t.add(self.pick(("a ", "an ", "this ", "the "))).add(self.pick(self.words[("age", age)].adjs),
+                                                                self.value_tag("age", age)).add(" ")
+            return t.add(_bare(self.pick(self.words[("gender", value)].nouns)), self.value_tag("gender", value))
+        return t.add(self.pick(self.words[("gender", value)].nouns), self.value_tag("gender", value))
+
+    def distractor(self) -> Tagged:
+        return Tagged().add(self.pick(DISTRACTORS), UNK)
+
+    def gibberish(self) -> Tagged:
+        """Words no one can place: other languages, random letters, emoji-like noise (all ``UNK``)."""
+        pool = ("une femme aux cheveux roux|ein Mann mit Bart|una mujer sonriente|qwerty asdf|lorem ipsum dolor"
+                "|zxcv blorp|hmm|??|!!!|xyz|banana|the quick brown fox|spaceship|car engine|tree|pizza|hello there"
+                "|ok|test|asdfghjkl|blah blah|:)|<3|idk|something cool|surprise me|random|anything|whatever"
+                ).split("|")
+        return Tagged().add(self.pick(pool), UNK)
+
+
+class Negations:
+    """Clauses that rule values out (a mixin of ``Composer``: it reads ``words``, ``values`` and ``pick``)."""
+
     def negative(self, attr: str, value: str, style: str) -> Tagged:
         """One clause that rules ``value`` out, in one of many negations: "no beard", "without a beard",
         "beard-free", "minus the beard", "hold the beard", "isn't bearded", "not smiling", "never wears glasses"."""
@@ -214,7 +245,8 @@ class Composer:
         cue = self.pick(("remove the ", "get rid of the ", "lose the ", "no more ", "take away the ", "ditch the ")
                         if edit else ("no ", "without ", "hasn't got ", "doesn't have ", "without any ", "no sign of ",
                                       "never has ", "not wearing "))
-        join = self.pick((" or ", " and ", ", ", " or any ", " and the ", " or the "))
+        join = self.pick((" or ", " and ", " or any ", " and the ", " or the ", " nor "))  # never a comma: after
+        # "no glasses, long hair" the hair is asked for
         t = Tagged()
         if not edit and self.rng.random() < 0.2:
             return t.add("neither ").add(n1, self.value_tag(a1, v1, True)).add(" nor ").add(
@@ -250,7 +282,10 @@ class Composer:
         return t.add(self.pick(("change the ", "switch the ", "turn the "))).add(_bare(noun), tag).add(" to ").add(
             _bare(alt), alt_tag)
 
-    # ---- edits ------------------------------------------------------------------------------------------------
+
+class Edits:
+    """Edit instructions that ask for or remove a value (a mixin of ``Composer``)."""
+
     def edit_positive(self, attr, value) -> Tagged:
         """"give him a beard", "make her smile", "add freckles", "a bit paler", "now with shades"."""
         w, tag, t = self.words[(attr, value)], self.value_tag(attr, value), Tagged()
@@ -297,33 +332,9 @@ class Composer:
             t.add(" off")
         return t
 
-    # ---- the rest ---------------------------------------------------------------------------------------------
-    def subject(self) -> Tagged:
-        """Who the text is about. Where the vocabulary has a gender, a gendered noun is its value ("a woman"),
-        tagged; pronouns never are ("make her smile" asks nothing of the gender)."""
-        if "gender" not in self.values:
-            return Tagged().add(self.pick(SUBJECTS))
-        if self.rng.random() < 0.5:
-            return Tagged().add(self.pick(_NEUTRAL_SUBJECTS))
-        value = self.pick(self.values["gender"])
-        t = Tagged()
-        if self.rng.random() < 0.3:
-            age = self.pick(self.values["age"])
-            t.add(self.pick(("a ", "an ", "this ", "the "))).add(self.pick(self.words[("age", age)].adjs),
-                                                                self.value_tag("age", age)).add(" ")
-            return t.add(_bare(self.pick(self.words[("gender", value)].nouns)), self.value_tag("gender", value))
-        return t.add(self.pick(self.words[("gender", value)].nouns), self.value_tag("gender", value))
 
-    def distractor(self) -> Tagged:
-        return Tagged().add(self.pick(DISTRACTORS), UNK)
-
-    def gibberish(self) -> Tagged:
-        """Words no one can place: other languages, random letters, emoji-like noise (all ``UNK``)."""
-        pool = ("une femme aux cheveux roux|ein Mann mit Bart|una mujer sonriente|qwerty asdf|lorem ipsum dolor"
-                "|zxcv blorp|hmm|??|!!!|xyz|banana|the quick brown fox|spaceship|car engine|tree|pizza|hello there"
-                "|ok|test|asdfghjkl|blah blah|:)|<3|idk|something cool|surprise me|random|anything|whatever"
-                ).split("|")
-        return Tagged().add(self.pick(pool), UNK)
+class Composer(Statements, Negations, Edits):
+    """Every clause for one vocabulary's wordings; each returns a ``Tagged``."""
 
 
 @dataclass

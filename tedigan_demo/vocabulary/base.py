@@ -48,8 +48,13 @@ class Vocabulary:
         (values it names, no confidence, nothing reported as not understood)."""
         if self.reader is not None:
             return self.reader.read(text)
-        named = self.table(text)
-        return Reading(text, tuple(ReadValue(a, v, False, 1.0, "") for a, v in named.items()), (), named, {})
+        memo = self.__dict__.setdefault("_table_readings", {})  # a text is read once, as the reader memoises
+        if text not in memo:
+            if len(memo) > 2048:
+                memo.clear()
+            named = self.table(text)
+            memo[text] = Reading(text, tuple(ReadValue(a, v, False, 1.0, "") for a, v in named.items()), (), named, {})
+        return memo[text]
 
     def parse(self, text: str) -> dict[str, str]:
         """The attribute values a free text asks for (``read(text).named``; negations resolved)."""
