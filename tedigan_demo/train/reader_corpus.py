@@ -60,6 +60,8 @@ _HAVE = ("has", "with", "sporting", "rocking", "who has", "has got", "showing", 
          "that has", "with a face showing", "'s got")
 _WEAR = ("wearing", "who wears", "wears", "in", "with", "has on")
 _WEARABLE = {"glasses", "earrings", "lipstick"}
+_PLACE = ("in front of", "is in front of", "against", "is pictured against", "set against", "posed against",
+          "before", "stands before", "standing in front of", "on", "with", "over", "photographed against", "has")
 _NEUTRAL_SUBJECTS = ("she", "he", "they", "this person", "the person", "someone", "a person", "an individual",
                      "my friend", "the subject", "a portrait of someone", "a face", "a character", "an adult")
 _SUBJECT_NOUNS = {  # what a predicate says a value of ("her hair is blond", "eyes not closed")
@@ -108,7 +110,7 @@ class Statements:
         if form == "ings" and w.ings:
             return t.add(self.pick(("is ", "who is ", "", "currently ", "caught "))).add(self.pick(w.ings), tag)
         noun = self.pick(w.nouns or w.adjs)
-        verbs = _WEAR if attr in _WEARABLE or attr == "eyeglasses" else _HAVE
+        verbs = _WEAR if attr in _WEARABLE or attr == "eyeglasses" else _PLACE if attr == "background" else _HAVE
         return t.add(self.pick(verbs) + " ").add(noun, tag) if r < 0.8 else t.add(noun, tag)
 
     def _predicate(self, attr, value, negated) -> Tagged:
