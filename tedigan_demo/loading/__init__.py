@@ -16,7 +16,8 @@ unpickled. Every failure is a ``LoadError`` with a one-line message.
 
 The package: ``hub`` (names of places: Hub references, the weights folder), ``availability`` (the one place that
 finds weights, fetches them from the Hub and says whether a zoo family is here, can be downloaded or not, and why),
-``formats`` (reading official files, naming their format), ``official`` (loading them) with one module per format (``rosinality``, ``psp`` for
+``formats`` (reading official files, naming their format), ``official`` (loading them)
+with one module per format (``rosinality``, ``psp`` for
 pSp / e4e, ``idinvert`` for IDInvert's generator, encoder and VGG16), ``own`` (the project's own models,
 ``load_generator``, ``load_encoder``) and ``families`` (assembly, conversion).
 """
