@@ -157,7 +157,7 @@ def cmd_read(args) -> dict:
     vocab = for_vocabulary(args.vocabulary)
     vocab.attach(load_text_reader(vocab))
     reading = vocab.read(check_text(args.text))
-    return {"command": "read", "vocabulary": vocab.name, **reading.to_dict(), "summary": reading.summary()}
+    return {"command": "read", "vocabulary": vocab.name, **reading.to_dict()}
 
 
 def cmd_sketch(args) -> dict:

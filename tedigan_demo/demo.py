@@ -263,8 +263,7 @@ class Demo:
         """What this family reads in a description, without generating: the ``Reading``'s fields, ``summary`` (one
         line for a person) and ``reader`` ("learned", or "table" where the learned reader did not load)."""
         reading = self.pipe.vocab.read(check_text(text))
-        return {**reading.to_dict(), "summary": reading.summary(),
-                "reader": "learned" if self.pipe.vocab.reader is not None else "table"}
+        return {**reading.to_dict(), "reader": "learned" if self.pipe.vocab.reader is not None else "table"}
 
     def suggested_strengths(self, text: str) -> dict[str, float] | None:
         """Slider positions for an edit description: 1 for the layer groups that carry the attributes it names

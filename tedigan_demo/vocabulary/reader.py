@@ -52,7 +52,8 @@ class Reading:
 
     def to_dict(self) -> dict:
         return {"text": self.text, "named": dict(self.named), "avoid": {k: sorted(v) for k, v in self.avoid.items()},
-                "values": [v.to_dict() for v in self.values], "unknown": list(self.unknown)}
+                "values": [v.to_dict() for v in self.values], "unknown": list(self.unknown),
+                "summary": self.summary()}
 
     def summary(self) -> str:
         """One line for a person: "reads: hair colour red; beard ruled out · not understood: "navy suit"."""
