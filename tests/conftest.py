@@ -3,7 +3,13 @@ import json
 
 import pytest
 import torch
-from standins import COMPAT, compat_state_dict, official_encoder_state, official_generator_state  # noqa: F401
+from standins import (  # noqa: F401
+    COMPAT,
+    StandInFiles,
+    compat_state_dict,
+    official_encoder_state,
+    official_generator_state,
+)
 
 from tedigan_demo.models.stylegan2 import Generator, StyleGAN2Config
 
@@ -30,6 +36,14 @@ def compat_available() -> bool:
     if not COMPAT.exists():
         pytest.skip("../shared/compat is not present")
     return True
+
+
+@pytest.fixture(scope="session")
+def standins(tmp_path_factory, compat_available):
+    """The full-size official files (``standins.StandInFiles``): one of each per test run, deleted after it."""
+    files = StandInFiles(tmp_path_factory.mktemp("standins"))
+    yield files
+    files.close()
 
 
 @pytest.fixture(scope="session")

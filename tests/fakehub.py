@@ -4,11 +4,16 @@ It answers ``HEAD``/``GET /{owner}/{name}/resolve/{revision}/{path}`` (a Space's
 ``spaces/{owner}/{name}``) with the headers ``huggingface_hub`` reads
 (``X-Repo-Commit``, ``ETag``, ``Content-Length``) and the Hub's error codes (``X-Error-Code: RepoNotFound`` /
 ``RevisionNotFound`` / ``EntryNotFound``), so the real ``hf_hub_download`` runs against it end to end.
+
+A file is given as its bytes, or as a ``Path`` on disk that is streamed (the slow tier's 1.2 GB stand-ins stay out of
+memory).
 """
 
 import hashlib
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import unquote
 
 
@@ -37,12 +42,18 @@ class FakeHub:
                 data = repo["files"].get(path)
                 if data is None:
                     return self._error(404, "EntryNotFound")
+                on_disk = isinstance(data, Path)
+                size = data.stat().st_size if on_disk else len(data)
+                tag = f"{data}:{size}:{data.stat().st_mtime_ns}".encode() if on_disk else data
                 self.send_response(200)
                 self.send_header("X-Repo-Commit", repo["commit"])
-                self.send_header("ETag", '"' + hashlib.sha256(data).hexdigest() + '"')
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("ETag", '"' + hashlib.sha256(tag).hexdigest() + '"')
+                self.send_header("Content-Length", str(size))
                 self.end_headers()
-                if body:
+                if body and on_disk:
+                    with open(data, "rb") as f:
+                        shutil.copyfileobj(f, self.wfile, 1 << 20)
+                elif body:
                     self.wfile.write(data)
 
             def _error(self, code, error_code):
@@ -61,7 +72,7 @@ class FakeHub:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def add(self, repo_id: str, files: dict[str, bytes]) -> str:
+    def add(self, repo_id: str, files: dict[str, bytes | Path]) -> str:
         commit = hashlib.sha1(repo_id.encode()).hexdigest()
         self.repos[repo_id] = {"commit": commit, "files": files}
         return commit

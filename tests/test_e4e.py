@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import COMPAT, official_encoder_state
+from conftest import COMPAT
 from PIL import Image
 
 from tedigan_demo.cli import main as cli
@@ -16,17 +16,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def e4e_file(tmp_path_factory):
-    """A random-weight file in e4e's container, with the extra top-level entries real training files carry."""
-    state = official_encoder_state("e4e_ffhq_encode.json", 11)
-    path = tmp_path_factory.mktemp("e4e") / "e4e_ffhq_encode.pt"
-    opts = {"encoder_type": "Encoder4Editing", "stylegan_size": 1024, "start_from_latent_avg": True,
-            "dataset_type": "ffhq_encode", "device": "cuda:0", "progressive_steps": [0] + [20000] * 17,
-            "w_discriminator_lambda": 0.1, "checkpoint_path": None}
-    latent_avg = (torch.randn(1, 512) * 0.3).repeat(18, 1)  # the released file stores one row 18 times
-    torch.save({"state_dict": state, "opts": opts, "latent_avg": latent_avg, "global_step": 300000,
-                "best_val_loss": 0.1, "optimizer": {"state": {}, "param_groups": [{"lr": 1e-4}]}}, path)
-    return path, state, latent_avg
+def e4e_file(standins):
+    """The run's full-size e4e file (``standins``): random weights in e4e's container, with the extra top-level
+    entries real training files carry; its state dict and stored mean code."""
+    path = standins.path("e4e_ffhq_encode.pt")
+    saved = standins.load("e4e_ffhq_encode.pt")
+    assert {"global_step", "optimizer", "opts"} <= set(saved)
+    return path, saved["state_dict"], saved["latent_avg"]
 
 
 def test_e4e_file_loads_strictly_with_its_forward(e4e_file, compat_available):

@@ -105,26 +105,12 @@ def test_ffhq256_folder_of_official_files_and_conversion(ffhq256, ffhq256_dir, t
     assert "no official files" in capsys.readouterr().err
 
 
-def _psp_file(path, input_nc: int, decoder: dict, seed: int):
-    enc = _encoder_state({1: "psp_encoder_sketch.json", 19: "psp_encoder_label.json"}.get(input_nc,
-                                                                                          "psp_encoder_sketch.json"),
-                         seed)
-    if input_nc == 3:  # psp_ffhq_encode.pt: the same encoder reading RGB
-        enc["input_layer.0.weight"] = torch.randn(64, 3, 3, 3) * 0.1
-    state = {**{"encoder." + k: v for k, v in enc.items()}, **{"decoder." + k: v for k, v in decoder.items()}}
-    opts = {"encoder_type": "GradualStyleEncoder", "input_nc": input_nc, "start_from_latent_avg": True}
-    torch.save({"state_dict": state, "opts": opts, "latent_avg": torch.randn(18, 512) * 0.1}, path)
-
-
 @pytest.mark.slow
-def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_clip_dir, compat_available):
-    decoder = compat_state_dict("psp_stylegan2_1024_generator.json", 4)
-    # rosinality initialises the mapping weights as randn / lr_mul (0.01): without that, z barely reaches w
-    decoder = {k: v * 100 if k.startswith("style.") and k.endswith(".weight") else v for k, v in decoder.items()}
-    torch.save({"g_ema": decoder, "latent_avg": torch.randn(512) * 0.1}, tmp_path / "stylegan2-ffhq-config-f.pt")
-    _psp_file(tmp_path / "psp_ffhq_encode.pt", 3, decoder, 5)
-    _psp_file(tmp_path / "psp_celebs_sketch_to_face.pt", 1, decoder, 6)
-    _psp_file(tmp_path / "psp_celebs_seg_to_face.pt", 19, decoder, 7)
+def test_ffhq1024_with_psp_encoders_from_sketch_label_and_invert(tmp_path, tiny_clip_dir, standins):
+    # a folder of the official files, as a user fills it: links to the run's full-size stand-ins
+    for name in ("stylegan2-ffhq-config-f.pt", "psp_ffhq_encode.pt", "psp_celebs_sketch_to_face.pt",
+                 "psp_celebs_seg_to_face.pt"):
+        (tmp_path / name).symlink_to(standins.path(name))
     (tmp_path / "family.json").write_text(json.dumps({"guidance": "clip", "clip": str(tiny_clip_dir)}))
     pipe = TediGANPipeline.from_family(tmp_path)
     assert pipe.G.num_layers == 18 and pipe.perceptual is None

@@ -6,6 +6,7 @@ as unavailable with its reason."""
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +17,6 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import official_encoder_state, official_generator_state
 from fakehub import FakeHub
 from PIL import Image
 
@@ -36,9 +36,10 @@ def _bytes(obj) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def hub_files(tiny_clip_dir):
-    """repo id -> {file name -> bytes}: what the zoo names for ffhq-1024, in the official containers (StyleCLIP's
-    fs3 and five of the six InterFaceGAN directions too: pose's file is missing, which the family works without)."""
+def hub_files(tiny_clip_dir, standins):
+    """repo id -> {file name -> bytes or path}: what the zoo names for ffhq-1024, in the official containers (the
+    run's full-size stand-ins; StyleCLIP's fs3 and five of the six InterFaceGAN directions too: pose's file is
+    missing, which the family works without)."""
     fam = family("ffhq-1024")
     gen, enc, sketch, fs3 = (fam.component(p) for p in ("generator", "encoder", "sketch_encoder", "style_directions"))
     fs3_file = io.BytesIO()  # [conv channels of config-f, the tiny CLIP's 16 dimensions]
@@ -51,16 +52,10 @@ def hub_files(tiny_clip_dir):
     for k, name in enumerate(n for n in INTERFACEGAN_DIRECTIONS if n != "pose"):
         comp = fam.component(f"direction_{name}")
         directions[comp.filename] = _bytes(torch.randn(1, 512, generator=torch.Generator().manual_seed(k)))
-    decoder = official_generator_state(4)
-    e4e = official_encoder_state("e4e_ffhq_encode.json", 5)
-    psp_sketch = official_encoder_state("psp_encoder_sketch.json", 6)
     return {
-        gen.repo_id: {gen.filename: _bytes({"g_ema": decoder, "latent_avg": torch.randn(512) * 0.1})},
-        enc.repo_id: {enc.filename: _bytes({"state_dict": e4e, "latent_avg": torch.randn(18, 512) * 0.1,
-                                            "opts": {"encoder_type": "Encoder4Editing", "stylegan_size": 1024,
-                                                     "start_from_latent_avg": True}})},
-        sketch.repo_id: {sketch.filename: _bytes({"state_dict": psp_sketch, "latent_avg": torch.randn(18, 512) * 0.1,
-                                                  "opts": {"encoder_type": "GradualStyleEncoder", "input_nc": 1}})},
+        gen.repo_id: {gen.filename: standins.path(gen.filename)},
+        enc.repo_id: {enc.filename: standins.path(enc.filename)},
+        sketch.repo_id: {sketch.filename: standins.path(sketch.filename)},
         CLIP.repo_id: {p.name: p.read_bytes() for p in tiny_clip_dir.iterdir() if p.is_file()},
         fs3.repo_id: {fs3.filename: fs3_file.getvalue()},
         INTERFACEGAN_SPACE: directions,
@@ -101,6 +96,13 @@ def _start_app(tmp_path, env_extra: dict) -> tuple[subprocess.Popen, str]:
             time.sleep(1)
     proc.kill()
     raise AssertionError("the app did not start")
+
+
+def _stop(proc: subprocess.Popen, tmp_path) -> None:
+    """Stop the app and delete what it downloaded (2.5 GB a start): the run keeps one copy of each stand-in."""
+    proc.kill()
+    proc.wait()
+    shutil.rmtree(tmp_path / "hf", ignore_errors=True)
 
 
 def _config(url: str) -> dict:
@@ -168,8 +170,7 @@ def test_ffhq1024_downloads_when_chosen_and_every_tab_runs(hub_files, tmp_path, 
             # the embedded family kept serving beside it
             assert len(client.predict("She is smiling.", 1, 0, 0.8, "synthfaces64", api_name="/text_to_image")) == 1
         finally:
-            proc.kill()
-            proc.wait()
+            _stop(proc, tmp_path)
 
 
 def test_offline_app_says_why_ffhq1024_is_unavailable(tmp_path):
@@ -183,8 +184,7 @@ def test_offline_app_says_why_ffhq1024_is_unavailable(tmp_path):
             client.predict("ffhq-1024", api_name="/switch_family")
         assert len(client.predict("She is smiling.", 1, 0, 0.8, "synthfaces64", api_name="/text_to_image")) == 1
     finally:
-        proc.kill()
-        proc.wait()
+        _stop(proc, tmp_path)
 
 
 def test_ffhq1024_as_the_default_downloads_at_start_with_a_progress_bar(hub_files, tmp_path, compat_available):
@@ -199,5 +199,4 @@ def test_ffhq1024_as_the_default_downloads_at_start_with_a_progress_bar(hub_file
             log = next(tmp_path.glob("app-*.log")).read_text()
             assert "downloading ffhq-1024: e4e_ffhq_encode.pt" in log and "100% of 2.54 GB" in log, log[-2000:]
         finally:
-            proc.kill()
-            proc.wait()
+            _stop(proc, tmp_path)

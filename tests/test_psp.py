@@ -2,7 +2,6 @@ import argparse
 
 import pytest
 import torch
-from conftest import compat_state_dict
 
 from tedigan_demo.loading import LoadError, load_generator, load_psp_encoder
 
@@ -10,15 +9,9 @@ pytestmark = pytest.mark.slow  # ~1 GB official-size files
 
 
 @pytest.fixture(scope="module")
-def psp_file(tmp_path_factory):
-    enc = compat_state_dict("psp_encoder_label.json", seed=3)
-    enc = {k: (v.abs() + 0.5 if "running_var" in k else v) for k, v in enc.items()}
-    dec = compat_state_dict("psp_stylegan2_1024_generator.json", seed=4)
-    state = {**{"encoder." + k: v for k, v in enc.items()}, **{"decoder." + k: v for k, v in dec.items()}}
-    path = tmp_path_factory.mktemp("psp") / "psp_celebs_seg_to_face.pt"
-    opts = {"encoder_type": "GradualStyleEncoder", "input_nc": 19, "label_nc": 19, "start_from_latent_avg": True}
-    torch.save({"state_dict": state, "opts": opts, "latent_avg": torch.randn(18, 512)}, path)
-    return path, state
+def psp_file(standins):
+    """The run's full-size pSp label-to-face file (``standins``) and its state dict."""
+    return standins.path("psp_celebs_seg_to_face.pt"), standins.load("psp_celebs_seg_to_face.pt")["state_dict"]
 
 
 def test_psp_label_checkpoint_loads_both_parts_strictly(psp_file, compat_available):
