@@ -32,7 +32,7 @@ from tedigan_demo.synthfaces import ATTRIBUTES, attribute, observable_mask
 from tedigan_demo.synthfaces.captions import parse as table_parse
 
 NAMES = [a.name for a in ATTRIBUTES]
-SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test"}
+SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test", "fresh": "bench.heldout_words_fresh"}
 
 
 def load_set(name: str):

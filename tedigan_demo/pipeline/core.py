@@ -152,7 +152,8 @@ class TediGANPipeline:
         target = self.prepare(image, align).to(self.device)
         weights = replace(self.settings.inversion, text=0.0,
                           steps=self.settings.inversion.steps if steps is None else steps)
-        return invert_target(self.G, self.E, self.perceptual, weights, target, progress, preview)
+        through = self.classifier if self.settings.inversion_route == "parameters" else None
+        return invert_target(self.G, self.E, self.perceptual, weights, target, progress, preview, through)
 
     def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None,
              steps: int | None = None, progress: Callable | None = None, per_group: bool = True) -> Edit:

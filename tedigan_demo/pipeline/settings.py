@@ -27,7 +27,7 @@ EMBEDDED_EDITING = InversionWeights(pixel=0.5, perceptual=0.0, encoder=0.5, text
 
 CHOICES = {"edit_reference": ("source", "mean"), "edit_target": ("text", "statement"),
            "open_attributes": ("shown", "layers"), "mapper_reads": ("text", "statement", "auto"),
-           "rank_by": ("similarity", "named")}
+           "rank_by": ("similarity", "named"), "inversion_route": ("encoder", "parameters")}
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,10 @@ class PipelineSettings:
     prior_skip: int = 100
     prior_cond_scale: float = 1.0
     use_prior: bool = True  # False: random codes even where the family has the prior (to compare the two)
+    # how a photo is inverted: the encoder's code and TediGAN's optimisation ("encoder"), or, where the mapping
+    # runs through the renderer's parameters and a classifier reads them, through them ("parameters":
+    # ``parameter_inversion``)
+    inversion_route: str = "encoder"
 
     def __post_init__(self):
         for name, allowed in CHOICES.items():
@@ -112,9 +116,13 @@ def default_settings(*, text_mapper: bool, vgg: bool, classifier: bool, override
 
 
 def family_settings(parts) -> PipelineSettings:
-    """The settings of a loaded family (``loading.FamilyParts``); bad overrides are a ``LoadError``."""
+    """The settings of a loaded family (``loading.FamilyParts``); bad overrides are a ``LoadError``. A family
+    whose mapping runs through the renderer's parameters, with a classifier, inverts through them."""
+    through = getattr(parts.generator.config, "mapping", "mlp") == "parameters" and parts.classifier is not None
+    overrides = {"inversion_route": "parameters"} if through else {}
     try:
         return default_settings(text_mapper=parts.text_mapper is not None, vgg=parts.perceptual is not None,
-                                classifier=parts.classifier is not None, overrides=parts.pipeline_settings)
+                                classifier=parts.classifier is not None,
+                                overrides=overrides | dict(parts.pipeline_settings or {}))
     except (TypeError, ValueError) as e:
         raise LoadError(f"the pipeline settings in {parts.name}'s family.json: {e}") from None

@@ -121,7 +121,7 @@ def train(vocabulary: str, out: Path, n: int, epochs: int, seed: int, lr: float 
             loss.backward()
             opt.step()
             sched.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
         print(f"epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}, validation accuracy "
               f"{accuracy(head, val):.4f} ({time.time() - t0:.0f} s)", flush=True)
     head.save_pretrained(out, dtype=torch.float32)

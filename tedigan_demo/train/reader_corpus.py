@@ -208,19 +208,24 @@ class Negations:
             return t.add(cue).add(self.pick(w.adjs), tag)
         if form == "ing":
             cue = self.pick(("not ", "isn't ", "is not ", "never ", "who is not ", "without ", "no ", "not really ",
-                             "hardly ever ", "not even "))
+                             "hardly ever ", "not even ", "he's not ", "she's not ", "they're not ", "he isn't ",
+                             "she is not ", "definitely not "))
             return t.add(cue).add(self.pick(w.ings), tag)
         noun = self.pick(w.nouns)
         bare = _bare(noun)
         k = int(self.rng.integers(22))
-        if k < 3:
-            return t.add(self.pick(("no ", "with no ", "without any ", "zero ", "not a single ", "no sign of ",
-                                    "not a trace of ", "no hint of "))).add(bare, tag)
+        if k < 3:  # sometimes with where or when it holds: "no shades in this one"
+            t.add(self.pick(("no ", "with no ", "without any ", "zero ", "not a single ", "no sign of ",
+                             "not a trace of ", "no hint of ", "so no "))).add(bare, tag)
+            return t.add(self.pick(("",) * 6 + (" in this one", " this time", " in the picture", " at all",
+                                                 " today", " in this photo", " for once")))
         if k < 6:
             return t.add(self.pick(("without ", "sans ", "lacking ", "minus ", "free of ", "w/o ", "minus the ",
                                     "but without "))).add(noun if k < 5 else bare, tag)
-        if k < 8 and " " not in bare:
-            return t.add(bare, tag).add(self.pick(("-free", " free", "-less")))
+        if k < 8 and " " not in bare:  # "freckle-free" as often as "freckles-free"
+            stem = bare[:-1] if bare.endswith("s") and not bare.endswith("ss") and self.rng.random() < 0.6 else bare
+            t.add(stem, tag).add(self.pick(("-free", " free", "-less")))
+            return t.add(self.pick(("", "", "", " lips", " skin", " face", " look", " cheeks")))
         if k < 10:
             return t.add(self.pick(("hold the ", "skip the ", "leave out the ", "forget the ", "ditch the ",
                                     "no need for ", "don't add ", "not interested in "))).add(bare, tag)
@@ -247,15 +252,32 @@ class Negations:
         cue = self.pick(("remove the ", "get rid of the ", "lose the ", "no more ", "take away the ", "ditch the ")
                         if edit else ("no ", "without ", "hasn't got ", "doesn't have ", "without any ", "no sign of ",
                                       "never has ", "not wearing "))
-        join = self.pick((" or ", " and ", " or any ", " and the ", " or the ", " nor "))  # never a comma: after
-        # "no glasses, long hair" the hair is asked for
+        # never a comma ("no glasses, long hair" asks for the hair), and "and" only before a bare noun: in "no
+        # glasses and a big grin" the grin is asked for; "and the" only in edits ("remove the X and the Y")
+        join = self.pick((" or ", " and ", " or any ", " or the ", " nor ") + ((" and the ",) if edit else ()))
         t = Tagged()
         if not edit and self.rng.random() < 0.2:
             return t.add("neither ").add(n1, self.value_tag(a1, v1, True)).add(" nor ").add(
                 n2, self.value_tag(a2, v2, True))
         first = _bare(n1) if cue.endswith(("the ", "no ", "any ", "of ", "more ")) else n1
-        return t.add(cue).add(first, self.value_tag(a1, v1, True)).add(join).add(
-            _bare(n2) if join.endswith(("the ", "any ")) else n2, self.value_tag(a2, v2, True))
+        second = _bare(n2) if join.endswith(("the ", "any ", " and ")) else n2
+        return t.add(cue).add(first, self.value_tag(a1, v1, True)).add(join).add(second, self.value_tag(a2, v2, True))
+
+    def listed(self, pairs, negated: bool) -> Tagged:
+        """Values listed after a cue, as prompt writers list them: ruled out ("negative prompt: beard, glasses",
+        "avoid: freckles and lipstick") or asked for ("positive prompt: ...", "include: ..."); the cue alone says
+        which."""
+        cues = (("negative prompt: ", "negative prompt: ", "negative: ", "negatives: ", "avoid: ", "avoid ",
+                 "exclude: ", "exclude ", "without: ", "don't want: ", "do not include: ", "nothing with ")
+                if negated else ("positive prompt: ", "prompt: ", "include: ", "must have: ", "with: ", "wants: ",
+                                 "features: ", "keywords: ", "tags: ", "and also "))
+        t = Tagged().add(self.pick(cues))
+        for i, (attr, value) in enumerate(pairs):
+            if i:
+                t.add(self.pick((", ", " and ", ", and ", " / ", "; ", ", ")) if i == len(pairs) - 1 else ", ")
+            w = self.words[(attr, value)]
+            t.add(_bare(self.pick(w.nouns)) if w.nouns else self.pick(w.adjs), self.value_tag(attr, value, negated))
+        return t
 
     def _alternative(self, attr, value) -> str | None:
         others = [v for v in self.values[attr] if v != value and self.words[(attr, v)].nouns]
@@ -324,6 +346,10 @@ class Edits:
         bare = _bare(self.pick(w.nouns))
         if self.rng.random() < 0.25:
             return self._instead(attr, value, self.pick(w.nouns))
+        if self.rng.random() < 0.15:  # the removal after the thing: "the glasses have to go", "beard: off"
+            return t.add(self.pick(("the ", f"{poss} ", ""))).add(bare, tag).add(self.pick((
+                " has to go", " have to go", " must go", " needs to go", " should go", " can go", " goes", " - gone",
+                " off", " out", ": remove", ": off", " gone", " is out", " away", ", get rid of it")))
         verb = self.pick(("remove the ", "lose the ", "get rid of the ", "take away the ", "take off the ",
                           "no more ", "without the ", "ditch the ", "drop the ", "delete the ", "erase the ",
                           f"remove {poss} ", f"take {poss} ", "can you remove the ", "please remove the ",
@@ -348,11 +374,12 @@ class Corpus:
 def _join(rng, clauses: list[Tagged], style: str) -> Tagged:
     """Clauses joined as people join them: commas and "and", full stops, pluses, semicolons."""
     out = Tagged()
-    sep_and = _choice(rng, (" and ", ", and ", " & ", " + ", "; ", ", ", " with ", ". "))
+    sep_and = _choice(rng, (" and ", ", and ", " & ", " + ", "; ", ", ", " with ", ". ", " but ", ", but ",
+                            ", though "))
     for i, c in enumerate(clauses):
         if i:
             last = i == len(clauses) - 1
-            out.add(sep_and if last else _choice(rng, (", ", ", ", "; ", " ", ", also ", " and ", ". ")))
+            out.add(sep_and if last else _choice(rng, (", ", ", ", "; ", " ", ", also ", " and ", ". ", ", but ")))
         out.extend(c)
     return out
 
@@ -379,6 +406,15 @@ def _example(comp: Composer, rng: np.random.Generator) -> Tagged:
     if rng.random() < 0.03:
         clauses = [comp.gibberish()] + ([comp.distractor()] if rng.random() < 0.5 else [])
     body = _join(rng, clauses, style)
+    if style != "edit" and rng.random() < 0.08:  # a cued list after the description: what to avoid, or to add
+        negated = rng.random() < 0.5
+        rest = [a for a in attrs if a not in chosen]
+        pairs = [(a, _choice(rng, [v for v in comp.values[a] if (comp.words[(a, v)].negatable or not negated) and
+                                   (comp.words[(a, v)].nouns or comp.words[(a, v)].adjs)] or [None]))
+                 for a in [rest[i] for i in rng.permutation(len(rest))[:int(rng.integers(1, 4))]]]
+        pairs = [p for p in pairs if p[1] is not None]
+        if pairs:
+            body.add(_choice(rng, (". ", ", ", " | ", " -- ", "\n", "; "))).extend(comp.listed(pairs, negated))
     out = Tagged()
     if style == "desc" and rng.random() < 0.8:
         out.extend(comp.subject()).add(_choice(rng, (" ", " who ", ", ", " that ", " - ")))

@@ -146,9 +146,11 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
     ("smile", "neutral"): W("a neutral expression|a straight face|a serious expression|a blank expression|a poker face"
                             "|a stone face|a stony expression|no expression"
                             "|a stern look|a frown|a solemn face|a deadpan look|a stony face|a flat expression|a scowl"
-                            "|a resting face|a grumpy face|a sad face",
+                            "|a resting face|a grumpy face|a sad face|a calm look|a chill look|a relaxed face"
+                            "|a composed expression|a blank stare|a neutral look",
                             "serious|stern|unsmiling|expressionless|solemn|grumpy|sad|glum|neutral|stony-faced"
-                            "|straight-faced|moody|sombre|somber|deadpan", "frowning|scowling|pouting|sulking",
+                            "|straight-faced|moody|sombre|somber|deadpan|calm|impassive|unamused",
+                            "frowning|scowling|pouting|sulking",
                             "make him serious|wipe the smile off|make her frown|stop the smile|make him look grumpy"
                             "|give her a neutral expression|make the expression serious", "more serious|grumpier"),
     ("smile", "smiling"): W("a smile|a big smile|a grin|a broad grin|a wide smile|a cheeky grin|a toothy grin"
