@@ -138,7 +138,7 @@ def main() -> None:
     t_stats, _ = timed(pipe.directions.statistics, dev)
 
     def photo_edit():
-        _, _, _, session = demo.invert(face, demo.default_inversion_steps(), already_aligned=True)
+        _, _, _, session, _ = demo.invert(face, demo.default_inversion_steps(), already_aligned=True)
         return demo.apply_text(session, "a smiling face", 1.0, 1.0, 1.0, demo.default_refine_steps())
 
     demo.apply_text(demo.invert(face, 0, already_aligned=True)[3], "face with glasses", 1, 1, 1, 0)  # warm

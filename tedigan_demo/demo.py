@@ -288,13 +288,15 @@ class Demo:
     # ---- edit ----------------------------------------------------------------------------------------------------
     @_user_errors
     def invert(self, image, steps: int = INVERT_STEPS, already_aligned: bool = False, progress=None):
-        """A photo (PIL image or path) into W+: ``(aligned, reconstruction, psnr, session)``."""
+        """A photo (PIL image or path) into W+: ``(aligned, reconstruction, psnr, session, photo)``; ``photo``: where
+        a photo of a person became a face of the family's domain, the caption of that face (else None)."""
         if image is None:
             raise UserError("upload a photo (or pick an example) first")
         steps = _count(steps, 0, MAX_STEPS, "the optimisation steps")
         inv = self.pipe.invert(image, steps=steps, align=False if already_aligned else "auto", progress=progress,
                                preview=PREVIEW)
-        return to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, EditSession(inv.wp.cpu().numpy())
+        photo = self.pipe.vocab.describe(inv.photo_values) if inv.photo_values else None
+        return to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, EditSession(inv.wp.cpu().numpy()), photo
 
     @_user_errors
     def apply_text(self, session: EditSession | None, text: str, coarse: float, middle: float, fine: float,

@@ -36,7 +36,8 @@ def test_text_to_image_with_redescriptions(demo):
 
 
 def test_edit_flow_sliders_and_codes(demo, tmp_path):
-    aligned, recon, psnr, session = demo.invert(str(REPO_ROOT / "examples" / "synthface_24.png"), steps=3)
+    aligned, recon, psnr, session, photo = demo.invert(str(REPO_ROOT / "examples" / "synthface_24.png"), steps=3)
+    assert photo is None  # a face of the domain: inverted, not read as a photo
     assert isinstance(session, EditSession) and session.content.shape == (1, 10, 16)
     edited, strip, session = demo.apply_text(session, "give her glasses", 1.0, 0.0, 0.0)
     assert [label for _, label in strip_captions(strip)] == ["coarse only", "middle only", "fine only"]

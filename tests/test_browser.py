@@ -49,13 +49,33 @@ def _shots() -> Path:
     return folder
 
 
-def _image_digest(page, selector: str) -> str:
-    """A digest of the pixels an <img> shows (fetched by the page itself: file URLs or data URLs)."""
+def _image_bytes(page, selector: str) -> bytes:
+    """The file an <img> shows (fetched by the page itself: file URLs or data URLs)."""
     src = page.locator(f"{selector} img").first.get_attribute("src")
     data = page.evaluate("""async (src) => {
         const r = await fetch(src); const b = new Uint8Array(await r.arrayBuffer());
         let s = ''; for (const x of b) s += String.fromCharCode(x); return btoa(s); }""", src)
-    return hashlib.sha256(base64.b64decode(data)).hexdigest()
+    return base64.b64decode(data)
+
+
+def _image_digest(page, selector: str) -> str:
+    """A digest of the pixels an <img> shows."""
+    return hashlib.sha256(_image_bytes(page, selector)).hexdigest()
+
+
+def _read_by_classifier(png: bytes) -> dict:
+    """What the shipped family's classifier reads in an image the page shows: attribute -> value."""
+    import io
+
+    from PIL import Image
+
+    from tedigan_demo.imaging import to_model_input
+    from tedigan_demo.loading import load_module
+    from tedigan_demo.synthfaces import ATTRIBUTES
+
+    classifier = load_module(REPO_ROOT / "checkpoints" / "synthfaces64" / "classifier").float()
+    values, _ = classifier.predict(to_model_input(Image.open(io.BytesIO(png)), 64))
+    return {a.name: a.values[int(v)] for a, v in zip(ATTRIBUTES, values[0])}
 
 
 def _edit_view(page) -> str:
@@ -128,6 +148,9 @@ def test_text_to_image_edit_sliders_and_every_tab(page):
     page.get_by_text("Reconstruction PSNR").wait_for()
     page.locator("#edit-go").click()
     page.locator("#edit-out img").first.wait_for()
+    # the default example edits visibly: the reconstruction's hair is not long, the edit's is
+    assert _read_by_classifier(_image_bytes(page, "#edit-recon"))["hair_style"] != "long"
+    assert _read_by_classifier(_image_bytes(page, "#edit-out"))["hair_style"] == "long"
     before = _edit_view(page)
     coarse, middle, fine = (page.locator(f"#slider-{g} input[type=number]") for g in ("coarse", "middle", "fine"))
 

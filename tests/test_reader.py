@@ -93,6 +93,11 @@ def test_ranking_for_no_glasses_prefers_the_face_without_them(real):
     ("pale blue eyes", {"eye_color": "blue"}),
     ("no glasses but a big grin", {"glasses": "none", "smile": "smiling"}),
     ("without glasses, a big grin", {"glasses": "none", "smile": "smiling"}),
+    ("no glasses and a big grin", {"glasses": "none", "smile": "smiling"}),
+    ("freckle-free, blond", {"freckles": "none", "hair_color": "blond"}),
+    ("negative prompt: beard, glasses", {"beard": "none", "glasses": "none"}),
+    ("red hair, freckles, green eyes, bob", {"hair_color": "red", "freckles": "freckles", "eye_color": "green",
+                                             "hair_style": "bob"}),
 ])
 def test_the_shipped_reader_reads_what_people_write(synth, text, named):
     got = synth.read(text).named
@@ -120,15 +125,15 @@ def test_any_text_gets_a_reading(synth, real, text):
 def test_the_held_out_sets_read_no_worse_than_the_card_says(synth):
     from bench.eval_reader import eval_reading, load_set
 
-    for name in ("dev", "test"):
+    for name in ("dev", "test", "fresh"):
         try:
             descriptions, edits = load_set(name)
         except ModuleNotFoundError:
             continue
         res = eval_reading(synth, descriptions, edits, table=False)["reader"]["all"]
         # the shipped reader's figures (the card's "Reading text"): guards against a reader that reads worse; the
-        # aim of none backwards is not met yet (3 on dev, 5 on test)
-        assert res["backwards"] <= {"dev": 3, "test": 5}[name], (name, res)
+        # aim of none backwards is not met yet (1 on dev, 4 on test, 2 on fresh)
+        assert res["backwards"] <= {"dev": 1, "test": 4, "fresh": 2}[name], (name, res)
         assert res["asked_read"] >= 0.95 and res["ruled_out_read"] >= 0.9, (name, res)
 
 

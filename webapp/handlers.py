@@ -113,8 +113,9 @@ class EditHandlers:
         def report(step, total, losses):
             progress((step, total), desc=f"optimising W+ (loss {losses['total']:.4f})")
 
-        aligned, recon, psnr, session = self.demo_for(family).invert(image, steps, already_aligned, progress=report)
-        return aligned, recon, fidelity_note(psnr), self.keep(session, request)
+        demo = self.demo_for(family)
+        aligned, recon, psnr, session, photo = demo.invert(image, steps, already_aligned, progress=report)
+        return aligned, recon, fidelity_note(psnr, photo, demo.pipe.name), self.keep(session, request)
 
     @guarded
     def apply_text(self, session, text, coarse, middle, fine, steps, family=None, request: gr.Request = None):

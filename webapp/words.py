@@ -58,8 +58,12 @@ def direction_note(direction: dict) -> str:
             f"'{direction['target']}', strength {direction['alpha']:g})")
 
 
-def fidelity_note(psnr: float) -> str:
-    """Under the reconstruction: how close it is to the aligned photo."""
+def fidelity_note(psnr: float, photo: str | None = None, family: str = "") -> str:
+    """Under the reconstruction: how close it is to the aligned photo, or, where a photo of a person became a face
+    of the family's domain, what that face shows (``photo``: its caption)."""
+    if photo:
+        return (f"Your photo as a {family} face: {photo[0].lower() + photo[1:]} (read from the photo's landmarks and "
+                "colours; edit it like any other face)")
     return f"Reconstruction PSNR {psnr:.2f} dB after optimisation"
 
 

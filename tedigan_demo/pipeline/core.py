@@ -30,7 +30,7 @@ from .attributes import attribute_offset, exact_sliders, file_sliders
 from .directions import direction_edit, direction_render, global_directions, require_directions
 from .groups import GROUP_NAMES, LayerGroups
 from .inputs import photo_tensor
-from .inversion import invert_target
+from .inversion import invert_image
 from .reading import FaceReader
 from .results import Description, Edit, Generation, Inversion, check_text
 from .settings import PipelineSettings, family_settings
@@ -147,13 +147,13 @@ class TediGANPipeline:
     def invert(self, image, steps: int | None = None, progress: Callable | None = None, align: bool | str = "auto",
                preview: int | None = None) -> Inversion:
         """Image -> W+: alignment, encoder initialisation, then instance-level optimisation (TediGAN §3.3 /
-        IDInvert; ``inversion.invert_target``). ``preview``: the reconstruction is rendered, and compared with the
-        target, at that resolution at most (a page shows it small; a 1024 px render is seconds on a CPU)."""
-        target = self.prepare(image, align).to(self.device)
+        IDInvert), or the renderer's parameters where the family inverts through them (``inversion.invert_image``).
+        ``preview``: the reconstruction is rendered, and compared with the target, at that resolution at most."""
         weights = replace(self.settings.inversion, text=0.0,
                           steps=self.settings.inversion.steps if steps is None else steps)
         through = self.classifier if self.settings.inversion_route == "parameters" else None
-        return invert_target(self.G, self.E, self.perceptual, weights, target, progress, preview, through)
+        return invert_image(self.G, self.E, self.perceptual, weights, image, align, self.synthetic_domain, progress,
+                            preview, through)
 
     def edit(self, content: torch.Tensor, text: str, strengths: dict[str, float] | None = None,
              steps: int | None = None, progress: Callable | None = None, per_group: bool = True) -> Edit:

@@ -9,13 +9,55 @@ from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
+from ..imaging import NoFaceError, align_face, face_landmarks, read_image, to_model_input
 from ..method.inversion import InversionWeights, optimize_wp
-from .parameter_inversion import PARAMETER_FIT, invert_parameters
+from .inputs import photo_tensor
+from .parameter_inversion import PARAMETER_FIT, cartoon_of_photo, invert_parameters
+from .photo_values import read_photo_values
 from .results import Inversion, psnr
 from .text_codes import render
 
-__all__ = ["invert_target"]
+__all__ = ["invert_image", "invert_target"]
+
+READ_SIZE = 256  # a photo is read at the FFHQ crop of this size
+
+
+def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align: bool | str = "auto",
+                 synthetic_domain: bool = False, progress: Callable | None = None, preview: int | None = None,
+                 through=None) -> Inversion:
+    """Any image (``inputs.photo_tensor``'s kinds, ``align`` as there) -> its ``Inversion`` (``invert_target``).
+    On a family that inverts through the renderer's parameters (``through``: its classifier), a photo in which a
+    person's face is found becomes a face of the domain read from it (``parameter_inversion.cartoon_of_photo``)."""
+    device = next(G.parameters()).device
+    photo = _photo_of_a_face(image, align) if through is not None else None
+    if photo is not None:
+        aligned, landmarks = photo
+        target = to_model_input(aligned, G.resolution).to(device)
+        return cartoon_of_photo(G, read_photo_values(aligned, landmarks), target, preview)
+    target = photo_tensor(image, G.resolution, align, synthetic_domain).to(device)
+    return invert_target(G, encoder, perceptual, weights, target, progress, preview, through)
+
+
+def _photo_of_a_face(image, align: bool | str):
+    """``(aligned READ_SIZE px image, its 68 landmarks)`` where ``image`` is a photo with a person's face (aligned
+    here unless ``align`` is False), else None."""
+    if isinstance(image, torch.Tensor):
+        return None
+    img = read_image(image)
+    if align is False:  # already aligned: its centre square
+        side = min(img.size)
+        left, top = (img.width - side) // 2, (img.height - side) // 2
+        aligned = img.crop((left, top, left + side, top + side)).resize((READ_SIZE, READ_SIZE),
+                                                                         Image.Resampling.BICUBIC)
+    else:
+        try:
+            aligned = align_face(img, READ_SIZE)[0]
+        except NoFaceError:
+            return None
+    landmarks = face_landmarks(aligned)
+    return None if landmarks is None else (aligned, landmarks)
 
 
 def invert_target(G, encoder, perceptual, weights: InversionWeights, target: torch.Tensor,

@@ -7,6 +7,10 @@ starts). An attribute the classifier is unsure of is settled by the pixels: each
 rendered and the closer kept. A short W+ refinement (``method.inversion.optimize_wp``) then takes up what the
 distilled generator draws differently from the renderer, with a classifier term that keeps the values read.
 
+A photo of a person is not a face of the domain: its pixels would pull the code out of it (a blur). It is read
+as the domain's values instead (``photo_values``) and drawn at the renderer's middle nuisance
+(``cartoon_of_photo``): a clean face of the domain that shows what the photo shows.
+
 Used by ``TediGANPipeline.invert`` on families whose mapping runs through the parameters (text strategy
 "parameters"); the encoder's code (TediGAN §3.3) is kept for comparison as ``Inversion.wp_encoder``.
 """
@@ -21,10 +25,11 @@ import torch.nn.functional as F
 
 from ..method.inversion import InversionWeights, optimize_wp
 from ..synthfaces.latent import params
+from .photo_values import PhotoReading
 from .results import Inversion, psnr
 from .text_codes import render
 
-__all__ = ["PARAMETER_FIT", "ParameterFit", "invert_parameters", "read_values"]
+__all__ = ["PARAMETER_FIT", "ParameterFit", "cartoon_of_photo", "invert_parameters", "read_values"]
 
 
 @dataclass(frozen=True)
@@ -144,3 +149,16 @@ def _keep_values(classifier, values: torch.Tensor, weight: float) -> Callable:
         return weight * torch.stack(terms, 0).sum(0)
 
     return loss
+
+
+def cartoon_of_photo(G, reading: PhotoReading, target: torch.Tensor, preview: int | None = None) -> Inversion:
+    """A photo of a person (``target``, aligned) as a face of the domain: the values read from it (``reading``)
+    at the renderer's middle nuisance (centred, middle scale, no colour jitter), no refinement."""
+    values = torch.tensor([reading.indices()])
+    _, nuisance = params(torch.zeros(1, G.w_dim))  # every uniform at one half: the middle of each range
+    with torch.no_grad():
+        wp = G.broadcast(G.style.forward_params(values, nuisance))
+    image = render(G, wp, preview)
+    small = F.interpolate(target, size=image.shape[-2:], mode="area") if image.shape[-1] != target.shape[-1] \
+        else target
+    return Inversion(wp, wp, target, image, psnr(image, small), 0, {}, photo_values=dict(reading.values))

@@ -30,6 +30,7 @@ class Inversion:
     psnr: float
     steps: int
     losses: dict
+    photo_values: dict | None = None  # a photo of a person drawn as a face of the domain: the values read from it
 
 
 @dataclass

@@ -97,6 +97,7 @@ class TextReader:
             if (attr, value) not in known:
                 raise ValueError(f"the text reader names {attr}={value}, which this vocabulary does not know")
         self._memo, self._lock, self._max = OrderedDict(), threading.Lock(), max_items
+        self._same = _equivalent_labels(self.labels, self.terms)
 
     def read(self, text: str) -> Reading:
         """``text`` (any string; cut at ``MAX_READ_CHARS``) -> its ``Reading``."""
@@ -130,7 +131,8 @@ class TextReader:
         for pieces in words.values():
             p = probs[pieces].mean(0)
             k = int(p.argmax())
-            out.append((offsets[pieces[0]][0], offsets[pieces[-1]][1], self.labels[k], float(p[k])))
+            # "not bearded" and "beard: none" are one reading: the label's confidence is their shares together
+            out.append((offsets[pieces[0]][0], offsets[pieces[-1]][1], self.labels[k], float(self._same[k] @ p)))
         return out
 
     def _read(self, text: str) -> Reading:
@@ -151,6 +153,22 @@ class TextReader:
                 values.append(ReadValue(attr, value, label.endswith("!"), sum(ps) / len(ps), text[start:end]))
         named, avoid = resolve(values, self.terms)
         return Reading(text, tuple(values), tuple(unknown), named, avoid)
+
+
+def _equivalent_labels(labels: list[str], terms) -> torch.Tensor:
+    """``[L, L]``, 1 where two labels come to the same reading under ``resolve``: a value ruled out and the value
+    it resolves to, asked for ("beard=beard!" and "beard=none" on a two-valued attribute, "glasses=sunglasses!" and
+    "glasses=none" where the attribute has "none"); every label means itself."""
+    index = {name: i for i, name in enumerate(labels)}
+    same = torch.eye(len(labels))
+    for t in terms:
+        for v in t.values:
+            rest = [u for u in t.values if u != v]
+            to = rest[0] if len(rest) == 1 else "none" if "none" in rest else None
+            i, j = index.get(f"{t.name}={v}!"), index.get(f"{t.name}={to}")
+            if i is not None and j is not None:
+                same[i, j] = same[j, i] = 1.0
+    return same
 
 
 def _adjacent(text: str, end: int, start: int) -> bool:
