@@ -229,8 +229,8 @@ class Demo:
     @classmethod
     def load(cls, family: str = DEFAULT_FAMILY, device: str | None = None, out_dir: str | Path | None = None,
              text_steps: int | None = None) -> Demo:
-        """Load a family on ``device`` (CUDA when present) and warm it up; ``text_steps``: the CLIP-guided
-        optimisation steps that find a text's code on families without a text encoder into W+ (default 50)."""
+        """Load a family on ``device`` (CUDA when present) and warm it up; ``text_steps``: the CLIP-guided steps
+        that find a text's code on families without a text encoder into W+ (default 50)."""
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         demo = cls(app_settings(TediGANPipeline.from_family(family, device), text_steps), out_dir)
         _warm_up(demo.pipe)
@@ -288,15 +288,14 @@ class Demo:
     # ---- edit ----------------------------------------------------------------------------------------------------
     @_user_errors
     def invert(self, image, steps: int = INVERT_STEPS, already_aligned: bool = False, progress=None):
-        """A photo (PIL image or path) into W+: ``(aligned, reconstruction, psnr, session, photo)``; ``photo``: where
-        a photo of a person became a face of the family's domain, the caption of that face (else None)."""
+        """A photo (PIL image or path) into W+: ``(aligned, reconstruction, psnr, session, cartoon caption)``."""
         if image is None:
             raise UserError("upload a photo (or pick an example) first")
         steps = _count(steps, 0, MAX_STEPS, "the optimisation steps")
         inv = self.pipe.invert(image, steps=steps, align=False if already_aligned else "auto", progress=progress,
                                preview=PREVIEW)
-        photo = self.pipe.vocab.describe(inv.photo_values) if inv.photo_values else None
-        return to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, EditSession(inv.wp.cpu().numpy()), photo
+        return (to_pil(inv.target)[0], to_pil(inv.image)[0], inv.psnr, EditSession(inv.wp.cpu().numpy()),
+                self.pipe.vocab.describe(inv.photo_values) if inv.photo_values else None)
 
     @_user_errors
     def apply_text(self, session: EditSession | None, text: str, coarse: float, middle: float, fine: float,

@@ -192,3 +192,22 @@ def test_the_real_face_reader_reads_negations_the_right_way_round(real, text, na
     assert "gender" not in real.read("make her smile").named  # a pronoun asks nothing of the gender
     if ruled_out:
         assert any(v.negated and v.attribute == ruled_out for v in reading.values)
+
+
+def test_heads_of_an_ensemble_read_together(synth):
+    from tedigan_demo.models.text_reader import TextReaderConfig, TextReaderHead
+    from tedigan_demo.vocabulary.reader import TextReader
+
+    shipped = synth.reader
+    twice = TextReader(shipped.model, shipped.tokenizer, [shipped.head, shipped.head], shipped.terms)
+    text = "a smiling woman with no glasses and short red hair"
+    a, b = twice.word_labels(text), shipped.word_labels(text)
+    assert [w[:3] for w in a] == [w[:3] for w in b] and np.allclose([w[3] for w in a], [w[3] for w in b], atol=1e-5)
+    torch.manual_seed(0)
+    other = TextReaderHead(TextReaderConfig(vocabulary="synthfaces", labels=shipped.labels[:-2]))
+    with pytest.raises(ValueError, match="different labels"):
+        TextReader(shipped.model, shipped.tokenizer, [shipped.head, other], shipped.terms)
+    # a second head of other weights moves the probabilities: the average is read
+    noisy = TextReaderHead(shipped.head.config)
+    mixed = TextReader(shipped.model, shipped.tokenizer, [shipped.head, noisy], shipped.terms)
+    assert [w[3] for w in mixed.word_labels(text)] != [w[3] for w in shipped.word_labels(text)]

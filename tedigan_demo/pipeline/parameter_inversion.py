@@ -125,19 +125,21 @@ def invert_parameters(G, classifier, encoder, perceptual, target: torch.Tensor, 
     with torch.no_grad():
         wp = G.broadcast(G.style.forward_params(values, nuisance))
     losses = {}
-    if fit.refine_steps:
-        keep = _keep_values(classifier, values, fit.keep_values)
+    if fit.refine_steps:  # the term that keeps the values read takes optimize_wp's text-loss place
         weights = InversionWeights(pixel=1.0, perceptual=fit.refine_perceptual if perceptual is not None else 0.0,
-                                   encoder=0.0,
-                                   text=1.0, lr=fit.refine_lr, steps=fit.refine_steps)
+                                   encoder=0.0, text=1.0, lr=fit.refine_lr, steps=fit.refine_steps)
         with torch.enable_grad():
             wp, losses = optimize_wp(lambda w: G.synthesize(w, "const"), target, wp, weights, perceptual=perceptual,
-                                     text_loss=keep, progress=progress)
+                                     text_loss=_keep_values(classifier, values, fit.keep_values), progress=progress)
+    return _inversion(G, wp, wp_encoder if wp_encoder is not None else wp, target, preview, fit.refine_steps, losses)
+
+
+def _inversion(G, wp, wp_start, target, preview, steps: int, losses: dict, **extra) -> Inversion:
+    """The ``Inversion`` of the code ``wp``: rendered, and compared with ``target``, at ``preview`` px at most."""
     image = render(G, wp, preview)
-    small = F.interpolate(target, size=image.shape[-2:], mode="area") if image.shape[-1] != target.shape[-1] \
-        else target
-    return Inversion(wp, wp_encoder if wp_encoder is not None else wp, target, image, psnr(image, small),
-                     fit.refine_steps, losses)
+    if image.shape[-1] != target.shape[-1]:
+        target = F.interpolate(target, size=image.shape[-2:], mode="area")
+    return Inversion(wp, wp_start, target, image, psnr(image, target), steps, losses, **extra)
 
 
 def _keep_values(classifier, values: torch.Tensor, weight: float) -> Callable:
@@ -158,7 +160,4 @@ def cartoon_of_photo(G, reading: PhotoReading, target: torch.Tensor, preview: in
     _, nuisance = params(torch.zeros(1, G.w_dim))  # every uniform at one half: the middle of each range
     with torch.no_grad():
         wp = G.broadcast(G.style.forward_params(values, nuisance))
-    image = render(G, wp, preview)
-    small = F.interpolate(target, size=image.shape[-2:], mode="area") if image.shape[-1] != target.shape[-1] \
-        else target
-    return Inversion(wp, wp, target, image, psnr(image, small), 0, {}, photo_values=dict(reading.values))
+    return _inversion(G, wp, wp, target, preview, 0, {}, photo_values=dict(reading.values))

@@ -88,9 +88,13 @@ def resolve(values: list[ReadValue], terms) -> tuple[dict, dict]:
 class TextReader:
     """The learned reader of one vocabulary: ``read(text) -> Reading`` (frozen; readings memoised per text)."""
 
-    def __init__(self, model, tokenizer, head: TextReaderHead, terms, max_items: int = 2048):
-        self.model, self.tokenizer, self.head, self.terms = model, tokenizer, head.eval(), tuple(terms)
-        self.labels = list(head.config.labels)
+    def __init__(self, model, tokenizer, head: TextReaderHead | list[TextReaderHead], terms, max_items: int = 2048):
+        # several heads (trained with other seeds) read together: their probabilities are averaged
+        self.heads = [h.eval() for h in (head if isinstance(head, list) else [head])]
+        self.model, self.tokenizer, self.head, self.terms = model, tokenizer, self.heads[0], tuple(terms)
+        self.labels = list(self.head.config.labels)
+        if any(h.config.labels != self.labels or h.config.layers != self.head.config.layers for h in self.heads):
+            raise ValueError("the text reader's heads read different labels or MiniLM layers")
         known = {(t.name, v) for t in self.terms for v in t.values}
         for label in self.labels[2:]:
             attr, value = label.rstrip("!").split("=")
@@ -122,7 +126,8 @@ class TextReader:
         device = next(self.head.parameters()).device
         batch = {k: v.to(device) for k, v in batch.items()}
         features = token_features(self.model, batch, self.head.config.layers)
-        probs = self.head(features, batch["attention_mask"]).softmax(-1)[0].float().cpu()
+        probs = torch.stack([h(features, batch["attention_mask"]).softmax(-1)[0] for h in self.heads]).mean(0)
+        probs = probs.float().cpu()
         words: dict[int, list[int]] = {}
         for i, w in enumerate(batch_word_ids(self.tokenizer, batch, offsets)):
             if w is not None:
