@@ -132,9 +132,9 @@ def test_the_held_out_sets_read_no_worse_than_the_card_says(synth):
             continue
         res = eval_reading(synth, descriptions, edits, table=False)["reader"]["all"]
         # the shipped reader's figures (the card's "Reading text"): guards against a reader that reads worse; the
-        # aim of none backwards is not met yet (1 on dev, 4 on test, 2 on fresh)
-        assert res["backwards"] <= {"dev": 1, "test": 4, "fresh": 2}[name], (name, res)
-        assert res["asked_read"] >= 0.95 and res["ruled_out_read"] >= 0.9, (name, res)
+        # aim of none backwards is not met yet (1 on dev, 2 on test, 3 on fresh)
+        assert res["backwards"] <= {"dev": 1, "test": 2, "fresh": 3}[name], (name, res)
+        assert res["asked_read"] >= 0.95 and res["ruled_out_read"] >= 0.88, (name, res)
 
 
 def test_reading_a_text_is_memoised_and_deterministic(synth):
