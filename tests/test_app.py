@@ -329,7 +329,7 @@ def _edit_example(shipped, photo: str, text: str):
     from tedigan_demo.pipeline import GROUP_NAMES
 
     path = str(REPO_ROOT / "examples" / photo)
-    _, recon, _, session = shipped.invert(path, shipped.default_inversion_steps(), False)
+    _, recon, _, session, _ = shipped.invert(path, shipped.default_inversion_steps(), False)
     strengths = shipped.suggested_strengths(text)
     edited, _, session = shipped.apply_text(session, text, *(strengths[g] for g in GROUP_NAMES),
                                             shipped.default_refine_steps())

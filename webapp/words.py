@@ -113,8 +113,11 @@ def scope_note(families: FamilyRegistry, family: str | None = None) -> str:
             if name in FAMILIES and FAMILIES[name].guidance == "clip" and st.state != "unavailable"]
     offer = (f" For real photos choose **{max(real, key=lambda n: n == REAL_FACE_FAMILY)}** in the model family "
              "selector." if real else " No real-face family is available here (About says why).")
-    return (f"**{family}** draws only its own cartoon faces: a photo of a person becomes *your cartoon*, the face of "
-            "this family that shows what the photo shows (pose, hair, skin, eyes, smile, background...)." + offer)
+    if pipe.settings.inversion_route == "parameters":
+        return (f"**{family}** draws only its own cartoon faces: a photo of a person becomes *your cartoon*, the face "
+                "of this family that shows what the photo shows (pose, hair, skin, eyes, smile, background...)."
+                + offer)
+    return f"**{family}** knows only its own cartoon faces: a real photo comes back as the nearest cartoon." + offer
 
 
 STATE_WORDS = {"here": "on this machine", "download": "downloads when chosen", "unavailable": "unavailable"}
