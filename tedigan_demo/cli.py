@@ -113,8 +113,10 @@ def cmd_invert(args) -> dict:
     inv = pipe.invert(args.image, steps=args.steps, align=False if args.no_align else "auto")
     files = _save_all(torch.cat([inv.target, inv.image]), args.out, "inversion")
     np.save(Path(args.out) / "wp.npy", inv.wp.cpu().numpy())
+    cartoon = {"your_cartoon": pipe.vocab.describe(inv.photo_values), "read_from_photo": inv.photo_values} \
+        if inv.photo_values else {}  # a photo of a person drawn as a face of the domain
     return {"command": "invert", "psnr_db": round(inv.psnr, 2), "steps": inv.steps, "losses": inv.losses,
-            "files": files + [str(Path(args.out) / "wp.npy")]}
+            **cartoon, "files": files + [str(Path(args.out) / "wp.npy")]}
 
 
 def cmd_edit(args) -> dict:

@@ -156,3 +156,15 @@ def test_a_photo_of_a_person_becomes_a_clean_face_of_the_family():
     assert pipe.invert(Image.fromarray(data.astronaut())).wp.equal(inv.wp)  # the same photo, the same face
     cartoon = pipe.invert(str(REPO_ROOT / "examples" / "synthface_24.png"))
     assert cartoon.photo_values is None  # a face of the domain is inverted, not read as a photo
+
+
+@pytest.mark.quality
+def test_the_cli_says_what_a_photo_became(tmp_path, capsys):
+    import json
+
+    from tedigan_demo.cli import main as cli
+
+    photo = str(REPO_ROOT / "examples" / "astronaut.jpg")
+    assert cli(["invert", "--family", "synthfaces64", "--image", photo, "--out", str(tmp_path)]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["read_from_photo"]["smile"] == "smiling" and "smiling" in out["your_cartoon"]
