@@ -353,3 +353,22 @@ def test_each_edit_example_shows_what_its_text_asks_for(shipped, photo, text):
         moved = shipped.rerender(session, **{**strengths, group: MAX_STRENGTH})
         change = np.abs(np.asarray(moved, dtype=float) - np.asarray(edited, dtype=float)).mean()
         assert change < 1.5, (photo, group, change)  # grey levels of 255; measured at most 0.6
+
+
+@pytest.mark.quality
+def test_a_photo_of_a_person_is_said_to_have_become_your_cartoon(shipped):
+    from webapp.words import fidelity_note
+
+    photo = str(REPO_ROOT / "examples" / "astronaut.jpg")
+    aligned, recon, psnr, session, caption = shipped.invert(photo, shipped.default_inversion_steps(), False)
+    note = fidelity_note(psnr, caption, shipped.pipe.name)
+    assert note.startswith("Your photo as a synthfaces64 face: ") and "smiling" in note, note
+    assert recon.size[0] == recon.size[1] and session.content.shape[1:] == (shipped.pipe.G.num_layers,
+                                                                             shipped.pipe.G.w_dim)
+    from tedigan_demo.pipeline import GROUP_NAMES
+
+    strengths = shipped.suggested_strengths("give her red hair")
+    edited, _, _ = shipped.apply_text(session, "give her red hair", *(strengths[g] for g in GROUP_NAMES),
+                                      shipped.default_refine_steps())
+    assert shipped.pipe.describe(edited).attributes["hair_color"] == "red"  # edited like any other face
+    assert fidelity_note(30.0) == "Reconstruction PSNR 30.00 dB after optimisation"

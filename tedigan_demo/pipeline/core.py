@@ -142,7 +142,7 @@ class TediGANPipeline:
 
     def prepare(self, image, align: bool | str = "auto") -> torch.Tensor:
         """Any image -> the generator's input ``[1, 3, R, R]`` (``inputs.photo_tensor``)."""
-        return photo_tensor(image, self.G.resolution, align, self.synthetic_domain)
+        return photo_tensor(image, self.G.resolution, align, self.synthetic_domain, self.classifier)
 
     def invert(self, image, steps: int | None = None, progress: Callable | None = None, align: bool | str = "auto",
                preview: int | None = None) -> Inversion:

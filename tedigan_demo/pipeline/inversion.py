@@ -13,7 +13,7 @@ from PIL import Image
 
 from ..imaging import NoFaceError, align_face, face_landmarks, read_image, to_model_input
 from ..method.inversion import InversionWeights, optimize_wp
-from .inputs import photo_tensor
+from .inputs import of_the_domain, photo_tensor
 from .parameter_inversion import PARAMETER_FIT, cartoon_of_photo, invert_parameters
 from .photo_values import read_photo_values
 from .results import Inversion, psnr
@@ -22,9 +22,6 @@ from .text_codes import render
 __all__ = ["invert_image", "invert_target"]
 
 READ_SIZE = 256  # a photo is read at the FFHQ crop of this size
-# an image the classifier reads with at least this mean confidence over the attributes is a face of the domain:
-# 99% of held-out rendered faces reach 0.93; NASA's astronaut portrait 0.85
-DOMAIN_CONFIDENCE = 0.9
 
 
 def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align: bool | str = "auto",
@@ -39,7 +36,7 @@ def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align
     if through is not None and not isinstance(image, torch.Tensor):
         img = read_image(image)
         square = to_model_input(img, G.resolution).to(device)
-        if _of_the_domain(through, square):  # one of the domain's own faces: as it is, never "aligned"
+        if of_the_domain(through, square):  # one of the domain's own faces: as it is, never "aligned"
             return invert_target(G, encoder, perceptual, weights, square, progress, preview, through)
         photo = _photo_of_a_face(img, align)
         if photo is not None:
@@ -88,9 +85,3 @@ def invert_target(G, encoder, perceptual, weights: InversionWeights, target: tor
         target = F.interpolate(target, size=image_rec.shape[-2:], mode="area")
     return Inversion(wp, wp0, target, image_rec, psnr(image_rec, target), weights.steps, losses)
 
-
-def _of_the_domain(classifier, x: torch.Tensor) -> bool:
-    """Whether ``classifier`` (the family's) reads ``x`` ``[1, 3, R, R]`` as a face of its domain."""
-    with torch.no_grad():
-        logits = classifier(x.to(next(classifier.parameters()).device))
-        return float(torch.stack([p.softmax(-1).amax(-1) for p in logits]).mean()) >= DOMAIN_CONFIDENCE
