@@ -13,7 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import first_line
 
 __all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "read_image", "check_image_file", "to_model_input",
-           "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
+           "centre_square", "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
 
 MAX_PIXELS = 25_000_000  # larger images are refused from their header, before any pixel is decoded
 MIN_SIDE = 16  # smaller images carry no face to speak of
@@ -135,13 +135,16 @@ def to_model_input(source, resolution: int) -> torch.Tensor:
         if x.shape[-1] != resolution or x.shape[-2] != resolution:
             x = torch.nn.functional.interpolate(x, size=(resolution, resolution), mode="area")
         return x.float()
-    img = read_image(source)
+    arr = np.asarray(centre_square(read_image(source), resolution), dtype=np.float32) / 127.5 - 1
+    return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0)
+
+
+def centre_square(img: Image.Image, size: int) -> Image.Image:
+    """``img``'s centre square at ``size`` px (area resampling down, bicubic up)."""
     side = min(img.size)
     left, top = (img.width - side) // 2, (img.height - side) // 2
-    img = img.crop((left, top, left + side, top + side)).resize((resolution, resolution), Image.Resampling.BOX
-                                                                if side >= resolution else Image.Resampling.BICUBIC)
-    arr = np.asarray(img, dtype=np.float32) / 127.5 - 1
-    return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0)
+    return img.crop((left, top, left + side, top + side)).resize(
+        (size, size), Image.Resampling.BOX if side >= size else Image.Resampling.BICUBIC)
 
 
 # ----------------------------------------------------------------------------------------------------------------

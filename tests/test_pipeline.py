@@ -325,7 +325,7 @@ def test_an_edit_parses_its_text_once_and_renders_only_what_it_shows(pipe, monke
     owner, name = (pipe.vocab.reader, "_read") if pipe.vocab.reader is not None else (pipe.vocab, "table")
     if pipe.vocab.reader is not None:
         pipe.vocab.reader._memo.clear()
-    pipe.vocab.__dict__.pop("_table_readings", None)  # earlier tests' readings
+    pipe.vocab._table_readings.clear()  # earlier tests' readings
     read = getattr(owner, name)
     monkeypatch.setattr(owner, name, lambda text: parses.append(text) or read(text))
     monkeypatch.setattr(pipe.G, "synthesize", lambda *a: renders.append(len(a[0])) or synthesize(*a))

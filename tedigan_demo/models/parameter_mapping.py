@@ -23,9 +23,14 @@ from ..synthfaces.attributes import ATTRIBUTES
 from ..synthfaces.latent import NUM_SLOTS, params
 from .base import GROUP_NAMES
 
-__all__ = ["ParameterMapping", "block_sizes"]
+__all__ = ["ParameterMapping", "block_sizes", "maps_through_parameters"]
 
 _CLOTHES = 6  # clothes colours: nuisance entry 16 holds an index
+
+
+def maps_through_parameters(G) -> bool:
+    """Whether generator ``G``'s mapping is the renderer's parameters (its ``style`` a ``ParameterMapping``)."""
+    return getattr(getattr(G, "config", None), "mapping", "mlp") == "parameters"
 
 
 def block_sizes(w_dim: int) -> dict[str, int]:

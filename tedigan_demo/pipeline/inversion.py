@@ -8,15 +8,14 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
-from ..imaging import NoFaceError, align_face, face_landmarks, read_image, to_model_input
+from ..imaging import NoFaceError, align_face, centre_square, face_landmarks, read_image, to_model_input
 from ..method.inversion import InversionWeights, optimize_wp
 from .inputs import of_the_domain, photo_tensor
 from .parameter_inversion import PARAMETER_FIT, cartoon_of_photo, invert_parameters
 from .photo_values import read_photo_values
-from .results import Inversion, psnr
+from .results import Inversion
 from .text_codes import render
 
 __all__ = ["invert_image", "invert_target"]
@@ -43,6 +42,7 @@ def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align
             aligned, landmarks = photo
             target = to_model_input(aligned, G.resolution).to(device)
             return cartoon_of_photo(G, read_photo_values(aligned, landmarks), target, preview)
+        image = img  # decoded once
     target = photo_tensor(image, G.resolution, align, synthetic_domain).to(device)
     return invert_target(G, encoder, perceptual, weights, target, progress, preview, through)
 
@@ -51,10 +51,7 @@ def _photo_of_a_face(img: Image.Image, align: bool | str):
     """``(aligned READ_SIZE px image, its 68 landmarks)`` where ``img`` is a photo with a person's face (aligned
     here unless ``align`` is False), else None."""
     if align is False:  # already aligned: its centre square
-        side = min(img.size)
-        left, top = (img.width - side) // 2, (img.height - side) // 2
-        aligned = img.crop((left, top, left + side, top + side)).resize((READ_SIZE, READ_SIZE),
-                                                                         Image.Resampling.BICUBIC)
+        aligned = centre_square(img, READ_SIZE)
     else:
         try:
             aligned = align_face(img, READ_SIZE)[0]
@@ -80,8 +77,5 @@ def invert_target(G, encoder, perceptual, weights: InversionWeights, target: tor
     with torch.enable_grad():
         wp, losses = optimize_wp(lambda w: G.synthesize(w, "const"), target, wp0.clone(), weights,
                                  perceptual=perceptual, encoder=encoder, progress=progress, patience=20)
-    image_rec = render(G, wp, preview)
-    if image_rec.shape[-1] != target.shape[-1]:
-        target = F.interpolate(target, size=image_rec.shape[-2:], mode="area")
-    return Inversion(wp, wp0, target, image_rec, psnr(image_rec, target), weights.steps, losses)
+    return Inversion.compared(wp, wp0, target, render(G, wp, preview), weights.steps, losses)
 

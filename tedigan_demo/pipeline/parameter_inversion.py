@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from ..method.inversion import InversionWeights, optimize_wp
 from ..synthfaces.latent import params
 from .photo_values import PhotoReading
-from .results import Inversion, psnr
+from .results import Inversion
 from .text_codes import render
 
 __all__ = ["PARAMETER_FIT", "ParameterFit", "cartoon_of_photo", "invert_parameters", "read_values"]
@@ -131,15 +131,8 @@ def invert_parameters(G, classifier, encoder, perceptual, target: torch.Tensor, 
         with torch.enable_grad():
             wp, losses = optimize_wp(lambda w: G.synthesize(w, "const"), target, wp, weights, perceptual=perceptual,
                                      text_loss=_keep_values(classifier, values, fit.keep_values), progress=progress)
-    return _inversion(G, wp, wp_encoder if wp_encoder is not None else wp, target, preview, fit.refine_steps, losses)
-
-
-def _inversion(G, wp, wp_start, target, preview, steps: int, losses: dict, **extra) -> Inversion:
-    """The ``Inversion`` of the code ``wp``: rendered, and compared with ``target``, at ``preview`` px at most."""
-    image = render(G, wp, preview)
-    if image.shape[-1] != target.shape[-1]:
-        target = F.interpolate(target, size=image.shape[-2:], mode="area")
-    return Inversion(wp, wp_start, target, image, psnr(image, target), steps, losses, **extra)
+    return Inversion.compared(wp, wp_encoder if wp_encoder is not None else wp, target, render(G, wp, preview),
+                              fit.refine_steps, losses)
 
 
 def _keep_values(classifier, values: torch.Tensor, weight: float) -> Callable:
@@ -160,4 +153,4 @@ def cartoon_of_photo(G, reading: PhotoReading, target: torch.Tensor, preview: in
     _, nuisance = params(torch.zeros(1, G.w_dim))  # every uniform at one half: the middle of each range
     with torch.no_grad():
         wp = G.broadcast(G.style.forward_params(values, nuisance))
-    return _inversion(G, wp, wp, target, preview, 0, {}, photo_values=dict(reading.values))
+    return Inversion.compared(wp, wp, target, render(G, wp, preview), 0, {}, photo_values=dict(reading.values))

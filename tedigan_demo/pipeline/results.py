@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 
 from ..vocabulary.reader import MAX_READ_CHARS
 
@@ -31,6 +32,14 @@ class Inversion:
     steps: int
     losses: dict
     photo_values: dict | None = None  # a photo of a person drawn as a face of the domain: the values read from it
+
+    @classmethod
+    def compared(cls, wp, wp_start, target, image, steps: int, losses: dict, **extra) -> Inversion:
+        """The inversion whose code ``wp`` renders as ``image``, compared with ``target`` at ``image``'s size (the
+        target area-resized to it where the page shows a smaller preview)."""
+        if image.shape[-1] != target.shape[-1]:
+            target = F.interpolate(target, size=image.shape[-2:], mode="area")
+        return cls(wp, wp_start, target, image, psnr(image, target), steps, losses, **extra)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from ..loading import LoadError
 from ..method.control import MAX_STRENGTH
 from ..method.inversion import InversionWeights
+from ..models.parameter_mapping import maps_through_parameters
 
 __all__ = ["PipelineSettings", "MAPPER_SETTINGS", "GUIDED_SETTINGS", "OFFICIAL_INVERSION", "EMBEDDED_INVERSION",
            "default_settings", "family_settings"]
@@ -118,7 +119,7 @@ def default_settings(*, text_mapper: bool, vgg: bool, classifier: bool, override
 def family_settings(parts) -> PipelineSettings:
     """The settings of a loaded family (``loading.FamilyParts``); bad overrides are a ``LoadError``. A family
     whose mapping runs through the renderer's parameters, with a classifier, inverts through them."""
-    through = getattr(parts.generator.config, "mapping", "mlp") == "parameters" and parts.classifier is not None
+    through = maps_through_parameters(parts.generator) and parts.classifier is not None
     overrides = {"inversion_route": "parameters"} if through else {}
     try:
         return default_settings(text_mapper=parts.text_mapper is not None, vgg=parts.perceptual is not None,

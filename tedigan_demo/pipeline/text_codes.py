@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from ..method.control import mix
 from ..method.inversion import InversionWeights, optimize_wp
+from ..models.parameter_mapping import maps_through_parameters
 from ..synthfaces import showing
 from ..vocabulary import Vocabulary
 from ..vocabulary.reader import guidance_prompts
@@ -51,7 +52,7 @@ def text_strategy(parts) -> TextStrategy:
     per family, it decides both how a text becomes codes and whose attribute sliders are exact."""
     if parts.text_mapper is None:
         return "guided"
-    return "parameters" if getattr(parts.generator.config, "mapping", "mlp") == "parameters" else "mapper"
+    return "parameters" if maps_through_parameters(parts.generator) else "mapper"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..models.parameter_mapping import maps_through_parameters
 from ..synthfaces import FaceBatch, render_seeds
 
 __all__ = ["exact_wp", "RunState", "face_stream", "render_step", "image_stream", "check_finite", "held_out",
@@ -77,7 +78,7 @@ def exact_wp(G, faces: FaceBatch) -> torch.Tensor | None:
     """The W+ code ``[N, num_layers, w_dim]`` that a generator with the parameter mapping
     (``models.parameter_mapping``) gives the rendered faces' own parameters, on ``G``'s device; None for a
     generator with another mapping or faces rendered without their nuisance vectors."""
-    if getattr(G.config, "mapping", "mlp") != "parameters" or faces.nuisance is None:
+    if not maps_through_parameters(G) or faces.nuisance is None:
         return None
     with torch.no_grad():
         return G.broadcast(G.style.forward_params(faces.attributes, faces.nuisance).float())

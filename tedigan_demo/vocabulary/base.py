@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .reader import Reading, ReadValue
+from .reader import Reading, ReadingMemo, ReadValue
 
 __all__ = ["Term", "Vocabulary"]
 
@@ -36,7 +36,9 @@ class Vocabulary:
                 return t
         raise KeyError(f"unknown attribute {name!r}; valid: {', '.join(t.name for t in self.terms)}")
 
-    reader = None  # the learned ``reader.TextReader`` where one is attached (``attach``); else the table reads
+    def __init__(self):
+        self.reader = None  # the learned ``reader.TextReader`` where one is attached (``attach``); else the table
+        self._table_readings = ReadingMemo()  # the table's readings, kept per text as the reader keeps its own
 
     def attach(self, reader) -> Vocabulary:
         """Read texts with ``reader`` (a ``reader.TextReader`` of this vocabulary) from now on; returns self."""
@@ -48,13 +50,11 @@ class Vocabulary:
         (values it names, no confidence, nothing reported as not understood)."""
         if self.reader is not None:
             return self.reader.read(text)
-        memo = self.__dict__.setdefault("_table_readings", {})  # a text is read once, as the reader memoises
-        if text not in memo:
-            if len(memo) > 2048:
-                memo.clear()
-            named = self.table(text)
-            memo[text] = Reading(text, tuple(ReadValue(a, v, False, 1.0, "") for a, v in named.items()), (), named, {})
-        return memo[text]
+        return self._table_readings.get(text, self._table_reading)
+
+    def _table_reading(self, text: str):
+        named = self.table(text)
+        return Reading(text, tuple(ReadValue(a, v, False, 1.0, "") for a, v in named.items()), (), named, {})
 
     def parse(self, text: str) -> dict[str, str]:
         """The attribute values a free text asks for (``read(text).named``; negations resolved)."""

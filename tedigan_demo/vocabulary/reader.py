@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
 from ..models.text_reader import TextReaderHead, token_features
 
-__all__ = ["ReadValue", "Reading", "TextReader", "MAX_READ_CHARS", "guidance_prompts"]
+__all__ = ["ReadValue", "Reading", "ReadingMemo", "TextReader", "MAX_READ_CHARS", "guidance_prompts"]
 
 MAX_READ_CHARS = 500  # the longest text read (and the pipeline's description limit)
 CONFIDENT = 0.5  # a word's label counts where its probability reaches this
@@ -75,14 +76,43 @@ def resolve(values: list[ReadValue], terms) -> tuple[dict, dict]:
         if asked:
             named[term.name] = max(asked, key=lambda v: v.confidence).value
         elif ruled_out:
-            rest = [v for v in term.values if v not in ruled_out]
-            if len(rest) == 1:
-                named[term.name] = rest[0]
-            elif "none" in rest:
-                named[term.name] = "none"
-            elif rest:
+            value = ruled_out_to(term.values, ruled_out)
+            if value is not None:
+                named[term.name] = value
+            elif any(v not in ruled_out for v in term.values):
                 avoid[term.name] = frozenset(ruled_out)
     return named, avoid
+
+
+def ruled_out_to(values, ruled_out) -> str | None:
+    """The value an attribute of ``values`` takes when ``ruled_out`` are ruled out: the only one left, else "none"
+    where it is left, else None (the face must only avoid them)."""
+    rest = [v for v in values if v not in ruled_out]
+    return rest[0] if len(rest) == 1 else "none" if "none" in rest else None
+
+
+class ReadingMemo:
+    """Readings kept per text, the least recently used dropped beyond ``size``; safe across the server's threads."""
+
+    def __init__(self, size: int = 2048):
+        self._items, self._lock, self._size = OrderedDict(), threading.Lock(), size
+
+    def get(self, text: str, read: Callable[[str], Reading]) -> Reading:
+        """The kept reading of ``text``, else ``read(text)``, kept."""
+        with self._lock:
+            if text in self._items:
+                self._items.move_to_end(text)
+                return self._items[text]
+        reading = read(text)
+        with self._lock:
+            self._items[text] = reading
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return reading
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 class TextReader:
@@ -100,22 +130,13 @@ class TextReader:
             attr, value = label.rstrip("!").split("=")
             if (attr, value) not in known:
                 raise ValueError(f"the text reader names {attr}={value}, which this vocabulary does not know")
-        self._memo, self._lock, self._max = OrderedDict(), threading.Lock(), max_items
+        self._memo = ReadingMemo(max_items)
         self._same = _equivalent_labels(self.labels, self.terms)
 
     def read(self, text: str) -> Reading:
         """``text`` (any string; cut at ``MAX_READ_CHARS``) -> its ``Reading``."""
         text = " ".join(str(text).split())[:MAX_READ_CHARS]
-        with self._lock:
-            if text in self._memo:
-                self._memo.move_to_end(text)
-                return self._memo[text]
-        reading = self._read(text) if text else Reading(text)
-        with self._lock:
-            self._memo[text] = reading
-            while len(self._memo) > self._max:
-                self._memo.popitem(last=False)
-        return reading
+        return self._memo.get(text, lambda t: self._read(t) if t else Reading(t))
 
     @torch.inference_mode()
     def word_labels(self, text: str) -> list[tuple[int, int, str, float]]:
@@ -168,9 +189,7 @@ def _equivalent_labels(labels: list[str], terms) -> torch.Tensor:
     same = torch.eye(len(labels))
     for t in terms:
         for v in t.values:
-            rest = [u for u in t.values if u != v]
-            to = rest[0] if len(rest) == 1 else "none" if "none" in rest else None
-            i, j = index.get(f"{t.name}={v}!"), index.get(f"{t.name}={to}")
+            i, j = index.get(f"{t.name}={v}!"), index.get(f"{t.name}={ruled_out_to(t.values, {v})}")
             if i is not None and j is not None:
                 same[i, j] = same[j, i] = 1.0
     return same
