@@ -13,7 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import first_line
 
 __all__ = ["ImageError", "NoFaceError", "to_uint8", "save_images", "read_image", "check_image_file", "to_model_input",
-           "centre_square", "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
+           "centre_square", "detail_beyond", "align_face", "sketch_to_tensor", "MAX_PIXELS", "MIN_SIDE"]
 
 MAX_PIXELS = 25_000_000  # larger images are refused from their header, before any pixel is decoded
 MIN_SIDE = 16  # smaller images carry no face to speak of
@@ -145,6 +145,23 @@ def centre_square(img: Image.Image, size: int) -> Image.Image:
     left, top = (img.width - side) // 2, (img.height - side) // 2
     return img.crop((left, top, left + side, top + side)).resize(
         (size, size), Image.Resampling.BOX if side >= size else Image.Resampling.BICUBIC)
+
+
+def detail_beyond(img: Image.Image, resolution: int) -> float:
+    """How much of ``img``'s centre square (seen at up to 256 px) is detail finer than ``resolution`` px: the RMS
+    difference (on the [-1, 1] scale) between it and its ``resolution`` px copy enlarged back, by the closest of
+    four resamplings. 0 for an image of at most ``resolution`` px or one enlarged from it; a photo's fine texture
+    gives 0.07 and more."""
+    side = min(256, *img.size)
+    if side <= resolution:
+        return 0.0
+    square = centre_square(img.convert("RGB"), side)
+    small = square.resize((resolution, resolution), Image.Resampling.BOX)
+    target = np.asarray(square, dtype=np.float32)
+    methods = (Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS)
+    return min(float(np.sqrt(((np.asarray(small.resize((side, side), m), dtype=np.float32) - target) ** 2).mean()))
+               for m in methods) / 127.5
+
 
 
 # ----------------------------------------------------------------------------------------------------------------

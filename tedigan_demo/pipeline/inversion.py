@@ -35,7 +35,7 @@ def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align
     if through is not None and not isinstance(image, torch.Tensor):
         img = read_image(image)
         square = to_model_input(img, G.resolution).to(device)
-        if of_the_domain(through, square):  # one of the domain's own faces: as it is, never "aligned"
+        if of_the_domain(through, img, square):  # one of the domain's own faces: as it is, never "aligned"
             return invert_target(G, encoder, perceptual, weights, square, progress, preview, through)
         photo = _photo_of_a_face(img, align)
         if photo is not None:

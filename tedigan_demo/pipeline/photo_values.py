@@ -7,9 +7,10 @@ things:
 * geometry: pose (the nose tip against the jaw's centre), face shape (the jaw's height over its width), eyes open
   (eye aspect ratio), mouth open (the gap between the inner lips), smile (the mouth's width against the jaw's,
   and its corners above the lips' centre);
-* colour: skin (the cheeks), hair (a band over the forehead; bald where it is skin-coloured; long where hair shows
-  beside the jaw below the chin, a bob where it reaches the jaw), eye colour (the darker half of each eye), the
-  background (the top corners), lipstick (the lips' redness against the skin's), beard (chin and upper lip much
+* colour: skin (the cheeks), hair (going up the face's centre line from the forehead, the first point unlike it
+  that is not the backdrop; none there: bald), hair length (hair beside the face at the temples and the jaw: a bob,
+  and below the chin too: long), eye colour (the darker half of each eye), the background (the top corners),
+  lipstick (the lips' redness against the skin's), beard (chin and upper lip much
   darker than the cheeks), sunglasses (eyes much darker than the skin, with no white).
 
 Colours are named by their lightness, saturation and dominant channel after a half grey-world white balance of
@@ -30,8 +31,8 @@ from ..synthfaces.attributes import ATTRIBUTES
 __all__ = ["PhotoReading", "read_photo_values"]
 
 # geometry thresholds (68-point landmarks on the FFHQ-aligned crop)
-YAW = 0.09  # nose tip off the jaw's centre, in jaw widths: beyond this the head is turned
-SHAPE = (0.86, 1.02)  # chin-to-brow height over jaw width: below round, above long, between oval
+YAW = 0.15  # nose tip off the jaw's centre, in jaw widths: beyond this (about 17 degrees) the head is turned
+SHAPE = (0.86, 1.06)  # chin-to-brow height over jaw width: below round, above long, between oval
 EYES_CLOSED = 0.17  # eye aspect ratio below this: closed
 MOUTH_OPEN = 0.10  # inner-lip gap over mouth width above this: open
 SMILE_WIDTH = 0.42  # mouth width over jaw width above this: smiling (or corners lifted)
@@ -92,15 +93,12 @@ def _balanced(arr: np.ndarray, lm: np.ndarray) -> np.ndarray:
 def _colours(arr: np.ndarray, lm: np.ndarray) -> tuple[dict, dict]:
     jaw_w = float(np.linalg.norm(lm[16] - lm[0]))
     r = max(2, int(jaw_w * 0.04))
-    brow_y = float(lm[17:27, 1].mean())
-    height = float(lm[8, 1] - brow_y)
     skin = (_median(arr, *(lm[2] + lm[31]) / 2, r) + _median(arr, *(lm[14] + lm[35]) / 2, r)) / 2
-    hair = _median(arr, lm[27, 0], brow_y - 0.45 * height, max(r, int(jaw_w * 0.1)))
-    beside = [_median(arr, lm[0, 0] - 0.12 * jaw_w, lm[8, 1], r), _median(arr, lm[16, 0] + 0.12 * jaw_w, lm[8, 1], r)]
-    at_jaw = [_median(arr, lm[0, 0] - 0.08 * jaw_w, lm[4, 1], r), _median(arr, lm[16, 0] + 0.08 * jaw_w, lm[4, 1], r)]
     h, w = arr.shape[:2]
     corner = int(w * 0.04)
     background = (_median(arr, w * 0.05, h * 0.05, corner) + _median(arr, w * 0.95, h * 0.05, corner)) / 2
+    hair, bald = _hair_sample(arr, lm, skin, background, r)
+    side = _side_hair(arr, lm, hair, skin, background, r)
     lips = np.median(np.concatenate([_patch(arr, *lm[k], r // 2 + 1) for k in (50, 52, 56, 58)]), axis=0)
     chin = _median(arr, *(lm[57] + lm[8]) / 2, r)
     upper_lip = _median(arr, *(lm[33] + lm[51]) / 2, max(1, r // 2))
@@ -108,19 +106,13 @@ def _colours(arr: np.ndarray, lm: np.ndarray) -> tuple[dict, dict]:
     dark = eye_px[eye_px.sum(1) <= np.median(eye_px.sum(1))]
     iris = np.median(dark, axis=0)
 
-    def dist(a, b):
-        return float(np.linalg.norm(a - b))
-
     lum = float(skin.mean()) + 1e-6
-    hair_is_skin = dist(hair, skin) < 0.18 * lum
-    hair_or_bg = [dist(c, hair) < dist(c, background) and dist(c, hair) < dist(c, skin) for c in beside]
-    jaw_hair = [dist(c, hair) < dist(c, background) and dist(c, hair) < dist(c, skin) for c in at_jaw]
     redness = float(lips[0] - lips[1:].mean()) - float(skin[0] - skin[1:].mean())
     beard_dark = min(float(chin.mean()), float(upper_lip.mean())) / lum
     eyes_dark = float(eye_px.mean()) / lum
     values = {"skin_tone": _skin(skin), "background": _background(background),
-              "hair_style": "bald" if hair_is_skin else "long" if all(hair_or_bg) else
-              "bob" if any(jaw_hair) else "short",
+              "hair_style": "bald" if bald else "long" if side["chin"] == 2 and side["temple"] == 2 else
+              "bob" if side["temple"] == 2 and side["jaw"] >= 1 else "short",
               "hair_color": _hair(hair), "eye_color": _iris_colour(iris),
               "lipstick": "red" if redness > 45 else "none", "beard": "beard" if beard_dark < 0.55 else "none",
               "glasses": "sunglasses" if eyes_dark < 0.35 and float(eye_px.max()) < 140 else "none"}
@@ -128,6 +120,47 @@ def _colours(arr: np.ndarray, lm: np.ndarray) -> tuple[dict, dict]:
                 "background_rgb": background.round().tolist(), "iris_rgb": iris.round().tolist(),
                 "lip_redness": redness, "beard_darkness": beard_dark, "eye_darkness": eyes_dark}
     return values, evidence
+
+
+def _dist(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b))
+
+
+def _hair_sample(arr, lm, skin, background, r) -> tuple[np.ndarray, bool]:
+    """The hair's colour, and whether the head is bald. The forehead just above the brows is the reference (lit as
+    the scalp is; where it is not skin-coloured, a fringe covers it and it is the hair). Going up the face's centre
+    line, the first point that differs from the forehead is hair, sampled a little above, unless it is the backdrop
+    (a bare scalp); the crop's top reached over forehead alone is a bald head too."""
+    brow_y = float(lm[17:27, 1].mean())
+    height = float(lm[8, 1] - brow_y)
+    x = float(lm[27, 0])
+    forehead = _median(arr, x, brow_y - 0.08 * height, r)
+    chroma = _dist(forehead / (forehead.sum() + 1e-6), skin / (skin.sum() + 1e-6))
+    if chroma > 0.09 or not 0.7 < forehead.mean() / (skin.mean() + 1e-6) < 1.6:
+        return forehead, False  # a fringe
+    lum = float(forehead.mean()) + 1e-6
+    for k in np.arange(0.15, 0.95, 0.05):
+        y = brow_y - k * height
+        if y < r:
+            break
+        c = _median(arr, x, y, r)
+        if _dist(c, forehead) > 0.22 * lum:
+            if _dist(c, background) < 0.12 * lum:
+                break  # the backdrop above a bare scalp
+            return _median(arr, x, max(r, y - 0.06 * height), r), False
+    return skin, True
+
+
+def _side_hair(arr, lm, hair, skin, background, r) -> dict:
+    """On how many sides of the face (0 to 2) hair shows beside it at the temples, the jaw and below the chin:
+    a point is hair where it is nearer the hair's colour than the skin's and the backdrop's."""
+    jaw_w = float(np.linalg.norm(lm[16] - lm[0]))
+    levels = {"temple": (lm[0, 1], 0.1), "jaw": (lm[4, 1], 0.08), "chin": (lm[8, 1], 0.12)}
+    out = {}
+    for name, (y, off) in levels.items():
+        cs = [_median(arr, lm[0, 0] - off * jaw_w, y, r), _median(arr, lm[16, 0] + off * jaw_w, y, r)]
+        out[name] = sum(_dist(c, hair) < min(_dist(c, background), _dist(c, skin)) for c in cs)
+    return out
 
 
 def _lum_sat(rgb: np.ndarray) -> tuple[float, float]:
@@ -142,7 +175,7 @@ def _skin(rgb: np.ndarray) -> str:
 def _hair(rgb: np.ndarray) -> str:
     lum, sat = _lum_sat(rgb)
     r, g, b = (float(c) for c in rgb)
-    if lum < 55:
+    if lum < 55 or (lum < 90 and sat < 0.3):  # black hair's highlights lift it above the darkest
         return "black"
     if sat < 0.15 and lum > 100:
         return "gray"
