@@ -3,8 +3,9 @@
     HF_HUB_OFFLINE=1 python -m bench.eval_reader --set dev --json /tmp/reader_dev.json
     HF_HUB_OFFLINE=1 python -m bench.eval_reader --set test --images --json checkpoints/synthfaces64/eval_reader.json
 
-Sets: ``dev`` (``bench.heldout_words``) and ``test`` (``bench.heldout_words_test``), each written by a writer who
-saw neither the training corpus nor the reader; neither is trained on, and ``test`` is not tuned against.
+Sets: ``dev`` (``bench.heldout_words``), ``test`` (``bench.heldout_words_test``), ``fresh``
+(``bench.heldout_words_fresh``) and ``fourth`` (``bench.heldout_words_fourth``), ``fifth`` (``bench.heldout_words_fifth``), each written by a writer who saw
+neither the training corpus nor the reader, and none trained on. The model card says which were looked at.
 
 * reading: per named value, read as asked; per ruled-out value, ruled out; "backwards": a ruled-out value read as
   asked. Beside it the regular-expression table (``--no-table`` leaves it out), the signal the reader is tested
@@ -32,7 +33,8 @@ from tedigan_demo.synthfaces import ATTRIBUTES, attribute, observable_mask
 from tedigan_demo.synthfaces.captions import parse as table_parse
 
 NAMES = [a.name for a in ATTRIBUTES]
-SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test", "fresh": "bench.heldout_words_fresh"}
+SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test", "fresh": "bench.heldout_words_fresh",
+        "fourth": "bench.heldout_words_fourth", "fifth": "bench.heldout_words_fifth"}
 
 
 def load_set(name: str):

@@ -205,3 +205,22 @@ def test_the_cli_says_what_a_photo_became(tmp_path, capsys):
     assert cli(["invert", "--family", "synthfaces64", "--image", photo, "--out", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["read_from_photo"]["smile"] == "smiling" and "smiling" in out["your_cartoon"]
+
+
+def test_a_photo_with_no_face_is_refused_after_one_look(monkeypatch):
+    from skimage import data
+
+    from tedigan_demo import imaging
+    from tedigan_demo.pipeline import TediGANPipeline
+
+    pipe = TediGANPipeline.from_family("synthfaces64")
+    looks = []
+    find = imaging.face_landmarks
+    monkeypatch.setattr(imaging, "face_landmarks", lambda img: looks.append(img.size) or find(img))
+    with pytest.raises(imaging.NoFaceError):
+        pipe.invert(Image.fromarray(data.chelsea()))
+    assert len(looks) == 1, looks
+    # a small square image with no face is still taken as it is ("auto" alignment on a synthetic domain)
+    small = Image.fromarray(data.chelsea()).crop((0, 0, 300, 300)).resize((128, 128))
+    inv = pipe.invert(small, steps=2)
+    assert inv.photo_values is None and len(looks) == 2

@@ -56,6 +56,26 @@ def test_ruled_out_values_resolve_to_the_other_value_none_or_an_avoid_set():
     assert named == {"background": "pink"} and avoid == {}
 
 
+def test_a_value_both_asked_for_and_ruled_out_goes_to_the_surer_reading_and_is_said():
+    terms = for_vocabulary("synthfaces").terms
+    # "sunnies in his pocket, so no shades", read equally surely both ways: ruled out, never shown
+    read = [ReadValue("glasses", "sunglasses", False, 1.0, "sunnies"),
+            ReadValue("glasses", "sunglasses", True, 1.0, "shades"), ReadValue("smile", "smiling", False, 0.9, "grin")]
+    named, avoid = resolve(read, terms)
+    assert named == {"glasses": "none", "smile": "smiling"} and avoid == {}
+    summary = Reading("t", tuple(read), (), named, avoid).summary()
+    assert "asked for and ruled out: sunglasses (ruled out" in summary
+    # a stray negation read weakly leaves the value asked for
+    named, _ = resolve([ReadValue("beard", "beard", True, 0.6, "w/"),
+                        ReadValue("beard", "beard", False, 0.95, "beard")], terms)
+    assert named == {"beard": "beard"}
+    # another value asked for still wins: "not blond ... red hair ... blond"
+    named, _ = resolve([ReadValue("hair_color", "blond", True, 0.9, "blond"),
+                        ReadValue("hair_color", "red", False, 0.6, "red"),
+                        ReadValue("hair_color", "blond", False, 0.9, "blond")], terms)
+    assert named == {"hair_color": "red"}
+
+
 def test_a_negation_is_put_to_clip_as_a_direction_away_not_as_its_words(real):
     reading = real.read("a man with no glasses")
     positive, negative = guidance_prompts(reading, real.statement)
@@ -125,16 +145,16 @@ def test_any_text_gets_a_reading(synth, real, text):
 def test_the_held_out_sets_read_no_worse_than_the_card_says(synth):
     from bench.eval_reader import eval_reading, load_set
 
-    for name in ("dev", "test", "fresh"):
+    for name in ("dev", "test", "fresh", "fourth", "fifth"):
         try:
             descriptions, edits = load_set(name)
         except ModuleNotFoundError:
             continue
         res = eval_reading(synth, descriptions, edits, table=False)["reader"]["all"]
         # the shipped reader's figures (the card's "Reading text"): guards against a reader that reads worse; the
-        # aim of none backwards is not met yet (1 on dev, 2 on test, 3 on fresh)
-        assert res["backwards"] <= {"dev": 1, "test": 2, "fresh": 3}[name], (name, res)
-        assert res["asked_read"] >= 0.95 and res["ruled_out_read"] >= 0.88, (name, res)
+        # aim of none backwards is not met on fresh and fifth (one each)
+        assert res["backwards"] <= {"dev": 0, "test": 0, "fresh": 1, "fourth": 0, "fifth": 1}[name], (name, res)
+        assert res["asked_read"] >= 0.95 and res["ruled_out_read"] >= 0.94, (name, res)
 
 
 def test_reading_a_text_is_memoised_and_deterministic(synth):
@@ -199,7 +219,7 @@ def test_heads_of_an_ensemble_read_together(synth):
     from tedigan_demo.vocabulary.reader import TextReader
 
     shipped = synth.reader
-    assert len(shipped.heads) == 2  # the folder's head and ensemble-2
+    assert len(shipped.heads) == 4  # the folder's head and ensemble-2, -3 and -4 (seeds 2 to 4)
     once = TextReader(shipped.model, shipped.tokenizer, shipped.head, shipped.terms)
     twice = TextReader(shipped.model, shipped.tokenizer, [shipped.head, shipped.head], shipped.terms)
     text = "a smiling woman with no glasses and short red hair"

@@ -12,7 +12,7 @@ from PIL import Image
 
 from ..imaging import NoFaceError, align_face, centre_square, face_landmarks, read_image, to_model_input
 from ..method.inversion import InversionWeights, optimize_wp
-from .inputs import of_the_domain, photo_tensor
+from .inputs import kept_without_a_face, of_the_domain, photo_tensor
 from .parameter_inversion import PARAMETER_FIT, cartoon_of_photo, invert_parameters
 from .photo_values import read_photo_values
 from .results import Inversion
@@ -37,7 +37,12 @@ def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align
         square = to_model_input(img, G.resolution).to(device)
         if of_the_domain(through, img, square):  # one of the domain's own faces: as it is, never "aligned"
             return invert_target(G, encoder, perceptual, weights, square, progress, preview, through)
-        photo = _photo_of_a_face(img, align)
+        try:
+            photo = _photo_of_a_face(img, align)
+        except NoFaceError:
+            if not kept_without_a_face(img, align, synthetic_domain):
+                raise
+            photo, align = None, False  # as photo_tensor would take it, without looking for a face again
         if photo is not None:
             aligned, landmarks = photo
             target = to_model_input(aligned, G.resolution).to(device)
@@ -49,14 +54,8 @@ def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align
 
 def _photo_of_a_face(img: Image.Image, align: bool | str):
     """``(aligned READ_SIZE px image, its 68 landmarks)`` where ``img`` is a photo with a person's face (aligned
-    here unless ``align`` is False), else None."""
-    if align is False:  # already aligned: its centre square
-        aligned = centre_square(img, READ_SIZE)
-    else:
-        try:
-            aligned = align_face(img, READ_SIZE)[0]
-        except NoFaceError:
-            return None
+    here unless ``align`` is False), else None. Raises ``NoFaceError`` where alignment finds no face."""
+    aligned = centre_square(img, READ_SIZE) if align is False else align_face(img, READ_SIZE)[0]
     landmarks = face_landmarks(aligned)
     return None if landmarks is None else (aligned, landmarks)
 

@@ -56,10 +56,17 @@ def _choice(rng: np.random.Generator, options):
 
 
 _PRON = {"she": ("her", "her"), "he": ("him", "his"), "they": ("them", "their")}
-_HAVE = ("has", "with", "sporting", "rocking", "who has", "has got", "showing", "having", "featuring", "and", "plus",
-         "that has", "with a face showing", "'s got")
-_WEAR = ("wearing", "who wears", "wears", "in", "with", "has on")
+_HAVE = ("has", "with", "w/", "sporting", "rocking", "who has", "has got", "showing", "having", "featuring", "and",
+         "plus", "that has", "with a face showing", "'s got")
+_WEAR = ("wearing", "who wears", "wears", "in", "with", "w/", "has on")
 _WEARABLE = {"glasses", "earrings", "lipstick"}
+# negation words as they are mistyped
+_MISSPELT = {"without": ("wihtout", "witout", "withuot", "wihout", "withot", "whitout", "wtihout"),
+             "doesn't": ("doesnt", "dosen't", "dosent", "does't"), "isn't": ("isnt", "isn;t", "is't"),
+             "hasn't": ("hasnt", "has't"), "not ": ("nto ", "not ", "nott "), "never": ("nevr", "neve r", "nver"),
+             "wearing": ("wearng", "waering"), "don't": ("dont", "do'nt")}
+# things a text names and then takes back with a pronoun ("he wears glasses for reading, so leave them off")
+_RETRACTABLE = {"glasses", "eyeglasses", "earrings", "lipstick", "makeup", "beard", "freckles"}
 _PLACE = ("in front of", "is in front of", "against", "is pictured against", "set against", "posed against",
           "before", "stands before", "standing in front of", "on", "with", "over", "photographed against", "has")
 _NEUTRAL_SUBJECTS = ("she", "he", "they", "this person", "the person", "someone", "a person", "an individual",
@@ -101,6 +108,9 @@ class Statements:
             return t.add(self.pick(w.nouns + w.adjs + w.ings or w.imps), tag)
         if style == "edit":
             return self.edit_positive(attr, value)
+        if r > 0.97 and attr in _RETRACTABLE and value != "none" and w.nouns and w.negatable:
+            # named, then kept by a pronoun: "he has a beard, keep it"
+            return self.retracted(attr, value, kept=True)
         form = self.pick([f for f in ("nouns", "adjs", "ings", "be") if getattr(w, f, None) or f == "be"])
         if form == "be" and attr in _SUBJECT_NOUNS:
             return self._predicate(attr, value, False)
@@ -185,6 +195,13 @@ class Statements:
 class Negations:
     """Clauses that rule values out (a mixin of ``Composer``: it reads ``words``, ``values`` and ``pick``)."""
 
+    def misspelt(self, cue: str) -> str:
+        """``cue`` with, now and then, a negation word misspelt as people type it ("wihtout", "doesnt")."""
+        for word, typos in _MISSPELT.items():
+            if word in cue and self.rng.random() < 0.15:
+                return cue.replace(word, self.pick(typos), 1)
+        return cue
+
     def negative(self, attr: str, value: str, style: str) -> Tagged:
         """One clause that rules ``value`` out, in one of many negations: "no beard", "without a beard",
         "beard-free", "minus the beard", "hold the beard", "isn't bearded", "not smiling", "never wears glasses"."""
@@ -195,16 +212,21 @@ class Negations:
         if attr in _SUBJECT_NOUNS:
             forms += ["pred", "pred"]
         if style == "keyword":
-            forms.append("labelled")
+            forms += ["labelled"] + ["minus"] * 2 * bool(w.nouns and w.negatable)
         form = self.pick(forms or ["noun"])
         if form == "pred":
             return self._predicate(attr, value, True)
         if form == "labelled":
             return self.labelled(attr, value, True)
+        if form == "minus":  # prompt writers' negatives: "-glasses", "--no beard", "(no freckles)", "no-lipstick"
+            cue, close = self.pick((("-", ""), ("-", ""), ("--no ", ""), ("--no ", ""), ("--no ", ""), ("- ", ""),
+                                    ("no-", ""), ("(no ", ")"), ("[no ", "]"), ("--no-", ""), ("!", ""), ("~", "")))
+            return t.add(cue).add(_bare(self.pick(w.nouns)), tag).add(close)
         if form == "adj":
-            cue = self.pick(("not ", "isn't ", "is not ", "never ", "not at all ", "far from ", "anything but ",
-                             "definitely not ", "not very ", "he's not ", "she's not ", "who isn't ", "no longer ",
-                             "not remotely ", "by no means "))
+            cue = self.misspelt(self.pick((
+                "not ", "isn't ", "is not ", "never ", "not at all ", "far from ", "anything but ", "definitely not ",
+                "not very ", "he's not ", "she's not ", "who isn't ", "no longer ", "not remotely ", "by no means ",
+                "no way is he ", "no way is she ", "no way she's ", "there's no way he's ")))
             return t.add(cue).add(self.pick(w.adjs), tag)
         if form == "ing":
             cue = self.pick(("not ", "isn't ", "is not ", "never ", "who is not ", "without ", "no ", "not really ",
@@ -213,15 +235,18 @@ class Negations:
             return t.add(cue).add(self.pick(w.ings), tag)
         noun = self.pick(w.nouns)
         bare = _bare(noun)
-        k = int(self.rng.integers(22))
+        k = int(self.rng.integers(24))
+        if k >= 22 and attr in _RETRACTABLE:
+            return self.retracted(attr, value, kept=False)
         if k < 3:  # sometimes with where or when it holds: "no shades in this one"
             t.add(self.pick(("no ", "with no ", "without any ", "zero ", "not a single ", "no sign of ",
                              "not a trace of ", "no hint of ", "so no "))).add(bare, tag)
             return t.add(self.pick(("",) * 6 + (" in this one", " this time", " in the picture", " at all",
                                                  " today", " in this photo", " for once")))
         if k < 6:
-            return t.add(self.pick(("without ", "sans ", "lacking ", "minus ", "free of ", "w/o ", "minus the ",
-                                    "but without "))).add(noun if k < 5 else bare, tag)
+            return t.add(self.misspelt(self.pick(("without ", "sans ", "lacking ", "minus ", "free of ", "w/o ",
+                                                  "minus the ", "but without ", "w/out ")))).add(
+                noun if k < 5 else bare, tag)
         if k < 8 and " " not in bare:  # "freckle-free" as often as "freckles-free"
             stem = bare[:-1] if bare.endswith("s") and not bare.endswith("ss") and self.rng.random() < 0.6 else bare
             t.add(stem, tag).add(self.pick(("-free", " free", "-less")))
@@ -234,7 +259,7 @@ class Negations:
                     "has no ", "hasn't got any ", "didn't have ", "won't have ")
             wear = ("doesn't wear ", "does not wear ", "isn't wearing ", "is not wearing ", "never wears ",
                     "not wearing ", "wears no ", "without wearing ", "has no ")
-            verb = self.pick(wear if attr in _WEARABLE or attr == "eyeglasses" else have)
+            verb = self.misspelt(self.pick(wear if attr in _WEARABLE or attr == "eyeglasses" else have))
             return t.add(verb).add(noun if "no " not in verb else bare, tag)
         if k < 17:
             return self._instead(attr, value, noun)
@@ -242,6 +267,30 @@ class Negations:
             return t.add(bare, tag).add(self.pick((": none", "? no", ": no", " - nope", ", none", ": not at all",
                                                    " (none)", ": absolutely not")))
         return t.add(self.pick(("not ", "definitely not ", "never ", "and no ", "but no ", "no no "))).add(noun, tag)
+
+    def retracted(self, attr: str, value: str, kept: bool) -> Tagged:
+        """A thing named, then taken back (or kept) by a pronoun: the noun carries the reading. "he wears glasses
+        for reading only, so leave them off", "she used to have freckles, but get rid of them"; kept: "he has a
+        beard, keep it"."""
+        w = self.words[(attr, value)]
+        bare = _bare(self.pick(w.nouns))
+        plural = bare.endswith("s") and not bare.endswith("ss")
+        it, they = ("them", "they") if plural else ("it", "it")
+        t = Tagged().add(self.pick(("he ", "she ", "they ", "", "", "the person ")))
+        t.add(self.pick(("usually has ", "normally wears ", "owns ", "used to have ", "sometimes wears ", "has ",
+                         "wears ", "carries ", "has got ", "often has ", "")))
+        t.add(bare, self.value_tag(attr, value, not kept))
+        t.add(self.pick(("",) * 4 + (" for reading only", " in real life", " most days", " at work", " on weekends",
+                                     " in the old photo", " in his pocket", " in her bag", " sometimes")))
+        t.add(self.pick((", so ", ", but ", " but ", "; ", ". ", " - ", ", though ", "... ", " and ")))
+        if kept:
+            return t.add(self.pick((f"keep {it}", f"leave {it} on", f"keep {it} on", f"show {it}",
+                                    f"make sure {it} shows", f"don't remove {it}", f"leave {it} as is")))
+        return t.add(self.pick((f"leave {it} off", f"take {it} off", f"lose {it}", f"get rid of {it}", f"skip {it}",
+                                f"drop {it}", f"don't show {it}", f"leave {it} out", f"without {it} this time",
+                                f"{they} should go", f"{they} can go", f"remove {it}", f"hide {it}", "not in this one",
+                                "not here", f"no need for {it}", f"ditch {it}", f"don't include {it}",
+                                f"not wearing {it} today", f"{they} stay{'' if plural else 's'} off")))
 
     def negative_pair(self, pair, style: str) -> Tagged:
         """One negation over two values: "no glasses or earrings", "get rid of the freckles and the lipstick",
@@ -267,8 +316,10 @@ class Negations:
         """Values listed after a cue, as prompt writers list them: ruled out ("negative prompt: beard, glasses",
         "avoid: freckles and lipstick") or asked for ("positive prompt: ...", "include: ..."); the cue alone says
         which."""
-        cues = (("negative prompt: ", "negative prompt: ", "negative: ", "negatives: ", "avoid: ", "avoid ",
-                 "exclude: ", "exclude ", "without: ", "don't want: ", "do not include: ", "nothing with ")
+        # a negative cue over a list ends in a colon or is a prompt flag: "no freckles, blue backdrop" rules out
+        # the freckles alone
+        cues = (("negative prompt: ", "negative prompt: ", "negative: ", "negatives: ", "avoid: ", "exclude: ",
+                 "without: ", "don't want: ", "do not include: ", "--no ", "--no ", "no: ", "NEGATIVE: ")
                 if negated else ("positive prompt: ", "prompt: ", "include: ", "must have: ", "with: ", "wants: ",
                                  "features: ", "keywords: ", "tags: ", "and also "))
         t = Tagged().add(self.pick(cues))
@@ -298,8 +349,11 @@ class Negations:
         if k == 1:
             return t.add(self.pick(("instead of ", "rather than ", "in place of "))).add(noun, tag).add(", ").add(
                 alt, alt_tag)
-        if k == 2:
-            return t.add("not ").add(noun, tag).add(self.pick((" but ", ", ", " - "))).add(alt, alt_tag)
+        if k == 2:  # "not red hair - black", "NOT blue eyes. green.": the replacement may be its word alone
+            words = self.words[(attr, other)]
+            alt = self.pick(words.adjs) if words.adjs and self.rng.random() < 0.4 else alt
+            return t.add("not ").add(noun, tag).add(self.pick((" but ", ", ", " - ", ". ", "; ", " -- ", ", just ",
+                                                               ", make it ", ", rather "))).add(alt, alt_tag)
         if k == 3:
             return t.add(self.pick(("swap the ", "swap ", "replace the ", "trade the ", "exchange the "))).add(
                 _bare(noun), tag).add(self.pick((" for ", " with ", " for "))).add(alt, alt_tag)
@@ -344,6 +398,8 @@ class Edits:
         if not w.nouns:
             return t.add(self.pick(("not ", "no "))).add(self.pick(w.adjs or w.ings or w.imps), tag)
         bare = _bare(self.pick(w.nouns))
+        if self.rng.random() < 0.06 and attr in _RETRACTABLE and w.negatable:
+            return self.retracted(attr, value, kept=False)
         if self.rng.random() < 0.25:
             return self._instead(attr, value, self.pick(w.nouns))
         if self.rng.random() < 0.15:  # the removal after the thing: "the glasses have to go", "beard: off"

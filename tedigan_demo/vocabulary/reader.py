@@ -60,6 +60,12 @@ class Reading:
         """One line for a person: "reads: hair colour red; beard ruled out · not understood: "navy suit"."""
         said = [f"{'not ' if v.negated else ''}{v.value} ({v.attribute.replace('_', ' ')})" for v in self.values]
         parts = [("reads: " + ", ".join(said)) if said else "reads nothing this family knows"]
+        both = contradictions(self.values)
+        if both:
+            kept = {(v.attribute, v.value, v.negated) for v in standing(self.values)}
+            parts.append("asked for and ruled out: " + ", ".join(
+                f"{v} ({'ruled out' if (a, v, True) in kept else 'asked for'}, the surer reading)"
+                for a, v in sorted(both)))
         if self.unknown:
             parts.append("not understood: " + ", ".join(f'"{u}"' for u in self.unknown))
         return " · ".join(parts)
@@ -69,10 +75,11 @@ def resolve(values: list[ReadValue], terms) -> tuple[dict, dict]:
     """``(named, avoid)`` from the values read (module docstring): per attribute the surest value asked for wins;
     ruled-out values become the other value, "none", or an ``avoid`` set."""
     named, avoid = {}, {}
+    values = standing(values)
     for term in terms:
         mine = [v for v in values if v.attribute == term.name]
         asked = [v for v in mine if not v.negated]
-        ruled_out = {v.value for v in mine if v.negated} - {v.value for v in asked}
+        ruled_out = {v.value for v in mine if v.negated}
         if asked:
             named[term.name] = max(asked, key=lambda v: v.confidence).value
         elif ruled_out:
@@ -82,6 +89,28 @@ def resolve(values: list[ReadValue], terms) -> tuple[dict, dict]:
             elif any(v not in ruled_out for v in term.values):
                 avoid[term.name] = frozenset(ruled_out)
     return named, avoid
+
+
+def contradictions(values) -> set[tuple[str, str]]:
+    """``(attribute, value)`` pairs that ``values`` (``ReadValue``) both ask for and rule out."""
+    asked = {(v.attribute, v.value) for v in values if not v.negated}
+    return asked & {(v.attribute, v.value) for v in values if v.negated}
+
+
+def standing(values) -> list:
+    """``values`` less those a text contradicts more surely: where it both asks for a value and rules it out ("his
+    sunnies were in his pocket, so no shades"), the reading read with the higher confidence stands, and a tie rules
+    it out (a face never shows what its text may have ruled out). A stray negation read weakly ("w/ a beard" taken
+    for "w/o") leaves the value asked for."""
+    both = contradictions(values)
+    best: dict = {}
+    for v in values:
+        if (v.attribute, v.value) in both:
+            key = (v.attribute, v.value, v.negated)
+            best[key] = max(best.get(key, 0.0), v.confidence)
+    return [v for v in values if (v.attribute, v.value) not in both
+            or (best[(v.attribute, v.value, v.negated)] > best[(v.attribute, v.value, not v.negated)]
+                if not v.negated else best[(v.attribute, v.value, True)] >= best[(v.attribute, v.value, False)])]
 
 
 def ruled_out_to(values, ruled_out) -> str | None:
