@@ -4,8 +4,9 @@
     HF_HUB_OFFLINE=1 python -m bench.eval_reader --set test --images --json checkpoints/synthfaces64/eval_reader.json
 
 Sets: ``dev`` (``bench.heldout_words``), ``test`` (``bench.heldout_words_test``), ``fresh``
-(``bench.heldout_words_fresh``) and ``fourth`` (``bench.heldout_words_fourth``), ``fifth`` (``bench.heldout_words_fifth``), each written by a writer who saw
-neither the training corpus nor the reader, and none trained on. The model card says which were looked at.
+(``bench.heldout_words_fresh``), ``fourth`` (``bench.heldout_words_fourth``) and ``fifth``
+(``bench.heldout_words_fifth``), each written by a writer who saw neither the training corpus nor the reader, and
+none trained on. The model card says which were looked at.
 
 * reading: per named value, read as asked; per ruled-out value, ruled out; "backwards": a ruled-out value read as
   asked. Beside it the regular-expression table (``--no-table`` leaves it out), the signal the reader is tested

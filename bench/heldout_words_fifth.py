@@ -10,7 +10,8 @@ DESCRIPTIONS = [  # (text, style, asks, forbids)
      {"hair_color": "red", "smile": "smiling", "glasses": "glasses"}, {}),
     ("A woman with silver hair cut short, her head turned left.", "paraphrase",
      {"hair_color": "gray", "hair_style": "short", "pose": "left"}, {}),
-    ("my daughter is 6, blonde hair way past her shoulders, freckels all over her nose and the bluest eyes", "paraphrase",
+    ("my daughter is 6, blonde hair way past her shoulders, freckels all over her nose and the bluest eyes",
+     "paraphrase",
      {"hair_color": "blond", "hair_style": "long", "freckles": "freckles", "eye_color": "blue"}, {}),
     ("bloke with a shaved head and a goatee, shades on", "paraphrase",
      {"hair_style": "bald", "beard": "beard", "glasses": "sunglasses"}, {}),
@@ -121,7 +122,8 @@ DESCRIPTIONS = [  # (text, style, asks, forbids)
      {"hair_color": "blond", "hair_style": "bob", "eyes": "closed", "mouth": "open", "smile": "smiling"},
      {"lipstick": ["red"]}),
     ("Character concept: a grizzled mercenary with a shaved head, heavy stubble and a long, scarred face. Dark "
-     "skin, brown eyes, neutral no-nonsense expression. Turned three-quarters to the left, plain gray backdrop.", "long",
+     "skin, brown eyes, neutral no-nonsense expression. Turned three-quarters to the left, plain gray backdrop.",
+     "long",
      {"hair_style": "bald", "beard": "beard", "face_shape": "long", "skin_tone": "dark",
       "eye_color": "brown", "smile": "neutral", "pose": "left", "background": "gray"}, {}),
     ("My granddaughter Lily has the roundest little face, big brown eyes and the blackest hair, cut in a bob just "

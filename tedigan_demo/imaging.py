@@ -163,7 +163,6 @@ def detail_beyond(img: Image.Image, resolution: int) -> float:
                for m in methods) / 127.5
 
 
-
 # ----------------------------------------------------------------------------------------------------------------
 # Face alignment: dlib's 68 landmarks -> the FFHQ crop (Karras et al. 2019, the FFHQ dataset's alignment rule)
 

@@ -42,7 +42,8 @@ def invert_image(G, encoder, perceptual, weights: InversionWeights, image, align
         except NoFaceError:
             if not kept_without_a_face(img, align, synthetic_domain):
                 raise
-            photo, align = None, False  # as photo_tensor would take it, without looking for a face again
+            # taken as it is, as photo_tensor would take it: the square above, with no second look for a face
+            return invert_target(G, encoder, perceptual, weights, square, progress, preview, through)
         if photo is not None:
             aligned, landmarks = photo
             target = to_model_input(aligned, G.resolution).to(device)
@@ -77,4 +78,3 @@ def invert_target(G, encoder, perceptual, weights: InversionWeights, target: tor
         wp, losses = optimize_wp(lambda w: G.synthesize(w, "const"), target, wp0.clone(), weights,
                                  perceptual=perceptual, encoder=encoder, progress=progress, patience=20)
     return Inversion.compared(wp, wp0, target, render(G, wp, preview), weights.steps, losses)
-

@@ -10,8 +10,8 @@ things:
 * colour: skin (the cheeks), hair (going up the face's centre line from the forehead, the first point unlike it
   that is not the backdrop; none there: bald), hair length (hair beside the face at the temples and the jaw: a bob,
   and below the chin too: long), eye colour (the darker half of each eye), the background (the top corners),
-  lipstick (the lips' redness against the skin's), beard (chin and upper lip much
-  darker than the cheeks), sunglasses (eyes much darker than the skin, with no white).
+  lipstick (the lips' redness against the skin's), beard (chin and upper lip much darker than the cheeks),
+  sunglasses (eyes much darker than the skin, with no white).
 
 Colours are named by their lightness, saturation and dominant channel after a half grey-world white balance of
 the face (a photo's light is rarely white; the renderer's palette is flatter than any photo). What it cannot see

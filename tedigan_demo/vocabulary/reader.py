@@ -102,15 +102,13 @@ def standing(values) -> list:
     sunnies were in his pocket, so no shades"), the reading read with the higher confidence stands, and a tie rules
     it out (a face never shows what its text may have ruled out). A stray negation read weakly ("w/ a beard" taken
     for "w/o") leaves the value asked for."""
-    both = contradictions(values)
-    best: dict = {}
+    best: dict = {}  # (attribute, value, negated) -> the surest reading of that kind
     for v in values:
-        if (v.attribute, v.value) in both:
-            key = (v.attribute, v.value, v.negated)
-            best[key] = max(best.get(key, 0.0), v.confidence)
-    return [v for v in values if (v.attribute, v.value) not in both
-            or (best[(v.attribute, v.value, v.negated)] > best[(v.attribute, v.value, not v.negated)]
-                if not v.negated else best[(v.attribute, v.value, True)] >= best[(v.attribute, v.value, False)])]
+        key = (v.attribute, v.value, v.negated)
+        best[key] = max(best.get(key, 0.0), v.confidence)
+    # each contradicted value -> whether the ruled-out reading wins (a tie included)
+    winner = {(a, value): best[(a, value, True)] >= best[(a, value, False)] for a, value in contradictions(values)}
+    return [v for v in values if winner.get((v.attribute, v.value), v.negated) == v.negated]
 
 
 def ruled_out_to(values, ruled_out) -> str | None:
