@@ -4,18 +4,21 @@
     HF_HUB_OFFLINE=1 python -m bench.eval_reader --set test --images --json checkpoints/synthfaces64/eval_reader.json
 
 Sets: ``dev`` (``bench.heldout_words``), ``test`` (``bench.heldout_words_test``), ``fresh``
-(``bench.heldout_words_fresh``), ``fourth`` (``bench.heldout_words_fourth``) and ``fifth``
-(``bench.heldout_words_fifth``), each written by a writer who saw neither the training corpus nor the reader, and
-none trained on. The model card says which were looked at.
+(``bench.heldout_words_fresh``), ``fourth``, ``fifth`` and ``sixth`` (``bench.heldout_words_<set>``), each written
+by a writer who saw neither the training corpus nor the reader, and none trained on. The model card says which were
+looked at.
 
-* reading: per named value, read as asked; per ruled-out value, ruled out; "backwards": a ruled-out value read as
-  asked. Beside it the regular-expression table (``--no-table`` leaves it out), the signal the reader is tested
-  against.
+* reading: per named value, read as asked; per ruled-out value, ruled out; "backwards": a ruled-out value the face
+  would show ("from pink to green" read as pink included), or a value asked for that the reading rules out ("no
+  beard and short brown hair" ruling out the hair). Beside it the regular-expression table (``--no-table`` leaves it
+  out), the signal the reader is tested against.
 * ``--images``: text -> image with the app's defaults, the shipped classifier reading each sample (values asked
   shown where the face shows the attribute; values ruled out absent); edits of random faces of the generator (their
   exact W+ codes, no inversion), success where the face did not already show what is asked, and the share of the
   other attributes kept.
-* ``--speed``: milliseconds to read one text (median of new texts, MiniLM and tagger) on this CPU.
+* ``--speed``: milliseconds to read one text (median and p95 of new texts, MiniLM and tagger) on this CPU, beside,
+  text by text in the same run, MiniLM's forward pass alone and the heads read together (as the reader does) and one
+  by one.
 """
 
 from __future__ import annotations
@@ -29,13 +32,17 @@ import numpy as np
 import torch
 
 from tedigan_demo.demo import REFINE_STEPS
+from tedigan_demo.loading.own import load_module
+from tedigan_demo.models.text_reader import token_features
 from tedigan_demo.pipeline import TediGANPipeline
 from tedigan_demo.synthfaces import ATTRIBUTES, attribute, observable_mask
 from tedigan_demo.synthfaces.captions import parse as table_parse
+from tedigan_demo.vocabulary.reader import MAX_READ_CHARS, TextReader, standing
 
 NAMES = [a.name for a in ATTRIBUTES]
 SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test", "fresh": "bench.heldout_words_fresh",
-        "fourth": "bench.heldout_words_fourth", "fifth": "bench.heldout_words_fifth"}
+        "fourth": "bench.heldout_words_fourth", "fifth": "bench.heldout_words_fifth",
+        "sixth": "bench.heldout_words_sixth"}
 
 
 def load_set(name: str):
@@ -43,20 +50,27 @@ def load_set(name: str):
     return mod.DESCRIPTIONS, mod.EDITS
 
 
-def score_reading(named: dict, avoid: dict, asks: dict, forbids: dict) -> dict:
-    """Counts for one text: asked values read, ruled-out values honoured, backwards readings."""
-    out = {"asked": 0, "asked_read": 0, "ruled_out": 0, "ruled_out_read": 0, "backwards": 0}
+def score_reading(named: dict, avoid: dict, asks: dict, forbids: dict, ruled=frozenset()) -> dict:
+    """Counts for one text: asked values read, ruled-out values honoured, backwards readings. A reading is
+    backwards where the face would show a value the text rules out (``shows_ruled_out``: "not bearded" read as a
+    beard, "from pink to green" read as pink) or rules out a value the text asks for (``rules_out_asked``: "no beard
+    and short brown hair" ruling out the short brown hair; ``ruled``: the ``(attribute, value)`` pairs the reading
+    rules out). ``backwards`` is both together."""
+    out = {"asked": 0, "asked_read": 0, "ruled_out": 0, "ruled_out_read": 0, "shows_ruled_out": 0,
+           "rules_out_asked": 0}
     for attr, value in asks.items():
         out["asked"] += 1
         out["asked_read"] += named.get(attr) == value
+        out["rules_out_asked"] += value in avoid.get(attr, ()) or (attr, value) in ruled
     for attr, values in forbids.items():
+        got = named.get(attr)
+        out["shows_ruled_out"] += got in values
         if attr in asks:
             continue  # "swap X for Y": the asked value says it all
         out["ruled_out"] += 1
-        got = named.get(attr)
         out["ruled_out_read"] += (got is not None and got not in values) or (
             got is None and set(values) <= set(avoid.get(attr, ())))
-        out["backwards"] += got in values
+    out["backwards"] = out["shows_ruled_out"] + out["rules_out_asked"]
     return out
 
 
@@ -64,7 +78,8 @@ def _sum(rows: list[dict]) -> dict:
     total = {k: sum(r[k] for r in rows) for k in rows[0]}
     return {"asked_read": round(total["asked_read"] / max(total["asked"], 1), 3),
             "ruled_out_read": round(total["ruled_out_read"] / max(total["ruled_out"], 1), 3),
-            "backwards": total["backwards"], "asked": total["asked"], "ruled_out": total["ruled_out"]}
+            "backwards": total["backwards"], "shows_ruled_out": total["shows_ruled_out"],
+            "rules_out_asked": total["rules_out_asked"], "asked": total["asked"], "ruled_out": total["ruled_out"]}
 
 
 def eval_reading(vocab, descriptions, edits, table: bool) -> dict:
@@ -77,13 +92,16 @@ def eval_reading(vocab, descriptions, edits, table: bool) -> dict:
             if who == "reader":
                 r = vocab.read(text)
                 named, avoid = r.named, r.avoid
+                ruled = {(v.attribute, v.value) for v in standing(r.values) if v.negated}
             else:
-                named, avoid = table_parse(text), {}
-            sc = score_reading(named, avoid, asks, forbids)
+                named, avoid, ruled = table_parse(text), {}, set()
+            sc = score_reading(named, avoid, asks, forbids, ruled)
             rows.setdefault(style, []).append(sc)
             rows.setdefault("all", []).append(sc)
-            if who == "reader" and (sc["asked_read"] < sc["asked"] or sc["ruled_out_read"] < sc["ruled_out"]):
-                misread.append({"text": text, "asks": asks, "forbids": forbids, "named": named,
+            if who == "reader" and (sc["asked_read"] < sc["asked"] or sc["ruled_out_read"] < sc["ruled_out"]
+                                    or sc["backwards"]):
+                misread.append({"text": text, "backwards": sc["backwards"], "asks": asks, "forbids": forbids,
+                                "named": named,
                                 "avoid": {k: sorted(v) for k, v in avoid.items()}})
         res[who] = {style: _sum(r) for style, r in rows.items()}
     res["misread"] = misread
@@ -145,17 +163,37 @@ def eval_edits(pipe, edits, faces: int, seed: int) -> dict:
             "cases": len(success), "failed": [t for t, v in per.items() if v is not None and v < 0.5]}
 
 
+def _ms(fn, *args) -> float:
+    s = time.perf_counter()
+    fn(*args)
+    return (time.perf_counter() - s) * 1000
+
+
+def _one_by_one(heads, features, mask) -> torch.Tensor:
+    return torch.stack([h(features, mask).softmax(-1) for h in heads]).mean(0)
+
+
 def eval_speed(vocab, texts: list[str]) -> dict:
+    """Milliseconds to read each of ``texts`` (not memoised) and, text by text in the same run: MiniLM's forward
+    pass alone (the floor any reader over its features pays), the heads read together (``HeadStack``, as the reader
+    does) and the heads one by one."""
+    reader = vocab.reader
     vocab.read("warm up the reader")
-    times = []
+    layers = reader.head.config.layers
+    times: dict[str, list[float]] = {"read": [], "minilm": [], "heads_stacked": [], "heads_one_by_one": []}
     for t in texts:
-        vocab.reader._memo.clear()  # a new text: not memoised
-        s = time.perf_counter()
-        vocab.read(t)
-        times.append((time.perf_counter() - s) * 1000)
-    return {"read_ms_median": round(float(np.median(times)), 2),
-            "read_ms_p95": round(float(np.percentile(times, 95)), 2), "texts": len(texts),
-            "threads": torch.get_num_threads()}
+        reader._memo.clear()  # a new text: not memoised
+        times["read"].append(_ms(vocab.read, t))
+        t = " ".join(t.split())[:MAX_READ_CHARS]  # as the reader reads it
+        batch = reader.tokenizer([t], truncation=True, max_length=256, return_tensors="pt")
+        with torch.inference_mode():
+            times["minilm"].append(_ms(token_features, reader.model, batch, layers))
+            feats, mask = token_features(reader.model, batch, layers), batch["attention_mask"]
+            times["heads_stacked"].append(_ms(reader._stack.probs, feats, mask))
+            times["heads_one_by_one"].append(_ms(_one_by_one, reader.heads, feats, mask))
+    out = {f"{k}_ms_{q}": round(float(np.median(v) if q == "median" else np.percentile(v, 95)), 2)
+           for k, v in times.items() for q in ("median", "p95")}
+    return {**out, "heads": len(reader.heads), "texts": len(texts), "threads": torch.get_num_threads()}
 
 
 def main() -> None:
@@ -168,11 +206,16 @@ def main() -> None:
     ap.add_argument("--faces", type=int, default=8, help="random faces each edit is applied to")
     ap.add_argument("--no-table", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--heads", nargs="*", default=None, help="read with these head folders instead of the shipped")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     descriptions, edits = load_set(args.set)
     pipe = TediGANPipeline.from_family(args.family)
+    if args.heads:
+        reader = pipe.vocab.reader
+        heads = [load_module(d, expect="TextReaderHead") for d in args.heads]
+        pipe.vocab.attach(TextReader(reader.model, reader.tokenizer, heads, pipe.vocab.terms))
     res = {"set": args.set, "descriptions": len(descriptions), "edits": len(edits),
            "reading": eval_reading(pipe.vocab, descriptions, edits, not args.no_table)}
     if args.images:

@@ -43,6 +43,64 @@ def test_the_corpus_tags_words_the_vocabulary_knows(vocabulary):
     assert make_corpus(vocabulary, 20, seed=5).texts == corpus.texts[:20]  # deterministic in the seed
 
 
+def test_the_corpus_tags_idioms_by_what_they_say():
+    import re
+
+    from tedigan_demo.train.reader_corpus import Composer
+
+    comp = Composer("synthfaces", np.random.default_rng(0))
+
+    def tags(t):  # word -> (value, negated), for the words a span covers
+        return {w: (tag[2], tag[3]) for a, b, tag in t.spans if tag[0] == "V"
+                for w in re.findall(r"[\w-]+", t.text[a:b])}
+
+    for _ in range(20):
+        assert set(tags(comp.bald_by_negation("hair_style", "bald")).values()) == {("bald", False)}  # "no hair"
+        assert set(tags(comp.never_without("earrings", "earrings")).values()) == {("earrings", False)}
+        t = comp.changed("background", "pink", "green")  # "from pink to green", "pink? nah. green"
+        assert {("pink", True), ("green", False)} == set(tags(t).values()), t.text
+        t = comp.compound_hair("short", "brown")  # "short brown hair": two values, neither negated
+        assert {v for v, _ in tags(t).values()} == {"short", "brown"} and not any(n for _, n in tags(t).values())
+        t = comp.free_before(("freckles", "freckles"), ("face_shape", "oval"))
+        assert set(tags(t).values()) == {("freckles", True), ("oval", False)}, t.text
+
+
+def test_a_distilled_head_learns_the_labels_and_the_teachers_together():
+    from tedigan_demo.models.text_reader import TextReaderConfig, TextReaderHead
+    from tedigan_demo.train.reader import DISTIL, _loss, teacher_probs
+
+    torch.manual_seed(0)
+    cfg = TextReaderConfig(labels=["O", "UNK", "beard=beard", "beard=beard!"], text_dim=8, hidden=4, layers=[1])
+    head, one, two = (TextReaderHead(cfg).eval() for _ in range(3))
+    feats, tags = torch.randn(1, 5, 8), torch.tensor([[0, 2, 3, -100, 1]])
+    mask = torch.ones(1, 5, dtype=torch.long)
+    probs = torch.stack(teacher_probs([one, two], [(feats[0], tags[0])])).float()
+    with torch.no_grad():
+        mean = (one(feats, mask).softmax(-1) + two(feats, mask).softmax(-1))[0] / 2
+    assert torch.allclose(probs[0], mean, atol=1e-3)  # the teachers' probabilities, averaged (float16)
+    hard = _loss(head, feats, tags, mask, None)
+    one_hot = torch.nn.functional.one_hot(tags.clamp(min=0), 4).float()  # teachers that agree with the labels
+    assert torch.allclose(_loss(head, feats, tags, mask, one_hot), hard, atol=1e-6)
+    mixed = _loss(head, feats, tags, mask, probs)
+    logp = head(feats, mask).log_softmax(-1)[0][tags[0] != -100]
+    soft = -(probs[0][tags[0] != -100] * logp).sum(-1).mean()
+    assert torch.allclose(mixed, (1 - DISTIL) * hard + DISTIL * soft, atol=1e-5)
+
+
+def test_a_reading_is_backwards_where_it_shows_what_is_ruled_out_or_rules_out_what_is_asked():
+    from bench.eval_reader import score_reading
+
+    asks, forbids = {"background": "green"}, {"background": ["pink"]}
+    pink = score_reading({"background": "pink"}, {}, asks, forbids)  # "from pink to green" read as pink
+    assert pink["backwards"] == pink["shows_ruled_out"] == 1 and pink["rules_out_asked"] == 0
+    assert score_reading({"background": "green"}, {}, asks, forbids)["backwards"] == 0
+    asks = {"hair_style": "short"}  # "no beard and short hair" with the hair ruled out too
+    hair = score_reading({}, {"hair_style": {"short"}}, asks, {})
+    assert hair["backwards"] == hair["rules_out_asked"] == 1 and hair["shows_ruled_out"] == 0
+    assert score_reading({"beard": "none"}, {}, {"beard": "beard"}, {}, {("beard", "beard")})["backwards"] == 1
+    assert score_reading({"beard": "none"}, {}, {}, {"beard": ["beard"]})["backwards"] == 0
+
+
 def test_ruled_out_values_resolve_to_the_other_value_none_or_an_avoid_set():
     terms = for_vocabulary("synthfaces").terms
     read = [ReadValue("beard", "beard", True, 0.9, "beard"), ReadValue("glasses", "sunglasses", True, 0.9, "shades"),
@@ -118,6 +176,14 @@ def test_ranking_for_no_glasses_prefers_the_face_without_them(real):
     ("negative prompt: beard, glasses", {"beard": "none", "glasses": "none"}),
     ("red hair, freckles, green eyes, bob", {"hair_color": "red", "freckles": "freckles", "eye_color": "green",
                                              "hair_style": "bob"}),
+    ("a woman with no glasses and long red hair", {"glasses": "none", "hair_style": "long", "hair_color": "red"}),
+    ("switch the backdrop from blue to gray", {"background": "gray"}),
+    ("he hasn't a hair on his head", {"hair_style": "bald"}),
+    ("never seen without his shades", {"glasses": "sunglasses"}),
+    ("(blue eyes:1.3), (freckles:1.1)", {"eye_color": "blue", "freckles": "freckles"}),
+    ("freckle-free round face", {"freckles": "none", "face_shape": "round"}),
+    ("black hair -> red hair", {"hair_color": "red"}),
+    ("--no makeup", {"lipstick": "none"}),
 ])
 def test_the_shipped_reader_reads_what_people_write(synth, text, named):
     got = synth.read(text).named
@@ -145,16 +211,19 @@ def test_any_text_gets_a_reading(synth, real, text):
 def test_the_held_out_sets_read_no_worse_than_the_card_says(synth):
     from bench.eval_reader import eval_reading, load_set
 
-    for name in ("dev", "test", "fresh", "fourth", "fifth"):
+    for name in ("dev", "test", "fresh", "fourth", "fifth", "sixth"):
         try:
             descriptions, edits = load_set(name)
         except ModuleNotFoundError:
             continue
         res = eval_reading(synth, descriptions, edits, table=False)["reader"]["all"]
         # the shipped reader's figures (the card's "Reading text"): guards against a reader that reads worse; the
-        # aim of none backwards is not met on fresh and fifth (one each)
-        assert res["backwards"] <= {"dev": 0, "test": 0, "fresh": 1, "fourth": 0, "fifth": 1}[name], (name, res)
-        assert res["asked_read"] >= 0.95 and res["ruled_out_read"] >= 0.94, (name, res)
+        # aim of none backwards is not met (most are values asked for that a negation's scope took in)
+        shows = {"dev": 0, "test": 1, "fresh": 1, "fourth": 0, "fifth": 1, "sixth": 0}[name]
+        assert res["shows_ruled_out"] <= shows, (name, res)
+        assert res["backwards"] <= {"dev": 0, "test": 3, "fresh": 6, "fourth": 2, "fifth": 3, "sixth": 5}[name], (
+            name, res)
+        assert res["asked_read"] >= 0.96 and res["ruled_out_read"] >= 0.96, (name, res)
 
 
 def test_reading_a_text_is_memoised_and_deterministic(synth):
@@ -233,3 +302,27 @@ def test_heads_of_an_ensemble_read_together(synth):
     noisy = TextReaderHead(shipped.head.config)
     mixed = TextReader(shipped.model, shipped.tokenizer, [shipped.head, noisy], shipped.terms)
     assert [w[3] for w in mixed.word_labels(text)] != [w[3] for w in once.word_labels(text)]
+
+
+def test_stacked_heads_read_as_the_heads_one_by_one(synth):
+    from tedigan_demo.models.text_reader import HeadStack, TextReaderConfig, TextReaderHead
+
+    heads = synth.reader.heads
+    torch.manual_seed(1)
+    features = torch.randn(2, 11, heads[0].config.text_dim * len(heads[0].config.layers))
+    mask = torch.ones(2, 11, dtype=torch.long)
+    mask[1, 7:] = 0  # a shorter text, padded at the end
+    stack = HeadStack(heads)
+    with torch.no_grad():
+        one_by_one = torch.stack([h(features, mask).softmax(-1) for h in heads]).mean(0)
+        xs = torch.randn(len(heads), 2, 11, heads[0].gru.input_size)
+        recurred = stack.recur(xs)
+        for k, h in enumerate(heads):  # each head's recurrence over two texts, as its own GRU steps through them
+            assert torch.allclose(recurred[k], h.gru(xs[k])[0], atol=1e-5)
+    assert torch.allclose(stack.probs(features, mask), one_by_one, atol=1e-6)
+    deeper = TextReaderHead(TextReaderConfig(labels=["O", "UNK"], hidden=8))
+    deeper.gru = torch.nn.GRU(16, 8, num_layers=2, batch_first=True, bidirectional=True)
+    with pytest.raises(ValueError, match="one-layer"):
+        HeadStack([deeper])
+    with pytest.raises(ValueError, match="one width"):
+        HeadStack([heads[0], TextReaderHead(TextReaderConfig(labels=heads[0].config.labels, hidden=64))])

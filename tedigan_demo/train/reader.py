@@ -6,6 +6,10 @@ the generated corpus (``train.reader_corpus``).
 MiniLM stays frozen, so its token features are computed once per text; the head then trains in minutes on a CPU.
 Prints the word-label accuracy on a validation corpus of another seed; the held-out figures of people's wordings
 come from ``python -m bench.eval_reader``.
+
+``--teachers DIR ...`` distils heads of other seeds into one: the head learns each word-piece's label and the
+teachers' averaged probabilities together (``DISTIL`` of the loss), so that one head reads as the ensemble does at
+the cost of one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ..vocabulary import for_vocabulary
 from .reader_corpus import make_corpus
 
 IGNORE = -100
+DISTIL = 0.5  # the share of the loss that follows the teachers' probabilities, where there are teachers
 
 
 def label_names(vocabulary: str) -> list[str]:
@@ -66,9 +71,9 @@ def _label(tag) -> str:
     return f"{attr}={value}{'!' if negated else ''}"
 
 
-def _batches(data, size: int, rng: np.random.Generator):
-    """Padded batches of ``size`` texts, in random order; texts of similar length batched together (little
-    padding: the tagger's GRU reads it)."""
+def _batches(data, size: int, rng: np.random.Generator, soft=None):
+    """Padded batches ``(features, tags, mask, teachers' probabilities or None)`` of ``size`` texts, in random
+    order; texts of similar length batched together (little padding: the tagger's GRU reads it)."""
     order = rng.permutation(len(data))
     pools = [sorted(order[s:s + size * 32], key=lambda i: len(data[i][1])) for s in range(0, len(order), size * 32)]
     chunks = [pool[s:s + size] for pool in pools for s in range(0, len(pool), size)]
@@ -78,26 +83,65 @@ def _batches(data, size: int, rng: np.random.Generator):
         feats = torch.zeros(len(items), T, items[0][0].shape[1])
         tags = torch.full((len(items), T), IGNORE)
         mask = torch.zeros(len(items), T, dtype=torch.long)
+        probs = None if soft is None else torch.zeros(len(items), T, soft[0].shape[1])
         for k, (f, t) in enumerate(items):
             feats[k, :len(t)], tags[k, :len(t)], mask[k, :len(t)] = f.float(), t, 1
-        yield feats, tags, mask
+            if soft is not None:
+                probs[k, :len(t)] = soft[chunks[c][k]].float()
+        yield feats, tags, mask, probs
+
+
+@torch.no_grad()
+def teacher_probs(teachers, data, batch: int = 256) -> list[torch.Tensor]:
+    """Per text of ``data``: the teacher heads' label probabilities, averaged, ``[T, labels]`` float16 (texts of
+    similar length read together)."""
+    out: list = [None] * len(data)
+    order = sorted(range(len(data)), key=lambda i: len(data[i][1]))
+    for s in range(0, len(order), batch):
+        ids = order[s:s + batch]
+        T = max(len(data[i][1]) for i in ids)
+        feats = torch.zeros(len(ids), T, data[ids[0]][0].shape[1])
+        mask = torch.zeros(len(ids), T, dtype=torch.long)
+        for k, i in enumerate(ids):
+            feats[k, :len(data[i][1])], mask[k, :len(data[i][1])] = data[i][0].float(), 1
+        probs = torch.stack([h(feats, mask).softmax(-1) for h in teachers]).mean(0)
+        for k, i in enumerate(ids):
+            out[i] = probs[k, :len(data[i][1])].half()
+    return out
+
+
+def _loss(head, feats, tags, mask, probs) -> torch.Tensor:
+    """Cross-entropy on the labels; where there are teachers' ``probs``, mixed with the cross-entropy on them."""
+    logits = head(feats, mask).flatten(0, 1)
+    loss = F.cross_entropy(logits, tags.flatten(), ignore_index=IGNORE)
+    if probs is None:
+        return loss
+    keep = tags.flatten() != IGNORE
+    soft = -(probs.flatten(0, 1)[keep] * logits[keep].log_softmax(-1)).sum(-1).mean()
+    return (1 - DISTIL) * loss + DISTIL * soft
 
 
 def accuracy(head, data) -> float:
-    """Word-piece label accuracy over ``data`` (ignored pieces left out)."""
+    """Word-piece label accuracy of ``head`` over ``data`` (ignored pieces left out)."""
     head.eval()
+    out = ensemble_accuracy([head], data)
+    head.train()
+    return out
+
+
+def ensemble_accuracy(heads, data) -> float:
+    """Word-piece label accuracy of ``heads`` reading together (their probabilities averaged)."""
     right = total = 0
     with torch.no_grad():
-        for feats, tags, mask in _batches(data, 256, np.random.default_rng(0)):
-            pred = head(feats, mask).argmax(-1)
+        for feats, tags, mask, _ in _batches(data, 256, np.random.default_rng(0)):
+            pred = torch.stack([h(feats, mask).softmax(-1) for h in heads]).mean(0).argmax(-1)
             keep = tags != IGNORE
             right += int((pred[keep] == tags[keep]).sum())
             total += int(keep.sum())
-    head.train()
     return right / max(total, 1)
 
 
-def train(vocabulary: str, out: Path, n: int, epochs: int, seed: int, lr: float = 2e-3) -> dict:
+def train(vocabulary: str, out: Path, n: int, epochs: int, seed: int, lr: float = 2e-3, teachers=()) -> dict:
     torch.manual_seed(seed)
     sentence = load_sentence_encoder()
     labels = label_names(vocabulary)
@@ -107,6 +151,13 @@ def train(vocabulary: str, out: Path, n: int, epochs: int, seed: int, lr: float 
     val = encode(make_corpus(vocabulary, max(n // 10, 200), seed + 1), sentence.tokenizer, sentence.model, labels,
                  cfg.layers)
     print(f"corpus: {n} texts encoded in {time.time() - t0:.0f} s", flush=True)
+    soft = None
+    if teachers:
+        heads = [TextReaderHead.from_pretrained(d).eval() for d in teachers]
+        if any(h.config.labels != labels or h.config.layers != cfg.layers for h in heads):
+            raise SystemExit("the teachers read other labels or MiniLM layers than this vocabulary's reader")
+        soft = teacher_probs(heads, data)
+        print(f"teachers: {len(heads)} heads, validation accuracy {ensemble_accuracy(heads, val):.4f}", flush=True)
     head = TextReaderHead(cfg)
     opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-2)
     steps = epochs * ((len(data) + 63) // 64)
@@ -114,9 +165,9 @@ def train(vocabulary: str, out: Path, n: int, epochs: int, seed: int, lr: float 
     rng = np.random.default_rng(seed)
     for epoch in range(epochs):
         losses = []
-        for feats, tags, mask in _batches(data, 64, rng):
+        for feats, tags, mask, probs in _batches(data, 64, rng, soft):
             feats = feats + 0.05 * torch.randn_like(feats) * feats.std()  # features of slightly other wordings
-            loss = F.cross_entropy(head(feats, mask).flatten(0, 1), tags.flatten(), ignore_index=IGNORE)
+            loss = _loss(head, feats, tags, mask, probs)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -126,6 +177,7 @@ def train(vocabulary: str, out: Path, n: int, epochs: int, seed: int, lr: float 
               f"{accuracy(head, val):.4f} ({time.time() - t0:.0f} s)", flush=True)
     head.save_pretrained(out, dtype=torch.float32)
     stats = {"vocabulary": vocabulary, "texts": n, "epochs": epochs, "seed": seed,
+             "teachers": [Path(d).name for d in teachers],
              "validation_word_piece_accuracy": round(accuracy(head, val), 4), "seconds": round(time.time() - t0)}
     (Path(out) / "training.json").write_text(json.dumps(stats, indent=2) + "\n")
     return stats
@@ -139,9 +191,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--teachers", type=Path, nargs="*", default=(), help="heads to distil into this one")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    print(json.dumps(train(args.vocabulary, args.out, args.texts, args.epochs, args.seed)))
+    print(json.dumps(train(args.vocabulary, args.out, args.texts, args.epochs, args.seed, teachers=args.teachers)))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ at a time from ``wordings``, each a ``Tagged`` text whose words carry what they 
 
 ``Statements`` ask for a value ("has a full beard", "her hair is blond", "hair: red"). ``Negations`` rule one out in
 every form people use ("no", "without", "isn't", "-free", "minus", "hold the", "rather than", "swap X for Y",
-"-glasses", a pronoun that takes a named thing back). ``Edits`` ask a face to change ("give him a beard", "lose the
-shades").
+"-glasses"). ``Edits`` ask a face to change ("give him a beard", "lose the shades"). Idioms (a pronoun that takes a
+named thing back, "never without", "from pink to green") are in ``train.reader_idioms``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from .wordings import DISTRACTORS, SUBJECTS, Wording, wordings_for
 
-__all__ = ["Tag", "O", "UNK", "Tagged", "Composer", "choice"]
+__all__ = ["Tag", "O", "UNK", "Tagged", "Statements", "Negations", "Edits", "choice"]
 
 Tag = tuple  # ("O",), ("UNK",) or ("V", attribute, value, negated)
 O, UNK = ("O",), ("UNK",)
@@ -103,12 +103,16 @@ class Statements:
         if style == "keyword":
             if r < 0.2:
                 return self.labelled(attr, value, False)
-            return t.add(self.pick(w.nouns + w.adjs + w.ings or w.imps), tag)
+            t.add(self.pick(w.nouns + w.adjs + w.ings or w.imps), tag)
+            return self.weighted(t) if r > 0.9 else t
         if style == "edit":
             return self.edit_positive(attr, value)
         if r > 0.97 and attr in _RETRACTABLE and value != "none" and w.nouns and w.negatable:
             # named, then kept by a pronoun: "he has a beard, keep it"
             return self.retracted(attr, value, kept=True)
+        idiom = self.idiom(attr, value)
+        if idiom is not None:
+            return idiom
         form = self.pick([f for f in ("nouns", "adjs", "ings", "be") if getattr(w, f, None) or f == "be"])
         if form == "be" and attr in _SUBJECT_NOUNS:
             return self._predicate(attr, value, False)
@@ -120,6 +124,18 @@ class Statements:
         noun = self.pick(w.nouns or w.adjs)
         verbs = _WEAR if attr in _WEARABLE or attr == "eyeglasses" else _PLACE if attr == "background" else _HAVE
         return t.add(self.pick(verbs) + " ").add(noun, tag) if r < 0.8 else t.add(noun, tag)
+
+    def idiom(self, attr: str, value: str) -> Tagged | None:
+        """Now and then, a value asked for in an idiom (``train.reader_idioms``): "not a hair on his head",
+        "never without her earrings", "clean-shaven except for a moustache", "the bluest eyes"; else None."""
+        w, r = self.words[(attr, value)], self.rng.random()
+        if attr == "hair_style" and value == "bald" and r < 0.2:
+            return self.bald_by_negation(attr, value)
+        if attr == "beard" and value == "beard" and r < 0.03:
+            return self.except_for(attr, value)
+        if (attr in _RETRACTABLE or attr in _WEARABLE) and value != "none" and w.negatable and w.nouns and r < 0.06:
+            return self.never_without(attr, value)
+        return self.superlative(attr, value) if r > 0.95 else None
 
     def _predicate(self, attr, value, negated) -> Tagged:
         """"her hair is blond", "the backdrop isn't pink", "his skin is pale"."""
@@ -266,30 +282,6 @@ class Negations:
                                                    " (none)", ": absolutely not")))
         return t.add(self.pick(("not ", "definitely not ", "never ", "and no ", "but no ", "no no "))).add(noun, tag)
 
-    def retracted(self, attr: str, value: str, kept: bool) -> Tagged:
-        """A thing named, then taken back (or kept) by a pronoun: the noun carries the reading. "he wears glasses
-        for reading only, so leave them off", "she used to have freckles, but get rid of them"; kept: "he has a
-        beard, keep it"."""
-        w = self.words[(attr, value)]
-        bare = _bare(self.pick(w.nouns))
-        plural = bare.endswith("s") and not bare.endswith("ss")
-        it, they = ("them", "they") if plural else ("it", "it")
-        t = Tagged().add(self.pick(("he ", "she ", "they ", "", "", "the person ")))
-        t.add(self.pick(("usually has ", "normally wears ", "owns ", "used to have ", "sometimes wears ", "has ",
-                         "wears ", "carries ", "has got ", "often has ", "")))
-        t.add(bare, self.value_tag(attr, value, not kept))
-        t.add(self.pick(("",) * 4 + (" for reading only", " in real life", " most days", " at work", " on weekends",
-                                     " in the old photo", " in his pocket", " in her bag", " sometimes")))
-        t.add(self.pick((", so ", ", but ", " but ", "; ", ". ", " - ", ", though ", "... ", " and ")))
-        if kept:
-            return t.add(self.pick((f"keep {it}", f"leave {it} on", f"keep {it} on", f"show {it}",
-                                    f"make sure {it} shows", f"don't remove {it}", f"leave {it} as is")))
-        return t.add(self.pick((f"leave {it} off", f"take {it} off", f"lose {it}", f"get rid of {it}", f"skip {it}",
-                                f"drop {it}", f"don't show {it}", f"leave {it} out", f"without {it} this time",
-                                f"{they} should go", f"{they} can go", f"remove {it}", f"hide {it}", "not in this one",
-                                "not here", f"no need for {it}", f"ditch {it}", f"don't include {it}",
-                                f"not wearing {it} today", f"{they} stay{'' if plural else 's'} off")))
-
     def negative_pair(self, pair, style: str) -> Tagged:
         """One negation over two values: "no glasses or earrings", "get rid of the freckles and the lipstick",
         "neither a beard nor glasses", "hasn't got shades or a beard"."""
@@ -299,9 +291,9 @@ class Negations:
         cue = self.pick(("remove the ", "get rid of the ", "lose the ", "no more ", "take away the ", "ditch the ")
                         if edit else ("no ", "without ", "hasn't got ", "doesn't have ", "without any ", "no sign of ",
                                       "never has ", "not wearing "))
-        # never a comma ("no glasses, long hair" asks for the hair), and "and" only before a bare noun: in "no
-        # glasses and a big grin" the grin is asked for; "and the" only in edits ("remove the X and the Y")
-        join = self.pick((" or ", " and ", " or any ", " or the ", " nor ") + ((" and the ",) if edit else ()))
+        # never a comma ("no glasses, long hair" asks for the hair), and "and" only in edits ("remove the X and
+        # the Y"): in "no glasses and a big grin" or "no beard and short brown hair" what follows is asked for
+        join = self.pick((" or ", " or any ", " or the ", " nor ") + ((" and the ", " and ") if edit else ()))
         t = Tagged()
         if not edit and self.rng.random() < 0.2:
             return t.add("neither ").add(n1, self.value_tag(a1, v1, True)).add(" nor ").add(
@@ -340,7 +332,10 @@ class Negations:
         if other is None:
             return t.add(self.pick(("rather than ", "instead of ", "not "))).add(noun, tag)
         alt, alt_tag = self.pick(self.words[(attr, other)].nouns), self.value_tag(attr, other)
-        k = int(self.rng.integers(5))
+        k = int(self.rng.integers(8))
+        if k >= 5:  # "from pink to green", "used to have long hair, now short", "eyes not blue - green"
+            return self.corrected(attr, value, other) if k == 7 and attr in _SUBJECT_NOUNS else self.changed(
+                attr, value, other)
         if k == 0:
             return t.add(alt, alt_tag).add(self.pick((" rather than ", " instead of ", " in place of ", ", not "))
                                            ).add(noun, tag)
@@ -348,8 +343,10 @@ class Negations:
             return t.add(self.pick(("instead of ", "rather than ", "in place of "))).add(noun, tag).add(", ").add(
                 alt, alt_tag)
         if k == 2:  # "not red hair - black", "NOT blue eyes. green.": the replacement may be its word alone
-            words = self.words[(attr, other)]
-            alt = self.pick(words.adjs) if words.adjs and self.rng.random() < 0.4 else alt
+            words, r = self.words[(attr, other)], self.rng.random()
+            if r < 0.4:  # "black" alone after "not red hair" is the hair's colour, not the skin's
+                alt = self._colour_word(attr, other, words) if attr in _SUBJECT_NOUNS else self.pick(
+                    words.adjs or [alt])
             return t.add("not ").add(noun, tag).add(self.pick((" but ", ", ", " - ", ". ", "; ", " -- ", ", just ",
                                                                ", make it ", ", rather "))).add(alt, alt_tag)
         if k == 3:
@@ -389,7 +386,8 @@ class Edits:
         pron, poss = _PRON[self.pick(list(_PRON))]
         if w.ings and self.rng.random() < 0.35:
             return t.add(self.pick((f"make {pron} stop ", "stop ", "no more ", f"{pron} shouldn't be ",
-                                    f"don't have {pron} ", "quit "))).add(self.pick(w.ings), tag)
+                                    f"don't have {pron} ", "quit ", f"stop {pron} ", f"stop {poss} "))).add(
+                self.pick(w.ings), tag)
         if w.adjs and self.rng.random() < 0.25:
             return t.add(self.pick((f"make {pron} not ", f"make {pron} less ", f"{pron} shouldn't be ",
                                     "less ", "not so "))).add(self.pick(w.adjs), tag)
@@ -414,6 +412,3 @@ class Edits:
             t.add(" off")
         return t
 
-
-class Composer(Statements, Negations, Edits):
-    """Every clause for one vocabulary's wordings; each returns a ``Tagged``."""

@@ -6,7 +6,8 @@ names: "navy suit", "at the beach") or an attribute value with its polarity: ``(
 bearded" tags "bearded" as ``beard = beard, negated``; "clean-shaven" as ``beard = none``. The corpus is far wider
 than the caption grammar: every form in ``wordings`` under statements, keyword lists, comparisons, edits and every
 kind of negation ("no", "without", "isn't", "-free", "minus", "hold the", "rather than", "instead of", "swap X for
-Y"), several values per text in any order, among clauses about other things.
+Y"), idioms (``train.reader_idioms``: "not a hair on his head", "from pink to green", "short brown hair"), several
+values per text in any order, among clauses about other things.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .reader_clauses import Composer, Tagged, choice
+from .reader_clauses import Edits, Negations, Statements, Tagged, choice
+from .reader_idioms import Idioms
 
-__all__ = ["Tagged", "Corpus", "make_corpus"]
+__all__ = ["Tagged", "Corpus", "Composer", "make_corpus"]
+
+
+class Composer(Statements, Negations, Edits, Idioms):
+    """Every clause for one vocabulary's wordings; each returns a ``Tagged``."""
 
 
 @dataclass
@@ -43,19 +49,25 @@ def _example(comp: Composer, rng: np.random.Generator) -> Tagged:
     """One random text: 1-5 attribute clauses (some negated), maybe a distractor or two, in one style."""
     style = choice(rng, ("desc", "desc", "desc", "keyword", "edit", "edit"))
     attrs = list(comp.values)
-    k = int(rng.choice([1, 1, 2, 2, 3, 3, 4, 5])) if style != "edit" else int(rng.choice([1, 1, 1, 2, 2, 3]))
+    k = int(rng.choice({"edit": [1, 1, 1, 2, 2, 3], "keyword": [1, 2, 2, 3, 3, 4, 5, 6, 7]}.get(
+        style, [1, 1, 2, 2, 3, 3, 4, 5])))
     chosen = [attrs[i] for i in rng.permutation(len(attrs))[:k]]
-    clauses = []
+    clauses, asked = [], {}
     for attr in chosen:
         value = choice(rng, comp.values[attr])
         w = comp.words[(attr, value)]
         negate = rng.random() < 0.35 and (w.negatable and w.nouns or w.adjs or w.ings)
         clauses.append(comp.negative(attr, value, style) if negate else comp.positive(attr, value, style))
+        if not negate:
+            asked[attr] = (len(clauses) - 1, value)
+    _compound(comp, rng, clauses, asked, style)
     if len(chosen) >= 2 and rng.random() < 0.15:  # one negation over two things: "no glasses or earrings"
         pair = [(a, choice(rng, [v for v in comp.values[a] if comp.words[(a, v)].negatable and
                                   comp.words[(a, v)].nouns] or [None])) for a in chosen[:2]]
         if all(v is not None for _, v in pair):
             clauses[:2] = [comp.negative_pair(pair, style)]
+    if style != "edit" and rng.random() < 0.06:  # "freckle-free oval face"
+        _free_before(comp, rng, [a for a in attrs if a not in chosen], clauses)
     for _ in range(int(rng.choice([0, 0, 0, 1, 1, 2]))):
         clauses.insert(int(rng.integers(len(clauses) + 1)), comp.distractor())
     if rng.random() < 0.03:
@@ -80,6 +92,32 @@ def _example(comp: Composer, rng: np.random.Generator) -> Tagged:
     if rng.random() < 0.5:
         out.add(choice(rng, (".", "!", "?", " please", ".", " thanks")))
     return _noisy(out, rng)
+
+
+def _compound(comp: Composer, rng: np.random.Generator, clauses: list, asked: dict, style: str) -> None:
+    """Hair length and colour both asked for become, most often, one phrase ("short brown hair"), in place of
+    their two clauses."""
+    if style == "edit" or "hair_style" not in asked or "hair_color" not in asked or rng.random() < 0.3:
+        return
+    (i, style_value), (j, colour) = asked["hair_style"], asked["hair_color"]
+    if style_value not in ("short", "bob", "long"):  # bald has no colour; other vocabularies' styles differ
+        return
+    clauses[i] = comp.compound_hair(style_value, colour)
+    del clauses[j]
+
+
+def _free_before(comp: Composer, rng: np.random.Generator, rest: list[str], clauses: list) -> None:
+    """A value ruled out by "-free" before one asked for ("freckle-free oval face"), of two attributes of ``rest``
+    (those the text names nothing of yet), inserted among ``clauses``."""
+    negs = [(a, v) for a in rest for v in comp.values[a] if comp.words[(a, v)].negatable and comp.words[(a, v)].nouns]
+    poss = [(a, v) for a in rest for v in comp.values[a] if comp.words[(a, v)].adjs]
+    if not negs or not poss:
+        return
+    neg = choice(rng, negs)
+    pos = choice(rng, [p for p in poss if p[0] != neg[0]] or poss)
+    clause = comp.free_before(neg, pos) if pos[0] != neg[0] else None
+    if clause is not None:
+        clauses.insert(int(rng.integers(len(clauses) + 1)), clause)
 
 
 def _noisy(t: Tagged, rng: np.random.Generator) -> Tagged:

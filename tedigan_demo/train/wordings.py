@@ -140,7 +140,7 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
                         "open the eyes|open her eyes|open his eyes|wake him up|make the eyes open",
                         ""),
     ("eyes", "closed"): W("closed eyes|shut eyes|eyes closed|eyes shut|closed eyelids|eyes squeezed shut",
-                          "asleep|sleeping|sleepy-eyed|dozing", "blinking|sleeping|napping|dozing off|resting the eyes"
+                          "asleep|sleeping|sleepy-eyed|dozing", "blinking|squinting|sleeping|napping|dozing off"
                           "|keeping the eyes closed|with the eyes shut", "close the eyes|close her eyes|shut his eyes"
                           "|make her blink|make him sleep|have her close her eyes", ""),
     ("smile", "neutral"): W("a neutral expression|a straight face|a serious expression|a blank expression|a poker face"
@@ -217,7 +217,9 @@ SYNTHFACES: dict[tuple[str, str], Wording] = {
     ("eye_color", "green"): W("green eyes|bright green eyes|emerald eyes|jade eyes|sea-green eyes|olive-green eyes"
                               "|green peepers|hazel-green eyes|grass-green eyes|piercing green eyes", "green-eyed",
                               "", "make the eyes green|give her green eyes|turn his eyes green", ""),
-    ("lipstick", "none"): W("natural lips|bare lips|plain lips|no makeup|a bare face|a makeup-free face",
+    # never "no makeup" among the none's nouns: a corpus that negates it ("rather than no makeup") teaches "no
+    # makeup" both ways; "no" + "makeup" (lipstick ruled out) says the same
+    ("lipstick", "none"): W("natural lips|bare lips|plain lips|a bare face|a makeup-free face",
                             "make-up-free|barefaced|bare-faced", "", "wipe off the lipstick|remove the lipstick"
                             "|take off her makeup", "", negatable=False),
     ("lipstick", "red"): W("lipstick|red lipstick|red lips|painted lips|bright red lips|ruby lips|crimson lips"
@@ -280,7 +282,7 @@ REALFACE.update({
                                   " of makeup|smoky eyes|foundation|blush|contouring",
                                   "made-up|heavily made-up|glammed-up", "",
                                   "add makeup|give her heavy makeup|put eyeliner on him|glam her up", ""),
-    ("makeup", "none"): W("a bare face|no makeup|a natural look|a makeup-free face", "barefaced|bare-faced", "",
+    ("makeup", "none"): W("a bare face|a natural look|a makeup-free face", "barefaced|bare-faced", "",
                           "remove the makeup|wipe off her makeup", "", negatable=False),
     ("lipstick", "none"): W("natural lips|bare lips|plain lips", "", "",
                             "wipe off the lipstick|remove the lipstick", "",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..models.text_reader import TextReaderHead, token_features
+from ..models.text_reader import HeadStack, TextReaderHead, token_features
 
 __all__ = ["ReadValue", "Reading", "ReadingMemo", "TextReader", "MAX_READ_CHARS", "guidance_prompts"]
 
@@ -146,7 +146,7 @@ class TextReader:
     """The learned reader of one vocabulary: ``read(text) -> Reading`` (frozen; readings memoised per text)."""
 
     def __init__(self, model, tokenizer, head: TextReaderHead | list[TextReaderHead], terms, max_items: int = 2048):
-        # several heads (trained with other seeds) read together: their probabilities are averaged
+        # several heads (trained with other seeds) read together (``HeadStack``): their probabilities are averaged
         self.heads = [h.eval() for h in (head if isinstance(head, list) else [head])]
         self.model, self.tokenizer, self.head, self.terms = model, tokenizer, self.heads[0], tuple(terms)
         self.labels = list(self.head.config.labels)
@@ -159,6 +159,7 @@ class TextReader:
                 raise ValueError(f"the text reader names {attr}={value}, which this vocabulary does not know")
         self._memo = ReadingMemo(max_items)
         self._same = _equivalent_labels(self.labels, self.terms)
+        self._stack = HeadStack(self.heads)  # the heads' recurrences run as one batch
 
     def read(self, text: str) -> Reading:
         """``text`` (any string; cut at ``MAX_READ_CHARS``) -> its ``Reading``."""
@@ -174,8 +175,7 @@ class TextReader:
         device = next(self.head.parameters()).device
         batch = {k: v.to(device) for k, v in batch.items()}
         features = token_features(self.model, batch, self.head.config.layers)
-        probs = torch.stack([h(features, batch["attention_mask"]).softmax(-1)[0] for h in self.heads]).mean(0)
-        probs = probs.float().cpu()
+        probs = self._stack.probs(features, batch["attention_mask"])[0].float().cpu()
         words: dict[int, list[int]] = {}
         for i, w in enumerate(batch_word_ids(self.tokenizer, batch, offsets)):
             if w is not None:
