@@ -37,7 +37,7 @@ from tedigan_demo.models.text_reader import token_features
 from tedigan_demo.pipeline import TediGANPipeline
 from tedigan_demo.synthfaces import ATTRIBUTES, attribute, observable_mask
 from tedigan_demo.synthfaces.captions import parse as table_parse
-from tedigan_demo.vocabulary.reader import MAX_READ_CHARS, TextReader, standing
+from tedigan_demo.vocabulary.reader import TextReader, clean_text, standing
 
 NAMES = [a.name for a in ATTRIBUTES]
 SETS = {"dev": "bench.heldout_words", "test": "bench.heldout_words_test", "fresh": "bench.heldout_words_fresh",
@@ -163,10 +163,15 @@ def eval_edits(pipe, edits, faces: int, seed: int) -> dict:
             "cases": len(success), "failed": [t for t, v in per.items() if v is not None and v < 0.5]}
 
 
-def _ms(fn, *args) -> float:
+def _timed(fn, *args) -> tuple[float, object]:
+    """``(milliseconds, result)`` of ``fn(*args)``."""
     s = time.perf_counter()
-    fn(*args)
-    return (time.perf_counter() - s) * 1000
+    out = fn(*args)
+    return (time.perf_counter() - s) * 1000, out
+
+
+def _ms(fn, *args) -> float:
+    return _timed(fn, *args)[0]
 
 
 def _one_by_one(heads, features, mask) -> torch.Tensor:
@@ -184,11 +189,11 @@ def eval_speed(vocab, texts: list[str]) -> dict:
     for t in texts:
         reader._memo.clear()  # a new text: not memoised
         times["read"].append(_ms(vocab.read, t))
-        t = " ".join(t.split())[:MAX_READ_CHARS]  # as the reader reads it
-        batch = reader.tokenizer([t], truncation=True, max_length=256, return_tensors="pt")
+        batch = reader.tokenizer([clean_text(t)], truncation=True, max_length=256, return_tensors="pt")
+        mask = batch["attention_mask"]
         with torch.inference_mode():
-            times["minilm"].append(_ms(token_features, reader.model, batch, layers))
-            feats, mask = token_features(reader.model, batch, layers), batch["attention_mask"]
+            ms, feats = _timed(token_features, reader.model, batch, layers)
+            times["minilm"].append(ms)
             times["heads_stacked"].append(_ms(reader._stack.probs, feats, mask))
             times["heads_one_by_one"].append(_ms(_one_by_one, reader.heads, feats, mask))
     out = {f"{k}_ms_{q}": round(float(np.median(v) if q == "median" else np.percentile(v, 95)), 2)

@@ -71,13 +71,14 @@ class HeadStack:
             raise ValueError("HeadStack reads one-layer bidirectional GRUs with biases")
         if len({(g.input_size, g.hidden_size) for g in grus}) != 1:
             raise ValueError("HeadStack reads heads of one width")
-        names = [f"{w}_l0{sfx}" for sfx in ("", "_reverse") for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        # per recurrence (head k forward at 2k, backward at 2k + 1): W_ih [3H, in], W_hh^T [H, 3H], biases [3H]
-        w = [[getattr(g, n).detach() for n in names] for g in grus]
-        self.w_ih = torch.stack([p for ws in w for p in (ws[0], ws[4])])
-        self.w_hh = torch.stack([p.t() for ws in w for p in (ws[1], ws[5])]).contiguous()
-        self.b_ih = torch.stack([p for ws in w for p in (ws[2], ws[6])])
-        self.b_hh = torch.stack([p for ws in w for p in (ws[3], ws[7])])
+        recurrences = [(g, sfx) for g in grus for sfx in ("", "_reverse")]  # head k forward at 2k, backward 2k + 1
+
+        def stacked(name: str) -> torch.Tensor:  # one GRU parameter of every recurrence: [2K, ...]
+            return torch.stack([getattr(g, f"{name}_l0{sfx}").detach() for g, sfx in recurrences])
+
+        self.w_ih = stacked("weight_ih")  # [2K, 3H, in]
+        self.b_ih, self.b_hh = stacked("bias_ih"), stacked("bias_hh")  # [2K, 3H]
+        self.w_hh = stacked("weight_hh").transpose(1, 2).contiguous()  # W_hh^T [2K, H, 3H]
 
     @torch.no_grad()
     def probs(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ..loading.own import load_sentence_encoder
-from ..models.text_reader import TextReaderConfig, TextReaderHead, token_features
+from ..models.text_reader import HeadStack, TextReaderConfig, TextReaderHead, token_features
 from ..vocabulary import for_vocabulary
 from .reader_corpus import make_corpus
 
@@ -78,17 +78,25 @@ def _batches(data, size: int, rng: np.random.Generator, soft=None):
     pools = [sorted(order[s:s + size * 32], key=lambda i: len(data[i][1])) for s in range(0, len(order), size * 32)]
     chunks = [pool[s:s + size] for pool in pools for s in range(0, len(pool), size)]
     for c in rng.permutation(len(chunks)):
-        items = [data[i] for i in chunks[c]]
-        T = max(len(t) for _, t in items)
-        feats = torch.zeros(len(items), T, items[0][0].shape[1])
-        tags = torch.full((len(items), T), IGNORE)
-        mask = torch.zeros(len(items), T, dtype=torch.long)
-        probs = None if soft is None else torch.zeros(len(items), T, soft[0].shape[1])
-        for k, (f, t) in enumerate(items):
-            feats[k, :len(t)], tags[k, :len(t)], mask[k, :len(t)] = f.float(), t, 1
-            if soft is not None:
-                probs[k, :len(t)] = soft[chunks[c][k]].float()
+        feats, tags, mask = _padded(data, chunks[c])
+        probs = None
+        if soft is not None:
+            probs = torch.zeros(*tags.shape, soft[0].shape[1])
+            for k, i in enumerate(chunks[c]):
+                probs[k, :len(soft[i])] = soft[i].float()
         yield feats, tags, mask, probs
+
+
+def _padded(data, ids) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The texts ``ids`` of ``data`` zero-padded at the end: ``(features [N, T, F], tags [N, T], mask [N, T])``."""
+    T = max(len(data[i][1]) for i in ids)
+    feats = torch.zeros(len(ids), T, data[ids[0]][0].shape[1])
+    tags = torch.full((len(ids), T), IGNORE)
+    mask = torch.zeros(len(ids), T, dtype=torch.long)
+    for k, i in enumerate(ids):
+        f, t = data[i]
+        feats[k, :len(t)], tags[k, :len(t)], mask[k, :len(t)] = f.float(), t, 1
+    return feats, tags, mask
 
 
 @torch.no_grad()
@@ -96,15 +104,12 @@ def teacher_probs(teachers, data, batch: int = 256) -> list[torch.Tensor]:
     """Per text of ``data``: the teacher heads' label probabilities, averaged, ``[T, labels]`` float16 (texts of
     similar length read together)."""
     out: list = [None] * len(data)
+    stack = HeadStack(teachers)
     order = sorted(range(len(data)), key=lambda i: len(data[i][1]))
     for s in range(0, len(order), batch):
         ids = order[s:s + batch]
-        T = max(len(data[i][1]) for i in ids)
-        feats = torch.zeros(len(ids), T, data[ids[0]][0].shape[1])
-        mask = torch.zeros(len(ids), T, dtype=torch.long)
-        for k, i in enumerate(ids):
-            feats[k, :len(data[i][1])], mask[k, :len(data[i][1])] = data[i][0].float(), 1
-        probs = torch.stack([h(feats, mask).softmax(-1) for h in teachers]).mean(0)
+        feats, _, mask = _padded(data, ids)
+        probs = stack.probs(feats, mask)
         for k, i in enumerate(ids):
             out[i] = probs[k, :len(data[i][1])].half()
     return out
@@ -132,9 +137,10 @@ def accuracy(head, data) -> float:
 def ensemble_accuracy(heads, data) -> float:
     """Word-piece label accuracy of ``heads`` reading together (their probabilities averaged)."""
     right = total = 0
+    stack = HeadStack(heads)
     with torch.no_grad():
         for feats, tags, mask, _ in _batches(data, 256, np.random.default_rng(0)):
-            pred = torch.stack([h(feats, mask).softmax(-1) for h in heads]).mean(0).argmax(-1)
+            pred = stack.probs(feats, mask).argmax(-1)
             keep = tags != IGNORE
             right += int((pred[keep] == tags[keep]).sum())
             total += int(keep.sum())

@@ -21,7 +21,7 @@ import torch
 
 from ..models.text_reader import HeadStack, TextReaderHead, token_features
 
-__all__ = ["ReadValue", "Reading", "ReadingMemo", "TextReader", "MAX_READ_CHARS", "guidance_prompts"]
+__all__ = ["ReadValue", "Reading", "ReadingMemo", "TextReader", "MAX_READ_CHARS", "clean_text", "guidance_prompts"]
 
 MAX_READ_CHARS = 500  # the longest text read (and the pipeline's description limit)
 CONFIDENT = 0.5  # a word's label counts where its probability reaches this
@@ -118,6 +118,12 @@ def ruled_out_to(values, ruled_out) -> str | None:
     return rest[0] if len(rest) == 1 else "none" if "none" in rest else None
 
 
+def clean_text(text) -> str:
+    """A text as the reader reads it: any value as a string, its whitespace runs one space, cut at
+    ``MAX_READ_CHARS``."""
+    return " ".join(str(text).split())[:MAX_READ_CHARS]
+
+
 class ReadingMemo:
     """Readings kept per text, the least recently used dropped beyond ``size``; safe across the server's threads."""
 
@@ -163,7 +169,7 @@ class TextReader:
 
     def read(self, text: str) -> Reading:
         """``text`` (any string; cut at ``MAX_READ_CHARS``) -> its ``Reading``."""
-        text = " ".join(str(text).split())[:MAX_READ_CHARS]
+        text = clean_text(text)
         return self._memo.get(text, lambda t: self._read(t) if t else Reading(t))
 
     @torch.inference_mode()
